@@ -1,0 +1,173 @@
+import Crypto
+import Foundation
+import IntakeModel
+
+/// intake's own signed JSON webhook, for integrations (a partner app, a campaign's form) and for tests.
+///
+/// Body: `{"id", "from", "name"?, "text", "title"?, "sent_at"?}` plus optional `anonymous`, `confidential`,
+/// `kind`, `location`, `incident_date`, `category`, `tags`. Header: `X-Intake-Signature: sha256=<hex>`,
+/// the HMAC-SHA256 of the raw body under the channel's secret.
+public struct GenericAdapter: WebhookAdapter, PushAdapter {
+    public static let signatureHeader = "X-Intake-Signature"
+
+    /// The family the server and the configuration loader register.
+    public static let family = AdapterFamily(
+        type: .generic,
+        settingKeys: [ChannelSettingKey("secret", required: true, secret: true)],
+        makeWebhook: { GenericAdapter(channel: $0) },
+        makePush: { GenericAdapter(channel: $0) }
+    )
+
+    let channel: ChannelConfig
+    let key: SymmetricKey
+
+    public init(channel: ChannelConfig) {
+        self.channel = channel
+        self.key = SymmetricKey(data: Array((channel.settings["secret"] ?? "").utf8))
+    }
+
+    public var maxBodyBytes: Int { channel.maxBodyBytes }
+
+    public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
+        try verifySignature(request.headers[Self.signatureHeader], body: request.body)
+        return .messages([try parse(request.body)])
+    }
+
+    /// A pushed message is trusted (it comes from a local process), so it carries no signature.
+    public func receive(raw: [UInt8]) throws(AdapterError) -> [InboundMessage] {
+        [try parse(raw)]
+    }
+
+    public func acknowledge(_ receipts: [Receipt]) -> WebhookResponse {
+        guard let receipt = receipts.first else {
+            return WebhookResponse(status: 500, contentType: "application/json", body: Array(#"{"error":"no receipt"}"#.utf8))
+        }
+        let body = #"{"duplicate":\#(receipt.duplicate),"tracking_number":"\#(receipt.trackingNumber)"}"#
+        return WebhookResponse(status: 200, contentType: "application/json; charset=utf-8", body: Array(body.utf8))
+    }
+
+    /// The header value a sender computes: `sha256=` and the lower-case hex HMAC of the body.
+    public static func signature(secret: String, body: some DataProtocol) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    func verifySignature(_ header: String?, body: [UInt8]) throws(AdapterError) {
+        guard let header else { throw .unauthorized("missing \(Self.signatureHeader) header") }
+        guard header.hasPrefix("sha256="), let mac = Self.bytes(fromHex: header.dropFirst(7)), mac.count == 32 else {
+            throw .unauthorized("\(Self.signatureHeader) must be sha256=<64 hex digits>")
+        }
+        // Constant-time comparison: the check itself must not leak how many bytes matched.
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: key) else {
+            throw .unauthorized("signature does not match the body")
+        }
+    }
+
+    func parse(_ body: [UInt8]) throws(AdapterError) -> InboundMessage {
+        let payload: GenericPayload
+        do {
+            payload = try JSONDecoder().decode(GenericPayload.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw Self.describe(error)
+        } catch {
+            throw .malformed(field: nil, message: "body is not valid JSON")
+        }
+        return try payload.message(channel: channel)
+    }
+
+    static func describe(_ error: DecodingError) -> AdapterError {
+        switch error {
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return .malformed(field: field, message: "must be \(typeName(type))")
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return .malformed(field: context.codingPath.map(\.stringValue).joined(separator: "."), message: "is not valid")
+        case .keyNotFound(let key, _):
+            return .malformed(field: key.stringValue, message: "is required")
+        default:
+            return .malformed(field: nil, message: "body is not valid JSON")
+        }
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is [String].Type: "a list of strings"
+        default: "\(type)"
+        }
+    }
+
+    static func bytes(fromHex hex: Substring) -> [UInt8]? {
+        guard hex.utf8.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hex.utf8.count / 2)
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return bytes
+    }
+}
+
+/// The generic webhook's JSON body; every field optional here so a missing one gets a named 400.
+struct GenericPayload: Decodable {
+    var id: String?
+    var from: String?
+    var name: String?
+    var text: String?
+    var title: String?
+    var sentAt: String?
+    var anonymous: Bool?
+    var confidential: Bool?
+    var kind: String?
+    var location: String?
+    var incidentDate: String?
+    var category: String?
+    var tags: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, from, name, text, title, anonymous, confidential, kind, location, category, tags
+        case sentAt = "sent_at"
+        case incidentDate = "incident_date"
+    }
+
+    func message(channel: ChannelConfig) throws(AdapterError) -> InboundMessage {
+        guard let id = id?.trimmingCharacters(in: .whitespaces), !id.isEmpty else { throw .malformed(field: "id", message: "is required") }
+        guard id.utf8.count <= 256 else { throw .malformed(field: "id", message: "is longer than 256 bytes") }
+        guard let from, !from.trimmingCharacters(in: .whitespaces).isEmpty else { throw .malformed(field: "from", message: "is required") }
+        guard let reporter = Reporter(inferringFrom: from, name: name) else {
+            throw .malformed(field: "from", message: "is not a phone number, email address or handle")
+        }
+        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .malformed(field: "text", message: "is required")
+        }
+        var sent: Date?
+        if let sentAt {
+            guard let date = Timestamp.parse(sentAt) else { throw .malformed(field: "sent_at", message: "must be an ISO-8601 time") }
+            sent = date
+        }
+        var reportKind = ReportKind.complaint
+        if let kind {
+            guard let parsed = ReportKind(rawValue: kind) else {
+                throw .malformed(field: "kind", message: "must be one of \(ReportKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            reportKind = parsed
+        }
+        if let incidentDate, !Self.isCalendarDate(incidentDate) {
+            throw .malformed(field: "incident_date", message: "must be a date as YYYY-MM-DD")
+        }
+        return InboundMessage(
+            channelID: channel.id, channelType: .generic, externalID: id, sentAt: sent, reporter: reporter,
+            anonymous: anonymous ?? false, confidential: confidential ?? false, kind: reportKind, title: title, text: text,
+            location: location, incidentDate: incidentDate, category: category, tags: tags ?? []
+        )
+    }
+
+    static func isCalendarDate(_ text: String) -> Bool {
+        (try? Date.ISO8601FormatStyle().year().month().day().parse(text)) != nil
+    }
+}

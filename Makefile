@@ -1,0 +1,33 @@
+# Two commands do all set-up on a fresh Debian machine: `make run` and `make test`.
+SHELL := /bin/bash
+
+# libetpan-dev pulls the GnuTLS flavour of libcurl's headers, so that is the one used (same curl/curl.h).
+SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 curl openssl
+BENCH_PACKAGES := wrk luajit
+
+.PHONY: deps build run test bench clean
+
+deps:
+	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
+
+build: deps
+	swift build
+
+## Build and start the gateway on its embedded default: SQLite under ./data, port 8080.
+run: build
+	.build/debug/intake serve
+
+## The whole suite, including the integration tests that start real servers on 127.0.0.1.
+test: deps
+	swift build --build-tests
+	swift test
+
+## Benchmarks (not tests): durable webhooks vs the same server's bare 200, in one run.
+bench: deps
+	@scripts/install-deps.sh $(BENCH_PACKAGES)
+	swift build -c release --product intake
+	bench/check_hmac.sh
+	bench/webhooks.sh .build/release/intake
+
+clean:
+	rm -rf .build

@@ -1,0 +1,94 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Module map: dependencies point inward to `IntakeModel`, which imports neither Hummingbird nor SQLite.
+/// C libraries live in system-library targets and are imported by exactly one Swift module each.
+let package = Package(
+    name: "intake",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "intake", targets: ["intake"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        // C libraries: one system-library target each, with a tiny shim header.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-gnutls-dev"])]),
+        .systemLibrary(name: "CEtpan", path: "Sources/CEtpan", providers: [.apt(["libetpan-dev"])]),
+
+        // The common complaint model and the adapter protocols. Foundation only.
+        .target(name: "IntakeModel"),
+
+        // Safe Swift wrappers around the C libraries.
+        .target(
+            name: "IntakeStorage",
+            dependencies: ["IntakeModel", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "IntakeHTTPClient", dependencies: ["CCurl"]),
+        .target(name: "IntakeMIME", dependencies: ["CEtpan"]),
+
+        // Pipeline: journal -> normalize -> dedup -> store -> outbox, and the long-running services.
+        .target(
+            name: "IntakeCore",
+            dependencies: [
+                "IntakeModel", "IntakeStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "IntakeConfig",
+            dependencies: ["IntakeModel", .product(name: "Yams", package: "Yams")]
+        ),
+
+        // Channel adapters: one folder per channel family; each depends on the model alone (plus crypto for signatures).
+        .target(
+            name: "GenericAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Generic"
+        ),
+
+        // HTTP server: webhooks, the complaints API, health and metrics.
+        .target(
+            name: "IntakeServer",
+            dependencies: [
+                "IntakeModel", "IntakeCore", "IntakeStorage", "IntakeConfig", "GenericAdapter",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The executable: argument parsing and wiring, nothing else.
+        .executableTarget(
+            name: "intake",
+            dependencies: [
+                "IntakeServer", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeModel", "GenericAdapter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(
+            name: "IntakeTests",
+            dependencies: [
+                "IntakeModel", "IntakeStorage", "IntakeCore", "IntakeConfig", "IntakeServer",
+                "IntakeHTTPClient", "IntakeMIME", "GenericAdapter",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/IntakeTests",
+            resources: [.copy("../../fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

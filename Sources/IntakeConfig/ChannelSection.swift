@@ -1,0 +1,137 @@
+import IntakeModel
+import Yams
+
+/// Reads the `channels:` list: the keys every channel has, then the keys its adapter family declares.
+struct ChannelSection {
+    let families: [AdapterFamily]
+    let environment: [String: String]
+
+    /// Keys every channel takes, whatever its type.
+    static let commonKeys = ["id", "type", "max_body_bytes", "campaign", "tags"]
+    /// Largest `max_body_bytes`: 64 MiB is far beyond any real complaint and keeps one request
+    /// from exhausting memory.
+    static let maximumBodyBytes = 64 << 20
+
+    /// The channels `node` lists; a gateway with none would accept nothing, so that is an issue too.
+    func read(_ node: Node?, keyLine: Int?, log: inout IssueLog) -> [ChannelConfig] {
+        let path = ConfigPath.root.key("channels")
+        guard let node else {
+            log.report(path, line: keyLine, "at least one channel is required")
+            return []
+        }
+        guard case let .sequence(list) = node else {
+            log.report(path, at: node, "expected a list of channels, found \(node.foundDescription)")
+            return []
+        }
+        guard !list.isEmpty else {
+            log.report(path, at: node, "at least one channel is required")
+            return []
+        }
+        var channels: [ChannelConfig] = []
+        var firstLines: [ChannelID: Int?] = [:]
+        for (index, element) in list.enumerated() {
+            let itemPath = path.index(index)
+            guard let entry = MappingReader(element, at: itemPath, log: &log) else { continue }
+            let id = self.id(entry, log: &log)
+            if let id {
+                // Webhook URLs and stored complaints are keyed by channel id, so two channels
+                // sharing one would silently merge.
+                if let firstLine = firstLines[id.value] {
+                    let first = firstLine.map { " (first defined on line \($0))" } ?? ""
+                    log.report(itemPath.key("id"), line: id.line, "duplicate channel id '\(id.value)'\(first)")
+                } else {
+                    firstLines[id.value] = id.line
+                }
+            }
+            if let channel = channel(entry, id: id?.value, log: &log) {
+                channels.append(channel)
+            }
+        }
+        return channels
+    }
+
+    // MARK: - One channel
+
+    private func id(_ entry: MappingReader, log: inout IssueLog) -> (value: ChannelID, line: Int?)? {
+        let path = entry.path.key("id")
+        guard let node = entry.value("id") else {
+            log.report(path, line: entry.line(of: "id"), "is required")
+            return nil
+        }
+        guard let id = log.string(node, at: path) else { return nil }
+        guard Self.isValidID(id) else {
+            log.report(path, at: node,
+                       "expected 1 to 63 of a-z, 0-9, '_' and '-', starting with a letter or digit; found \(node.foundDescription)")
+            return nil
+        }
+        return (id, node.mark?.line)
+    }
+
+    /// Whether `id` matches `[a-z0-9][a-z0-9_-]{0,62}`: it appears in webhook paths and metric
+    /// labels, so it stays short and URL-safe.
+    static func isValidID(_ id: String) -> Bool {
+        let scalars = id.unicodeScalars
+        guard let first = scalars.first, (1...63).contains(scalars.count) else { return false }
+        func isLowerAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+            ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
+        }
+        return isLowerAlphanumeric(first) && scalars.allSatisfy { isLowerAlphanumeric($0) || $0 == "_" || $0 == "-" }
+    }
+
+    private func channel(_ entry: MappingReader, id: ChannelID?, log: inout IssueLog) -> ChannelConfig? {
+        let family = self.family(entry, log: &log)
+        let path = entry.path
+        let maxBodyBytes = entry.value("max_body_bytes")
+            .flatMap { log.integer($0, at: path.key("max_body_bytes"), in: 1...Self.maximumBodyBytes) }
+        let campaign = entry.value("campaign").flatMap { log.nonEmptyString($0, at: path.key("campaign")) }
+        let tags = entry.value("tags").flatMap { log.stringList($0, at: path.key("tags")) }
+        // Without a known family the valid keys are unknown, so its keys are neither required nor refused.
+        guard let family else { return nil }
+        let context = " for channel type \(family.type)"
+        entry.reportUnknownKeys(known: Self.commonKeys + family.settingKeys.map(\.name), log: &log, context: context)
+        let settings = self.settings(entry, family: family, log: &log)
+        guard let id else { return nil }
+        return ChannelConfig(
+            id: id, type: family.type, maxBodyBytes: maxBodyBytes ?? ChannelConfig.defaultMaxBodyBytes,
+            campaign: campaign, tags: tags ?? [], settings: settings
+        )
+    }
+
+    /// The family serving the channel's `type`, reporting a missing or unknown one.
+    private func family(_ entry: MappingReader, log: inout IssueLog) -> AdapterFamily? {
+        let path = entry.path.key("type")
+        guard let node = entry.value("type") else {
+            log.report(path, line: entry.line(of: "type"), "is required; known types: \(knownTypes)")
+            return nil
+        }
+        guard let name = log.nonEmptyString(node, at: path) else { return nil }
+        guard let family = families.first(where: { $0.type.rawValue == name }) else {
+            log.report(path, at: node, "unknown channel type \(node.foundDescription); known types: \(knownTypes)")
+            return nil
+        }
+        return family
+    }
+
+    private var knownTypes: String {
+        families.isEmpty ? "(none)" : families.map(\.type.rawValue).joined(separator: ", ")
+    }
+
+    /// The family's keys as strings, secrets resolved from the environment.
+    private func settings(_ entry: MappingReader, family: AdapterFamily, log: inout IssueLog) -> [String: String] {
+        var settings: [String: String] = [:]
+        for key in family.settingKeys {
+            let path = entry.path.key(key.name)
+            guard let node = entry.value(key.name) else {
+                if key.required {
+                    log.report(path, line: entry.line(of: key.name), "is required for channel type \(family.type)")
+                }
+                continue
+            }
+            let value = key.secret
+                ? SecretReference.resolve(node, at: path, environment: environment, log: &log)
+                : log.nonEmptyString(node, at: path)
+            settings[key.name] = value
+        }
+        return settings
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import IntakeModel
+import Yams
+
+/// Turns a composed YAML document into a `GatewayConfig`, reporting every problem into an `IssueLog`.
+///
+/// Each section falls back to its defaults for whatever is absent or invalid, so reading goes on
+/// past the first problem; the loader throws if anything was reported.
+struct DocumentReader {
+    let families: [AdapterFamily]
+    let environment: [String: String]
+
+    /// The top-level keys, in the order the reference documents them.
+    static let topLevelKeys = ["server", "storage", "admin_token", "dedup", "log", "channels"]
+
+    /// The configuration `root` describes; `nil` (an empty file) still needs its channels.
+    func read(_ root: Node?, log: inout IssueLog) -> GatewayConfig {
+        guard let document = MappingReader(root, at: .root, log: &log) else { return GatewayConfig() }
+        document.reportUnknownKeys(known: Self.topLevelKeys, log: &log)
+        let channels = ChannelSection(families: families, environment: environment)
+        // An absent `channels` key has no line to point at; the document's first line would mislead.
+        let channelsLine = document.contains("channels") ? document.line(of: "channels") : nil
+        return GatewayConfig(
+            server: server(document.value("server"), log: &log),
+            storage: storage(document.value("storage"), log: &log),
+            adminToken: adminToken(document.value("admin_token"), log: &log),
+            dedup: dedup(document.value("dedup"), log: &log),
+            log: logSettings(document.value("log"), log: &log),
+            channels: channels.read(document.value("channels"), keyLine: channelsLine, log: &log)
+        )
+    }
+
+    // MARK: - Sections
+
+    private func server(_ node: Node?, log: inout IssueLog) -> ServerSettings {
+        let path = ConfigPath.root.key("server")
+        guard let section = MappingReader(node, at: path, log: &log) else { return ServerSettings() }
+        section.reportUnknownKeys(known: ["host", "port", "public_url"], log: &log)
+        let host = section.value("host").flatMap { log.nonEmptyString($0, at: path.key("host")) }
+        let port = section.value("port").flatMap { log.integer($0, at: path.key("port"), in: 1...65535) }
+        let publicURL = section.value("public_url").flatMap { validatedPublicURL($0, at: path.key("public_url"), log: &log) }
+        return ServerSettings(
+            host: host ?? ServerSettings.defaultHost,
+            port: port ?? ServerSettings.defaultPort,
+            publicURL: publicURL
+        )
+    }
+
+    /// An absolute http(s) URL without query or fragment, trailing `/` removed so request paths
+    /// can be appended to it as they are.
+    private func validatedPublicURL(_ node: Node, at path: ConfigPath, log: inout IssueLog) -> String? {
+        guard var text = log.nonEmptyString(node, at: path)?.trimmingCharacters(in: .whitespaces) else { return nil }
+        while text.hasSuffix("/") { text.removeLast() }
+        guard let components = URLComponents(string: text),
+              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = components.host, !host.isEmpty
+        else {
+            log.report(path, at: node,
+                       "expected an absolute http or https URL such as https://intake.example.org, found \(node.foundDescription)")
+            return nil
+        }
+        // Providers sign the URL they call; a query or fragment here would end up in every
+        // webhook URL and break the comparison.
+        guard components.query == nil, components.fragment == nil else {
+            log.report(path, at: node, "must not contain a query or fragment")
+            return nil
+        }
+        return text
+    }
+
+    private func storage(_ node: Node?, log: inout IssueLog) -> StorageSettings {
+        let path = ConfigPath.root.key("storage")
+        guard let section = MappingReader(node, at: path, log: &log) else { return StorageSettings() }
+        section.reportUnknownKeys(known: ["path", "synchronous"], log: &log)
+        let directory = section.value("path").flatMap { log.nonEmptyString($0, at: path.key("path")) }
+        let synchronous = section.value("synchronous")
+            .flatMap { log.choice($0, at: path.key("synchronous"), from: StorageSynchronous.allCases.map(\.rawValue)) }
+            .flatMap(StorageSynchronous.init(rawValue:))
+        return StorageSettings(path: directory ?? StorageSettings.defaultPath, synchronous: synchronous ?? .full)
+    }
+
+    /// Shortest admin token accepted: anything shorter can be guessed over the network.
+    static let minimumAdminTokenLength = 16
+
+    private func adminToken(_ node: Node?, log: inout IssueLog) -> String? {
+        let path = ConfigPath.root.key("admin_token")
+        guard let node, let token = SecretReference.resolve(node, at: path, environment: environment, log: &log) else {
+            return nil
+        }
+        guard token.count >= Self.minimumAdminTokenLength else {
+            log.report(path, at: node, "must be at least \(Self.minimumAdminTokenLength) characters long")
+            return nil
+        }
+        return token
+    }
+
+    private func dedup(_ node: Node?, log: inout IssueLog) -> DedupSettings {
+        let path = ConfigPath.root.key("dedup")
+        guard let section = MappingReader(node, at: path, log: &log) else { return DedupSettings() }
+        section.reportUnknownKeys(known: ["window_hours"], log: &log)
+        guard let hours = section.value("window_hours")
+            .flatMap({ log.integer($0, at: path.key("window_hours"), in: 1...DedupSettings.maximumWindowHours) })
+        else { return DedupSettings() }
+        return DedupSettings(window: .seconds(hours * 3600))
+    }
+
+    private func logSettings(_ node: Node?, log: inout IssueLog) -> LogSettings {
+        let path = ConfigPath.root.key("log")
+        guard let section = MappingReader(node, at: path, log: &log) else { return LogSettings() }
+        section.reportUnknownKeys(known: ["level"], log: &log)
+        let level = section.value("level").flatMap { log.choice($0, at: path.key("level"), from: LogSettings.levels) }
+        return LogSettings(level: level ?? LogSettings.defaultLevel)
+    }
+}

@@ -1,0 +1,129 @@
+import IntakeModel
+
+/// The whole gateway configuration: what one YAML file (or the embedded default) says.
+///
+/// Every value here is already validated and every `env:NAME` secret already resolved, so the
+/// server and the CLI never see a half-valid configuration.
+public struct GatewayConfig: Sendable, Equatable {
+    /// Where the HTTP server listens and the URL providers sign.
+    public var server: ServerSettings
+    /// Where the SQLite database lives and how hard it syncs.
+    public var storage: StorageSettings
+    /// Bearer token for the admin and complaints API; `nil` leaves that API closed.
+    public var adminToken: String?
+    /// How long a message fingerprint counts as a duplicate.
+    public var dedup: DedupSettings
+    /// How chatty the log is.
+    public var log: LogSettings
+    /// The configured channels, in file order.
+    public var channels: [ChannelConfig]
+
+    /// Creates a configuration from its sections; every section defaults to its documented default.
+    public init(
+        server: ServerSettings = ServerSettings(),
+        storage: StorageSettings = StorageSettings(),
+        adminToken: String? = nil,
+        dedup: DedupSettings = DedupSettings(),
+        log: LogSettings = LogSettings(),
+        channels: [ChannelConfig] = []
+    ) {
+        self.server = server
+        self.storage = storage
+        self.adminToken = adminToken
+        self.dedup = dedup
+        self.log = log
+        self.channels = channels
+    }
+
+    /// The identifier of the one channel the embedded default configures.
+    public static let embeddedChannelID: ChannelID = "generic"
+
+    /// The configuration `intake serve` runs without a file: SQLite under `./data`, port 8080 and one
+    /// `generic` channel, so a newcomer can post a complaint before writing any YAML.
+    ///
+    /// The caller generates the secrets (and prints the channel secret once), which keeps this
+    /// module free of randomness and easy to test.
+    public static func embeddedDefault(genericSecret: String, adminToken: String) -> GatewayConfig {
+        GatewayConfig(
+            adminToken: adminToken,
+            channels: [
+                ChannelConfig(id: embeddedChannelID, type: .generic, settings: ["secret": genericSecret]),
+            ]
+        )
+    }
+}
+
+/// The `server:` section.
+public struct ServerSettings: Sendable, Equatable {
+    /// Address to bind; all interfaces by default because the gateway usually runs in a container.
+    public var host: String
+    /// TCP port, 1...65535.
+    public var port: Int
+    /// The external base URL (scheme, host, optional path prefix, no trailing `/`) that providers
+    /// call and sign; the server appends request paths to it when checking signatures.
+    public var publicURL: String
+
+    /// Listen on every interface unless told otherwise.
+    public static let defaultHost = "0.0.0.0"
+    /// The port used when `server.port` is absent.
+    public static let defaultPort = 8080
+
+    /// Creates server settings; without `publicURL` it is `http://localhost:<port>`.
+    public init(host: String = defaultHost, port: Int = defaultPort, publicURL: String? = nil) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL ?? ServerSettings.localURL(port: port)
+    }
+
+    /// The public URL assumed when none is configured: good enough for trying the gateway locally.
+    public static func localURL(port: Int) -> String { "http://localhost:\(port)" }
+}
+
+/// The `storage:` section.
+public struct StorageSettings: Sendable, Equatable {
+    /// Directory holding the SQLite database; created at start if missing.
+    public var path: String
+    /// SQLite `PRAGMA synchronous` level.
+    public var synchronous: StorageSynchronous
+
+    /// Relative to the working directory, so `intake serve` in a checkout keeps its data beside it.
+    public static let defaultPath = "./data"
+
+    /// Creates storage settings.
+    public init(path: String = defaultPath, synchronous: StorageSynchronous = .full) {
+        self.path = path
+        self.synchronous = synchronous
+    }
+}
+
+/// The `dedup:` section.
+public struct DedupSettings: Sendable, Equatable {
+    /// How long after a message an identical one counts as a duplicate.
+    public var window: Duration
+
+    /// Three days: long enough to catch a citizen resending over a holiday weekend.
+    public static let defaultWindowHours = 72
+    /// One year: a longer window would keep fingerprints of complaints long closed.
+    public static let maximumWindowHours = 8760
+
+    /// Creates dedup settings.
+    public init(window: Duration = .seconds(defaultWindowHours * 3600)) {
+        self.window = window
+    }
+}
+
+/// The `log:` section.
+public struct LogSettings: Sendable, Equatable {
+    /// A swift-log level name (`trace` … `critical`); kept as a string so this module needs no logging dependency.
+    public var level: String
+
+    /// The level names accepted in `log.level`, most verbose first.
+    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    /// The level used when `log.level` is absent.
+    public static let defaultLevel = "info"
+
+    /// Creates log settings.
+    public init(level: String = defaultLevel) {
+        self.level = level
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// An HTTP request as a webhook adapter sees it: the raw body and the public URL the provider signed.
+public struct WebhookRequest: Sendable {
+    public var method: String
+    /// The URL the provider called, built from `server.public_url`, the path and the query, because
+    /// providers such as Twilio sign the public URL, not whatever a proxy forwarded.
+    public var publicURL: String
+    /// Query parameters in order, decoded.
+    public var query: [(name: String, value: String)]
+    public var headers: HeaderFields
+    /// The body exactly as received: signatures are computed over these bytes.
+    public var body: [UInt8]
+
+    public init(method: String, publicURL: String, query: [(name: String, value: String)] = [], headers: HeaderFields, body: [UInt8]) {
+        self.method = method
+        self.publicURL = publicURL
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// Header fields with case-insensitive lookup, in the order they arrived.
+public struct HeaderFields: Sendable, ExpressibleByDictionaryLiteral {
+    public private(set) var fields: [(name: String, value: String)]
+
+    public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
+    public init(dictionaryLiteral elements: (String, String)...) { self.fields = elements.map { ($0.0, $0.1) } }
+
+    /// The first value of `name`, compared without regard to case.
+    public subscript(_ name: String) -> String? {
+        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    public mutating func append(name: String, value: String) { fields.append((name, value)) }
+}
+
+/// An HTTP answer an adapter chooses, in its provider's format (JSON, TwiML, a verification challenge).
+public struct WebhookResponse: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+    public var body: [UInt8]
+
+    public init(status: Int, contentType: String, body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+
+    /// A JSON answer from an encodable value.
+    public static func json(_ value: some Encodable, status: Int = 200) -> WebhookResponse {
+        let data = (try? ComplaintCoding.encoder().encode(value)) ?? Data("{}".utf8)
+        return WebhookResponse(status: status, contentType: "application/json; charset=utf-8", body: Array(data))
+    }
+}
+
+/// What a webhook adapter made of a request.
+public enum WebhookOutcome: Sendable {
+    /// Messages to journal; once durable, `acknowledge` renders the provider's success answer.
+    case messages([InboundMessage])
+    /// An answer that journals nothing (a subscription challenge, a delivery report to ignore).
+    case respond(WebhookResponse)
+}
+
+/// The gateway's answer for one journaled message.
+public struct Receipt: Sendable, Equatable, Codable {
+    public var trackingNumber: TrackingNumber
+    /// True when the message repeated an earlier one and made no new complaint.
+    public var duplicate: Bool
+    /// The complaint the reporter's tracking number belongs to; nil while processing awaits a replay.
+    public var complaintID: String?
+    /// The journal entry holding the raw message.
+    public var journalID: Int64
+
+    public init(trackingNumber: TrackingNumber, duplicate: Bool, complaintID: String?, journalID: Int64) {
+        self.trackingNumber = trackingNumber
+        self.duplicate = duplicate
+        self.complaintID = complaintID
+        self.journalID = journalID
+    }
+}
+
+/// Turns a provider's webhook call into messages and renders its answer: SMS aggregators, WhatsApp, web forms.
+///
+/// `receive` runs on the request path and must be pure (no I/O): it checks the signature over the
+/// raw body and the public URL and parses. The gateway journals what it returns before `acknowledge` is asked.
+public protocol WebhookAdapter: Sendable {
+    /// The largest body this channel accepts; larger requests are refused before they are read whole.
+    var maxBodyBytes: Int { get }
+    func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome
+    func acknowledge(_ receipts: [Receipt]) -> WebhookResponse
+}
+
+/// Fetches messages from a provider that must be asked (X, Telegram, IMAP): the gateway commits the
+/// returned cursor in the same transaction as the messages, so a crash neither skips nor repeats a batch.
+public protocol PollingAdapter: Sendable {
+    /// How long to wait between polls when the last one found nothing.
+    var interval: Duration { get }
+    /// Messages after `cursor` (nil on the very first poll) and the cursor to resume from.
+    func fetch(after cursor: String?) async throws -> PollBatch
+}
+
+/// One poll's worth of messages, each with the bytes it came from, and where the next poll starts.
+public struct PollBatch: Sendable {
+    public var messages: [PolledMessage]
+    public var cursor: String?
+
+    public init(messages: [PolledMessage], cursor: String?) {
+        self.messages = messages
+        self.cursor = cursor
+    }
+}
+
+/// A fetched message and its raw form (the API's JSON for it, the raw MIME), which the journal keeps.
+public struct PolledMessage: Sendable {
+    public var message: InboundMessage
+    public var raw: [UInt8]
+
+    public init(message: InboundMessage, raw: [UInt8]) {
+        self.message = message
+        self.raw = raw
+    }
+}
+
+/// Parses a message pushed to the gateway by a local program (an MTA piping raw MIME, `intake ingest`).
+public protocol PushAdapter: Sendable {
+    func receive(raw: [UInt8]) throws(AdapterError) -> [InboundMessage]
+}
+
+/// Why an adapter refused input. The server maps each case to one HTTP status; `intake ingest` to one exit code.
+public enum AdapterError: Error, Equatable, CustomStringConvertible {
+    /// The signature is missing or does not match.
+    case unauthorized(String)
+    /// The payload cannot be read; `field` names the offending field when there is one.
+    case malformed(field: String?, message: String)
+    /// The payload is well formed but of a kind this adapter does not take.
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .unauthorized(let message): message
+        case .malformed(let field?, let message): "\(field): \(message)"
+        case .malformed(nil, let message): message
+        case .unsupported(let message): message
+        }
+    }
+}

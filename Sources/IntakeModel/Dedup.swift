@@ -1,0 +1,81 @@
+import Foundation
+
+/// A stored complaint, as much as deduplication needs to point at it.
+public struct ComplaintReference: Sendable, Equatable {
+    public var id: String
+    public var trackingNumber: TrackingNumber
+    public var clusterID: String?
+
+    public init(id: String, trackingNumber: TrackingNumber, clusterID: String? = nil) {
+        self.id = id
+        self.trackingNumber = trackingNumber
+        self.clusterID = clusterID
+    }
+}
+
+/// The questions a duplicate detector may ask of storage, answered inside the write transaction.
+public protocol ComplaintLookup {
+    /// The complaint made from the provider message `externalID` on `channelID`, if any.
+    func complaint(channelID: ChannelID, externalID: String) throws -> ComplaintReference?
+    /// The newest complaint from `reporter` whose text has `matchKey`, received at or after `since`.
+    func recentComplaint(from reporter: Reporter, matchKey: String, since: Date) throws -> ComplaintReference?
+}
+
+/// What a detector decided for one message.
+public enum DedupDecision: Sendable, Equatable {
+    /// A new complaint, possibly placed in a cluster with others about the same issue.
+    case new(DedupOutcome)
+    /// No new complaint: the message repeats `into`, whose tracking number the reporter gets back.
+    case merge(into: ComplaintReference, score: Double, reason: String)
+}
+
+/// The message as the pipeline hands it to deduplication: normalized, not yet stored.
+public struct DedupCandidate: Sendable {
+    public var message: InboundMessage
+    public var body: String
+    /// `MatchText.key(body)`: what "the same normalized text" means.
+    public var matchKey: String
+    public var receivedAt: Date
+
+    public init(message: InboundMessage, body: String, matchKey: String, receivedAt: Date) {
+        self.message = message
+        self.body = body
+        self.matchKey = matchKey
+        self.receivedAt = receivedAt
+    }
+}
+
+/// The deduplication seam: exact matching now, near-duplicate search and clustering behind the same call later.
+public protocol DuplicateDetector: Sendable {
+    /// Decides whether `candidate` repeats a stored complaint. Called inside the write transaction, so
+    /// everything the lookup sees is committed or about to be with this very decision.
+    func decide(_ candidate: DedupCandidate, lookup: some ComplaintLookup) throws -> DedupDecision
+    /// Learns a complaint that was just stored, for detectors that keep an index of their own.
+    func record(_ complaint: Complaint, matchKey: String) throws
+}
+
+/// Exact deduplication: the same provider message id on the same channel, or the same reporter sending
+/// the same normalized text within a window.
+public struct ExactDuplicateDetector: DuplicateDetector {
+    /// How far back a resend of the same text counts as the same complaint.
+    public var window: Duration
+
+    public init(window: Duration = .seconds(72 * 3600)) {
+        self.window = window
+    }
+
+    public func decide(_ candidate: DedupCandidate, lookup: some ComplaintLookup) throws -> DedupDecision {
+        let message = candidate.message
+        if let earlier = try lookup.complaint(channelID: message.channelID, externalID: message.externalID) {
+            return .merge(into: earlier, score: 1, reason: "same provider message id")
+        }
+        let since = candidate.receivedAt.addingTimeInterval(-TimeInterval(window.components.seconds))
+        if !candidate.matchKey.isEmpty,
+           let earlier = try lookup.recentComplaint(from: message.reporter, matchKey: candidate.matchKey, since: since) {
+            return .merge(into: earlier, score: 1, reason: "same reporter, same text within \(window.components.seconds / 3600)h")
+        }
+        return .new(.unique)
+    }
+
+    public func record(_ complaint: Complaint, matchKey: String) throws {}
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// One message as an adapter understood it, before normalization and deduplication.
+///
+/// Adapters fill what their channel carries and leave the rest nil; the pipeline turns it into a
+/// `Complaint`. It is journaled as JSON, so adding an optional field never breaks a stored entry.
+public struct InboundMessage: Codable, Sendable, Equatable {
+    /// The channel it arrived on, as configured.
+    public var channelID: ChannelID
+    public var channelType: ChannelType
+    /// The provider's own id for this message (Twilio's MessageSid, an IMAP Message-ID, a tweet id).
+    public var externalID: String
+    /// When the provider says the citizen sent it, if it says.
+    public var sentAt: Date?
+    public var reporter: Reporter
+    /// The agency must not see who reported.
+    public var anonymous: Bool
+    /// The report must not be made public.
+    public var confidential: Bool
+    public var kind: ReportKind
+    public var title: String?
+    /// The text exactly as received; normalization keeps this untouched as the complaint's original text.
+    public var text: String
+    public var location: String?
+    /// The day the incident happened, as `YYYY-MM-DD`, when the reporter gave one.
+    public var incidentDate: String?
+    public var category: String?
+    public var attachments: [InboundAttachment]
+    public var tags: [String]
+    public var campaign: String?
+    /// Where a reply reaches the reporter on this channel when it is not the reporter address
+    /// (a Telegram chat id, a WhatsApp phone-number id): what the tracking-number reply needs.
+    public var replyTo: String?
+    /// Provider details worth keeping that have no field of their own (SMS part counts, the MTA's queue id).
+    public var metadata: [String: String]
+
+    public init(
+        channelID: ChannelID,
+        channelType: ChannelType,
+        externalID: String,
+        sentAt: Date? = nil,
+        reporter: Reporter,
+        anonymous: Bool = false,
+        confidential: Bool = false,
+        kind: ReportKind = .complaint,
+        title: String? = nil,
+        text: String,
+        location: String? = nil,
+        incidentDate: String? = nil,
+        category: String? = nil,
+        attachments: [InboundAttachment] = [],
+        tags: [String] = [],
+        campaign: String? = nil,
+        replyTo: String? = nil,
+        metadata: [String: String] = [:]
+    ) {
+        self.channelID = channelID
+        self.channelType = channelType
+        self.externalID = externalID
+        self.sentAt = sentAt
+        self.reporter = reporter
+        self.anonymous = anonymous
+        self.confidential = confidential
+        self.kind = kind
+        self.title = title
+        self.text = text
+        self.location = location
+        self.incidentDate = incidentDate
+        self.category = category
+        self.attachments = attachments
+        self.tags = tags
+        self.campaign = campaign
+        self.replyTo = replyTo
+        self.metadata = metadata
+    }
+}
+
+/// A file that came with a message; its bytes travel with it until storage writes them content-addressed.
+public struct InboundAttachment: Codable, Sendable, Equatable {
+    public var fileName: String
+    public var mediaType: String
+    public var bytes: Data
+
+    public init(fileName: String, mediaType: String, bytes: Data) {
+        self.fileName = fileName
+        self.mediaType = mediaType
+        self.bytes = bytes
+    }
+}
+
+/// A stored attachment: its bytes live on disk under their SHA-256, so the same photo sent twice is kept once.
+public struct Attachment: Codable, Sendable, Equatable {
+    public var fileName: String
+    public var mediaType: String
+    public var size: Int
+    /// Lower-case hex SHA-256 of the bytes, which is also their address on disk.
+    public var sha256: String
+
+    enum CodingKeys: String, CodingKey {
+        case size, sha256
+        case fileName = "file_name"
+        case mediaType = "media_type"
+    }
+
+    public init(fileName: String, mediaType: String, size: Int, sha256: String) {
+        self.fileName = fileName
+        self.mediaType = mediaType
+        self.size = size
+        self.sha256 = sha256
+    }
+}

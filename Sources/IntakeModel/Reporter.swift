@@ -1,0 +1,155 @@
+import Foundation
+
+/// How a reporter can be reached again, which also decides how their address is normalized.
+public enum ReporterKind: String, Codable, Sendable, CaseIterable {
+    /// A phone number, stored in E.164 (`+628123456789`).
+    case phone
+    /// An email address, stored in lower case.
+    case email
+    /// A social-media account (X handle, Telegram or WhatsApp user id), stored without `@`, in lower case.
+    case social
+    /// A web-form account or session id, stored as given.
+    case web
+}
+
+/// The person who sent a message, as far as the channel tells.
+public struct Reporter: Hashable, Codable, Sendable {
+    public var kind: ReporterKind
+    /// The normalized address; two messages from one person on one kind of channel share it.
+    public var address: String
+    /// The name the channel shows, if any.
+    public var name: String?
+
+    public init(kind: ReporterKind, address: String, name: String? = nil) {
+        self.kind = kind
+        self.address = address
+        self.name = name
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(address, forKey: .address)
+        try container.encode(name, forKey: .name)
+    }
+
+    enum CodingKeys: String, CodingKey { case kind, address, name }
+
+    /// Normalizes `raw` for `kind`; nil when it is not a valid address of that kind.
+    public init?(kind: ReporterKind, raw: String, name: String? = nil, defaultCountryCode: String = "62") {
+        let normalized: String?
+        switch kind {
+        case .phone: normalized = PhoneNumber.e164(raw, defaultCountryCode: defaultCountryCode)
+        case .email: normalized = EmailAddress.normalize(raw)
+        case .social: normalized = Self.normalizeHandle(raw)
+        case .web:
+            let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            normalized = trimmed.isEmpty ? nil : trimmed
+        }
+        guard let normalized else { return nil }
+        let trimmedName = name?.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.init(kind: kind, address: normalized, name: trimmedName?.isEmpty == false ? trimmedName : nil)
+    }
+
+    /// Guesses the kind from the address itself, for channels that carry any of them (the generic webhook).
+    public init?(inferringFrom raw: String, name: String? = nil) {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let kind: ReporterKind
+        if trimmed.hasPrefix("@") {
+            kind = .social
+        } else if trimmed.contains("@") {
+            kind = .email
+        } else if PhoneNumber.looksLikePhone(trimmed) {
+            kind = .phone
+        } else {
+            kind = .web
+        }
+        self.init(kind: kind, raw: trimmed, name: name)
+    }
+
+    /// A form safe for logs: enough to tell reporters apart by eye, never the full address.
+    public var redactedAddress: String {
+        switch kind {
+        case .phone:
+            guard address.count > 8 else { return String(repeating: "*", count: address.count) }
+            return String(address.prefix(6)) + String(repeating: "*", count: address.count - 9) + String(address.suffix(3))
+        case .email:
+            guard let at = address.firstIndex(of: "@") else { return "***" }
+            return String(address.prefix(1)) + "***" + String(address[at...])
+        case .social, .web:
+            return String(address.prefix(2)) + "***"
+        }
+    }
+
+    static func normalizeHandle(_ raw: String) -> String? {
+        var handle = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if handle.hasPrefix("@") { handle.removeFirst() }
+        guard !handle.isEmpty, !handle.contains(where: \.isWhitespace) else { return nil }
+        return handle.lowercased()
+    }
+}
+
+/// E.164 normalization for the numbers Indonesian citizens and SMS aggregators write.
+public enum PhoneNumber {
+    /// `0812-3456-7890`, `+62 812 3456 7890`, `62812…`, `0062812…` all become `+6281234567890`.
+    /// Numbers written without a country code take `defaultCountryCode`. Nil for anything that is not a number.
+    public static func e164(_ raw: String, defaultCountryCode: String = "62") -> String? {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard looksLikePhone(trimmed) else { return nil }
+        let digits = trimmed.filter(\.isASCIIDigit)
+        let international: String
+        if trimmed.hasPrefix("+") {
+            international = digits
+        } else if digits.hasPrefix("00") {
+            international = String(digits.dropFirst(2))
+        } else if digits.hasPrefix("0") {
+            international = defaultCountryCode + digits.dropFirst()
+        } else if digits.hasPrefix(defaultCountryCode) && digits.count >= 10 {
+            international = digits
+        } else if defaultCountryCode == "62" && digits.hasPrefix("8") && (9...12).contains(digits.count) {
+            // Mobile numbers written without the trunk 0, as some forms store them.
+            international = "62" + digits
+        } else {
+            return nil
+        }
+        // E.164 allows at most 15 digits; fewer than 8 is a short code or a typo, not a person.
+        guard (8...15).contains(international.count), international.first != "0" else { return nil }
+        return "+" + international
+    }
+
+    /// True when the text has only the characters people write phone numbers with and enough digits.
+    public static func looksLikePhone(_ text: String) -> Bool {
+        var digitCount = 0
+        for (offset, character) in text.enumerated() {
+            if character.isASCIIDigit {
+                digitCount += 1
+            } else if character == "+" {
+                guard offset == 0 else { return false }
+            } else if !" -.()".contains(character) {
+                return false
+            }
+        }
+        return digitCount >= 6
+    }
+}
+
+/// Email address normalization for identity matching.
+public enum EmailAddress {
+    /// Trims, strips a `Name <addr>` wrapper and lower-cases; nil when it is not a plausible address.
+    public static func normalize(_ raw: String) -> String? {
+        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+            text = String(text[text.index(after: open)..<close])
+        }
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !text.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" })
+        else { return nil }
+        return text.lowercased()
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,88 @@
+/// The number a citizen gets back and quotes later, such as `LPR-7K3M-9QX2`.
+///
+/// Seven random symbols from Crockford's base-32 alphabet (no I, L, O or U, so nothing reads as a
+/// digit) and one Luhn mod 32 check symbol, which catches every single mistyped symbol and most swaps
+/// of two neighbours: a citizen retyping the number into an SMS gets "not found" rather than someone
+/// else's complaint.
+public struct TrackingNumber: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+    /// The eight symbols without prefix or dashes.
+    public let symbols: String
+
+    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    static let prefix = "LPR"
+    static let payloadLength = 7
+
+    /// A fresh random number; uniqueness is enforced by storage, which draws again on collision.
+    public static func random<G: RandomNumberGenerator>(using generator: inout G) -> TrackingNumber {
+        var payload = [Character]()
+        payload.reserveCapacity(payloadLength + 1)
+        for _ in 0..<payloadLength {
+            payload.append(alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))])
+        }
+        payload.append(checkSymbol(for: payload))
+        return TrackingNumber(validatedSymbols: String(payload))
+    }
+
+    /// A fresh random number from the system's generator.
+    public static func random() -> TrackingNumber {
+        var generator = SystemRandomNumberGenerator()
+        return random(using: &generator)
+    }
+
+    /// Reads a number as a citizen may type it: any case, with or without `LPR` and dashes or spaces,
+    /// `O` for zero and `I`/`L` for one. Returns nil when the symbols or the check symbol are wrong.
+    public init?(parsing text: String) {
+        var cleaned = text.uppercased().filter { !$0.isWhitespace && $0 != "-" }
+        if cleaned.hasPrefix(Self.prefix) { cleaned.removeFirst(Self.prefix.count) }
+        let symbols = cleaned.map { symbol -> Character in
+            switch symbol {
+            case "O": "0"
+            case "I", "L": "1"
+            default: symbol
+            }
+        }
+        guard symbols.count == Self.payloadLength + 1,
+              symbols.allSatisfy({ Self.alphabet.contains($0) }),
+              Self.checkSymbol(for: Array(symbols.dropLast())) == symbols.last
+        else { return nil }
+        self.init(validatedSymbols: String(symbols))
+    }
+
+    private init(validatedSymbols: String) {
+        self.symbols = validatedSymbols
+    }
+
+    /// The form shown to citizens and used in the API: `LPR-XXXX-XXXX`.
+    public var description: String {
+        "\(Self.prefix)-\(symbols.prefix(4))-\(symbols.suffix(4))"
+    }
+
+    public static func < (lhs: TrackingNumber, rhs: TrackingNumber) -> Bool { lhs.symbols < rhs.symbols }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let number = TrackingNumber(parsing: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a tracking number: \(text)")
+        }
+        self = number
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    /// Luhn mod N over the alphabet: doubling every second symbol from the right.
+    static func checkSymbol(for payload: [Character]) -> Character {
+        let base = alphabet.count
+        var sum = 0
+        var factor = 2
+        for symbol in payload.reversed() {
+            let value = alphabet.firstIndex(of: symbol)! * factor
+            sum += value / base + value % base
+            factor = factor == 2 ? 1 : 2
+        }
+        return alphabet[(base - sum % base) % base]
+    }
+}

@@ -1,0 +1,150 @@
+import Crypto
+import Foundation
+import Hummingbird
+import IntakeCore
+import IntakeModel
+import IntakeStorage
+import NIOCore
+
+/// The complaints API (`/api/v1/complaints`, bearer token), `/healthz` and `/metrics`.
+struct AdminRoutes: Sendable {
+    let database: Database
+    let metrics: ServerMetrics
+    /// Nil disables the complaints API.
+    let adminToken: String?
+
+    static let defaultPageSize = 50
+    static let maximumPageSize = 500
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/complaints") { request, _ in
+            await answer { try await list(request) }
+        }
+        router.get("/api/v1/complaints/:id") { request, context in
+            await answer { try await show(request, id: context.parameters.get("id") ?? "") }
+        }
+        router.get("/healthz") { _, _ in
+            await health()
+        }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+    }
+
+    private func answer(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let failure as HTTPFailure {
+            if failure.status == .unauthorized || failure.status == .forbidden {
+                metrics.rejected(channel: "admin", reason: failure.reason)
+            }
+            return failure.response
+        } catch {
+            return HTTPFailure.storage(error).response
+        }
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        try authorize(request)
+        let query = request.uri.queryParameters
+        var filter = ComplaintFilter()
+        filter.channelID = query["channel"].map(String.init)
+        filter.campaign = query["campaign"].map(String.init)
+        if let since = query["since"] {
+            guard let date = Timestamp.parse(String(since)) else {
+                throw HTTPFailure.badQuery(field: "since", message: "must be an ISO-8601 time such as 2026-04-07T09:30:00Z")
+            }
+            filter.since = date
+        }
+        var limit = Self.defaultPageSize
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...Self.maximumPageSize).contains(value) else {
+                throw HTTPFailure.badQuery(field: "limit", message: "must be a whole number from 1 to \(Self.maximumPageSize)")
+            }
+            limit = value
+        }
+        var after: Int64?
+        if let cursor = query["cursor"] {
+            guard let value = Int64(cursor), value >= 0 else {
+                throw HTTPFailure.badQuery(field: "cursor", message: "is not a cursor this API returned")
+            }
+            after = value
+        }
+        let (chosen, start, size) = (filter, after, limit)
+        let page = try await database.read { try $0.complaints(chosen, after: start, limit: size) }
+        return try Self.json(ComplaintList(items: page.items, nextCursor: page.nextCursor.map(String.init)))
+    }
+
+    private func show(_ request: Request, id: String) async throws -> Response {
+        try authorize(request)
+        guard let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) else {
+            throw HTTPFailure.notFound("complaint '\(id)'")
+        }
+        return try Self.json(complaint)
+    }
+
+    private func health() async -> Response {
+        do {
+            let (journal, outbox) = try await database.read { (try $0.journalCounts(), try $0.pendingOutboxCount()) }
+            let report = HealthReport(
+                status: "ok",
+                journalPending: journal[.pending, default: 0],
+                journalFailed: journal[.failed, default: 0],
+                outboxPending: outbox
+            )
+            return try Self.json(report)
+        } catch {
+            return HTTPFailure.storage(error).response
+        }
+    }
+
+    private func authorize(_ request: Request) throws {
+        guard let adminToken else { throw HTTPFailure.adminAPIDisabled }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw HTTPFailure.unauthorizedAdmin }
+        // Compare digests so the time taken says nothing about how much of the token matched.
+        let given = SHA256.hash(data: Array(header.dropFirst(7).utf8))
+        let expected = SHA256.hash(data: Array(adminToken.utf8))
+        guard given == expected else { throw HTTPFailure.unauthorizedAdmin }
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try ComplaintCoding.encoder().encode(value))))
+    }
+}
+
+/// `{"items": [...], "next_cursor": "..." | null}`.
+struct ComplaintList: Encodable {
+    var items: [Complaint]
+    var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        // Always present, null on the last page, so clients need not guess.
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// `/healthz`: the database answers, and how much work waits.
+struct HealthReport: Encodable {
+    var status: String
+    var journalPending: Int
+    var journalFailed: Int
+    var outboxPending: Int
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case journalPending = "journal_pending"
+        case journalFailed = "journal_failed"
+        case outboxPending = "outbox_pending"
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import GenericAdapter
+import Hummingbird
+import IntakeConfig
+import IntakeCore
+import IntakeModel
+import IntakeStorage
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The running gateway: storage, pipeline, HTTP server and background services, built from one configuration.
+public struct GatewayServer: Sendable {
+    public let config: GatewayConfig
+    public let database: Database
+    public let gateway: Gateway
+    public let metrics: ServerMetrics
+    let families: [ChannelType: AdapterFamily]
+    let logger: Logger
+    let routingCore: (any RoutingCore)?
+
+    /// The adapter families this build knows.
+    public static let families: [AdapterFamily] = [GenericAdapter.family]
+
+    /// Opens storage and builds the pipeline; nothing listens until `run`.
+    public init(config: GatewayConfig, families: [AdapterFamily] = GatewayServer.families, logger: Logger,
+                routingCore: (any RoutingCore)? = nil) throws {
+        self.config = config
+        self.logger = logger
+        self.routingCore = routingCore
+        self.families = Dictionary(families.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first })
+        database = try Database(directory: config.storage.path, synchronous: config.storage.synchronous)
+        metrics = ServerMetrics()
+        let pipeline = Pipeline(
+            normalizer: Normalizer(channels: config.channels),
+            detector: ExactDuplicateDetector(window: config.dedup.window)
+        )
+        let attachments = AttachmentStore(directory: (config.storage.path as NSString).appendingPathComponent("attachments"))
+        gateway = Gateway(database: database, attachments: attachments, pipeline: pipeline, logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains in-flight requests, stops the services and closes storage.
+    ///
+    /// - Parameters:
+    ///   - bare: answer every webhook with a bare 200 and no processing: the benchmark's baseline.
+    ///   - onRunning: told the bound port once the server listens (port 0 picks a free one).
+    public func run(bare: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router(context: BasicRequestContext.self)
+        if bare {
+            router.post("/webhooks/:channel_id") { request, _ -> Response in
+                _ = try await request.body.collect(upTo: ChannelConfig.defaultMaxBodyBytes)
+                return Response(status: .ok)
+            }
+        } else {
+            webhookRoutes().register(on: router)
+        }
+        AdminRoutes(database: database, metrics: metrics, adminToken: config.adminToken).register(on: router)
+
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        let gateway = self.gateway
+        // Entries left unfinished by a crash or a failed processing are retried before new traffic.
+        app.beforeServerStarts { _ = try await gateway.replay() }
+
+        var services: [any Service] = [StorageService(database: database), app]
+        if let routingCore {
+            services.append(OutboxRelay(database: database, routingCore: routingCore, logger: logger))
+        }
+        services += pollers()
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+    }
+
+    func webhookRoutes() -> WebhookRoutes {
+        var served: [ChannelID: ServedChannel] = [:]
+        for channel in config.channels {
+            served[channel.id] = ServedChannel(config: channel, webhook: families[channel.type]?.makeWebhook?(channel))
+        }
+        return WebhookRoutes(channels: served, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
+    }
+
+    func pollers() -> [any Service] {
+        config.channels.compactMap { channel in
+            families[channel.type]?.makePoller.map { make in
+                PollerService(channelID: channel.id, adapter: make(channel), gateway: gateway, logger: logger)
+            }
+        }
+    }
+}

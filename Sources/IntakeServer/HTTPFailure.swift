@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import IntakeModel
+import IntakeStorage
+
+/// Every way a request can fail, mapped to its HTTP status in exactly one place.
+enum HTTPFailure: Error {
+    case unknownChannel(String)
+    case channelNotWebhook(String)
+    case adapter(AdapterError)
+    case bodyTooLarge(limit: Int)
+    case unauthorizedAdmin
+    case adminAPIDisabled
+    case notFound(String)
+    case badQuery(field: String, message: String)
+    case storage(any Error)
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .unknownChannel, .notFound: .notFound
+        case .channelNotWebhook: .methodNotAllowed
+        case .adapter(.unauthorized): .forbidden
+        case .adapter(.malformed), .badQuery: .badRequest
+        case .adapter(.unsupported): .unprocessableContent
+        case .bodyTooLarge: .contentTooLarge
+        case .unauthorizedAdmin: .unauthorized
+        case .adminAPIDisabled: .forbidden
+        case .storage: .serviceUnavailable
+        }
+    }
+
+    /// The short label the rejected-requests counter uses.
+    var reason: String {
+        switch self {
+        case .unknownChannel: "unknown_channel"
+        case .channelNotWebhook: "not_webhook"
+        case .adapter(.unauthorized): "signature"
+        case .adapter(.malformed): "malformed"
+        case .adapter(.unsupported): "unsupported"
+        case .bodyTooLarge: "too_large"
+        case .unauthorizedAdmin, .adminAPIDisabled: "admin_auth"
+        case .notFound: "not_found"
+        case .badQuery: "bad_query"
+        case .storage: "storage"
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .unknownChannel(let id): "no channel '\(id)' is configured"
+        case .channelNotWebhook(let id): "channel '\(id)' does not receive webhooks"
+        case .adapter(let error): error.description
+        case .bodyTooLarge(let limit): "body is larger than this channel's limit of \(limit) bytes"
+        case .unauthorizedAdmin: "missing or wrong Authorization: Bearer <admin token>"
+        case .adminAPIDisabled: "the admin API is disabled: set admin_token in the configuration"
+        case .notFound(let what): "\(what) not found"
+        case .badQuery(let field, let message): "\(field): \(message)"
+        // Storage details stay in the log; the sender only learns to retry.
+        case .storage: "the message could not be stored; retry later"
+        }
+    }
+
+    var field: String? {
+        switch self {
+        case .adapter(.malformed(let field, _)): field
+        case .badQuery(let field, _): field
+        default: nil
+        }
+    }
+
+    /// The JSON error answer: `{"error": "...", "field": "..."}`.
+    var response: Response {
+        var object: [String: String] = ["error": message]
+        if let field { object["field"] = field }
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        if case .storage = self { headers[.retryAfter] = "5" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

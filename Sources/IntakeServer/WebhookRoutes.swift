@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import IntakeCore
+import IntakeModel
+import Logging
+import NIOCore
+
+/// A configured channel as the server serves it.
+struct ServedChannel: Sendable {
+    var config: ChannelConfig
+    var webhook: (any WebhookAdapter)?
+}
+
+/// `POST /webhooks/{channel_id}`: read the body within the channel's limit, let the adapter verify and
+/// parse it, journal durably, then answer in the provider's format.
+struct WebhookRoutes: Sendable {
+    let channels: [ChannelID: ServedChannel]
+    let gateway: Gateway
+    let metrics: ServerMetrics
+    /// `server.public_url` without a trailing slash: providers sign the URL they called, not ours.
+    let publicURL: String
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/webhooks/:channel_id") { request, context in
+            await handle(request, channelID: context.parameters.get("channel_id") ?? "")
+        }
+    }
+
+    func handle(_ request: Request, channelID: String) async -> Response {
+        let start = ContinuousClock.now
+        guard let channel = channels[channelID] else {
+            // Unknown ids are not used as a metric label: anyone can invent them.
+            return reject(.unknownChannel(channelID), metricChannel: "unknown")
+        }
+        guard let adapter = channel.webhook else { return reject(.channelNotWebhook(channelID), metricChannel: channelID) }
+        metrics.received(channel: channelID)
+        let limit = adapter.maxBodyBytes
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            return reject(.bodyTooLarge(limit: limit), metricChannel: channelID)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            return reject(.bodyTooLarge(limit: limit), metricChannel: channelID)
+        } catch {
+            return reject(.adapter(.malformed(field: nil, message: "the body could not be read")), metricChannel: channelID)
+        }
+        let bytes = Array(body.readableBytesView)
+        let webhookRequest = WebhookRequest(
+            method: request.method.rawValue,
+            publicURL: publicURL + request.uri.string,
+            query: request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+            headers: HeaderFields(request.headers.map { ($0.name.canonicalName, $0.value) }),
+            body: bytes
+        )
+        let messages: [InboundMessage]
+        do {
+            switch try adapter.receive(webhookRequest) {
+            case .respond(let answer):
+                return Self.response(answer)
+            case .messages(let parsed):
+                messages = parsed
+            }
+        } catch {
+            return reject(.adapter(error), metricChannel: channelID)
+        }
+        let receipts: [Receipt]
+        do {
+            receipts = try await gateway.submit(messages, raw: bytes)
+        } catch {
+            logger.error("journal write failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
+            return reject(.storage(error), metricChannel: channelID)
+        }
+        let duplicates = receipts.count { $0.duplicate }
+        if duplicates > 0 { metrics.duplicate(channel: channelID, count: duplicates) }
+        if receipts.count > duplicates { metrics.accepted(channel: channelID, count: receipts.count - duplicates) }
+        metrics.webhookLatency(channel: channelID, since: start)
+        return Self.response(adapter.acknowledge(receipts))
+    }
+
+    private func reject(_ failure: HTTPFailure, metricChannel: String) -> Response {
+        metrics.rejected(channel: metricChannel, reason: failure.reason)
+        if case .storage = failure {} else {
+            logger.info("request rejected", metadata: ["channel": "\(metricChannel)", "reason": "\(failure.reason)", "status": "\(failure.status.code)"])
+        }
+        return failure.response
+    }
+
+    static func response(_ answer: WebhookResponse) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = answer.contentType
+        return Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import IntakeModel
+
+/// Which complaints a listing wants.
+public struct ComplaintFilter: Sendable, Equatable {
+    public var channelID: ChannelID?
+    public var campaign: String?
+    /// Only complaints received at or after this time.
+    public var since: Date?
+
+    public init(channelID: ChannelID? = nil, campaign: String? = nil, since: Date? = nil) {
+        self.channelID = channelID
+        self.campaign = campaign
+        self.since = since
+    }
+}
+
+/// One page of a listing and where the next one starts.
+public struct ComplaintPage: Sendable {
+    public var items: [Complaint]
+    /// Pass back as `after` for the next page; nil on the last page.
+    public var nextCursor: Int64?
+}
+
+extension Connection {
+    /// Stores a new complaint with the key exact deduplication matches on.
+    public func insertComplaint(_ complaint: Complaint, matchKey: String) throws {
+        let document = try ComplaintCoding.encoder().encode(complaint)
+        try prepare("""
+            INSERT INTO complaints (id, tracking_number, journal_id, channel_id, external_id, received_at, reporter_kind,
+                                    reporter_address, match_hash, match_key, campaign, cluster_id, status, document)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).run([
+                .text(complaint.id), .text(complaint.trackingNumber.description), .integer(complaint.journalID),
+                .text(complaint.channelID), .text(complaint.externalID), .real(complaint.receivedAt.timeIntervalSince1970),
+                .text(complaint.reporter.kind.rawValue), .text(complaint.reporter.address),
+                .integer(Self.matchHash(matchKey)), .text(matchKey),
+                complaint.campaign.map(SQLValue.text) ?? .null, complaint.dedup.clusterID.map(SQLValue.text) ?? .null,
+                .text(complaint.status.rawValue), .text(String(decoding: document, as: UTF8.self)),
+            ])
+    }
+
+    /// Moves a complaint along its routing states.
+    public func setComplaintStatus(_ id: String, _ status: RoutingState) throws {
+        try prepare("UPDATE complaints SET status = ? WHERE id = ?").run([.text(status.rawValue), .text(id)])
+    }
+
+    /// A complaint by its id or its tracking number.
+    public func complaint(idOrTrackingNumber key: String) throws -> Complaint? {
+        let rows: [Row]
+        if let number = TrackingNumber(parsing: key) {
+            rows = try query("SELECT document, status, cluster_id FROM complaints WHERE tracking_number = ?", [.text(number.description)])
+        } else {
+            rows = try query("SELECT document, status, cluster_id FROM complaints WHERE id = ?", [.text(key)])
+        }
+        return try rows.first.map(Self.complaint)
+    }
+
+    /// Complaints matching `filter` in the order they were stored, `limit` at a time, after cursor `after`.
+    public func complaints(_ filter: ComplaintFilter, after: Int64?, limit: Int) throws -> ComplaintPage {
+        var conditions = ["seq > ?"]
+        var values: [SQLValue] = [.integer(after ?? 0)]
+        if let channelID = filter.channelID {
+            conditions.append("channel_id = ?")
+            values.append(.text(channelID))
+        }
+        if let campaign = filter.campaign {
+            conditions.append("campaign = ?")
+            values.append(.text(campaign))
+        }
+        if let since = filter.since {
+            conditions.append("received_at >= ?")
+            values.append(.real(since.timeIntervalSince1970))
+        }
+        values.append(.integer(Int64(limit + 1)))
+        let rows = try query(
+            "SELECT document, status, cluster_id, seq FROM complaints WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?",
+            values
+        )
+        let page = rows.prefix(limit)
+        return ComplaintPage(
+            items: try page.map(Self.complaint),
+            nextCursor: rows.count > limit ? page.last?.int(3) : nil
+        )
+    }
+
+    /// How many complaints are stored.
+    public func complaintCount() throws -> Int {
+        Int(try query("SELECT count(*) FROM complaints").first?.int(0) ?? 0)
+    }
+
+    private static func complaint(_ row: Row) throws -> Complaint {
+        guard let document = row.bytes(0) else { throw StorageError.corrupt("complaint row without document") }
+        do {
+            var complaint = try ComplaintCoding.decoder().decode(Complaint.self, from: Data(document))
+            // Status and cluster change after insert; the columns are the truth.
+            if let status = row.string(1).flatMap(RoutingState.init(rawValue:)) { complaint.status = status }
+            complaint.dedup.clusterID = row.string(2) ?? complaint.dedup.clusterID
+            return complaint
+        } catch {
+            throw StorageError.corrupt("complaint document: \(error)")
+        }
+    }
+
+    /// FNV-1a: a compact index key for the match text; equality of the text itself is still checked.
+    static func matchHash(_ key: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+}
+
+/// Answers deduplication's questions from the complaints table, inside the write transaction.
+public struct StoredComplaintLookup: ComplaintLookup {
+    let connection: Connection
+
+    public init(connection: Connection) { self.connection = connection }
+
+    public func complaint(channelID: ChannelID, externalID: String) throws -> ComplaintReference? {
+        try connection.query(
+            "SELECT id, tracking_number, cluster_id FROM complaints WHERE channel_id = ? AND external_id = ?",
+            [.text(channelID), .text(externalID)]
+        ).first.flatMap(Self.reference)
+    }
+
+    public func recentComplaint(from reporter: Reporter, matchKey: String, since: Date) throws -> ComplaintReference? {
+        try connection.query(
+            """
+            SELECT id, tracking_number, cluster_id FROM complaints
+            WHERE reporter_address = ? AND match_hash = ? AND received_at >= ? AND reporter_kind = ? AND match_key = ?
+            ORDER BY received_at DESC LIMIT 1
+            """,
+            [.text(reporter.address), .integer(Connection.matchHash(matchKey)), .real(since.timeIntervalSince1970),
+             .text(reporter.kind.rawValue), .text(matchKey)]
+        ).first.flatMap(Self.reference)
+    }
+
+    private static func reference(_ row: Row) -> ComplaintReference? {
+        guard let id = row.string(0), let number = row.string(1).flatMap(TrackingNumber.init(parsing:)) else { return nil }
+        return ComplaintReference(id: id, trackingNumber: number, clusterID: row.string(2))
+    }
+}
+
+extension Connection {
+    /// The complaint already made from journal entry `journalID`, if any: what makes processing idempotent.
+    public func complaintReference(journalID: Int64) throws -> ComplaintReference? {
+        guard let row = try query("SELECT id, tracking_number, cluster_id FROM complaints WHERE journal_id = ?", [.integer(journalID)]).first,
+              let id = row.string(0), let number = row.string(1).flatMap(TrackingNumber.init(parsing:))
+        else { return nil }
+        return ComplaintReference(id: id, trackingNumber: number, clusterID: row.string(2))
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import IntakeModel
+
+/// The SQLite database: one writer thread that group-commits, one reader thread for queries.
+///
+/// Writes from concurrent requests are queued and run together in one transaction, each inside its own
+/// savepoint, so one fsync acknowledges a whole batch and a failing write never takes its neighbours down.
+public final class Database: Sendable {
+    private let writer: DatabaseThread
+    private let reader: DatabaseThread
+    /// The database file.
+    public let path: String
+
+    /// Opens or creates `directory/intake.sqlite`, applies pending migrations and starts the threads.
+    public init(directory: String, synchronous: StorageSynchronous = .full, maxBatch: Int = 512) throws(StorageError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError.io("cannot create storage directory \(directory): \(error.localizedDescription)")
+        }
+        path = (directory as NSString).appendingPathComponent("intake.sqlite")
+        do {
+            let writeConnection = try Connection(path: path)
+            try writeConnection.execute("PRAGMA journal_mode=WAL")
+            try writeConnection.execute("PRAGMA synchronous=\(synchronous.rawValue.uppercased())")
+            try writeConnection.execute("PRAGMA foreign_keys=ON")
+            try Migrations.apply(Schema.migrations, to: writeConnection)
+            let readConnection = try Connection(path: path)
+            try readConnection.execute("PRAGMA query_only=ON")
+            writer = DatabaseThread(name: "intake-db-writer", connection: writeConnection, maxBatch: maxBatch, runBatch: Database.runTransaction)
+            reader = DatabaseThread(name: "intake-db-reader", connection: readConnection, maxBatch: 64, runBatch: Database.runEach)
+        } catch {
+            throw StorageError.sqlite(error)
+        }
+    }
+
+    /// Runs `work` in a transaction shared with other concurrent writes; returns once it is durable.
+    ///
+    /// If `work` throws, its changes are rolled back and the error returned; nothing it wrote remains.
+    public func write<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = DatabaseJob { connection in
+                do throws(SQLiteError) {
+                    try connection.execute("SAVEPOINT job")
+                } catch {
+                    return { _ in continuation.resume(throwing: StorageError.sqlite(error)) }
+                }
+                do {
+                    let value = try work(connection)
+                    try connection.execute("RELEASE job")
+                    return { commitError in
+                        if let commitError {
+                            continuation.resume(throwing: commitError)
+                        } else {
+                            continuation.resume(returning: value)
+                        }
+                    }
+                } catch {
+                    try? connection.execute("ROLLBACK TO job; RELEASE job")
+                    return { _ in continuation.resume(throwing: error) }
+                }
+            } abandon: { error in
+                continuation.resume(throwing: error)
+            }
+            do {
+                try writer.submit(job)
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Runs `body` on the reader connection, which sees the last committed state.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = DatabaseJob { connection in
+                let result = Result { try body(connection) }
+                return { _ in continuation.resume(with: result) }
+            } abandon: { error in
+                continuation.resume(throwing: error)
+            }
+            do {
+                try reader.submit(job)
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Finishes queued work and stops both threads; later calls fail with `StorageError.closed`.
+    public func close() {
+        writer.stop()
+        reader.stop()
+    }
+
+    private static func runTransaction(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>) {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in jobs { job.abandon(StorageError.sqlite(error)) }
+            return
+        }
+        let completions = jobs.map { $0.run(connection) }
+        do {
+            try connection.execute("COMMIT")
+            for complete in completions { complete(nil) }
+        } catch {
+            try? connection.execute("ROLLBACK")
+            for complete in completions { complete(StorageError.sqlite(error)) }
+        }
+    }
+
+    private static func runEach(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>) {
+        for job in jobs { job.run(connection)(nil) }
+    }
+}

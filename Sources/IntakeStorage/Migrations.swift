@@ -1,0 +1,106 @@
+import Foundation
+
+/// One numbered schema change. Never edit one that has shipped: add the next number instead.
+public struct Migration: Sendable {
+    public var version: Int
+    public var name: String
+    public var sql: String
+}
+
+/// Applies numbered migrations in order, each in its own transaction, recording what ran.
+enum Migrations {
+    static func apply(_ migrations: [Migration], to connection: Connection) throws(SQLiteError) {
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                applied_at REAL NOT NULL
+            )
+            """)
+        let applied = Set(try connection.query("SELECT version FROM schema_migrations").compactMap { $0.int(0) })
+        for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(Int64(migration.version)) {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                try connection.execute(migration.sql)
+                try connection.query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    [.integer(Int64(migration.version)), .text(migration.name), .real(Date().timeIntervalSince1970)]
+                )
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}
+
+/// The schema, as the list of migrations that builds it.
+enum Schema {
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "journal, complaints, outbox, cursors", sql: """
+            CREATE TABLE journal (
+                id INTEGER PRIMARY KEY,
+                channel_id TEXT NOT NULL,
+                channel_type TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                received_at REAL NOT NULL,
+                raw BLOB NOT NULL,
+                message TEXT NOT NULL,
+                tracking_number TEXT NOT NULL UNIQUE,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'processed', 'duplicate', 'failed')),
+                complaint_id TEXT,
+                error TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX journal_unfinished ON journal (id) WHERE state IN ('pending', 'failed');
+            CREATE INDEX journal_external ON journal (channel_id, external_id);
+
+            CREATE TABLE complaints (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                tracking_number TEXT NOT NULL UNIQUE,
+                journal_id INTEGER NOT NULL UNIQUE REFERENCES journal (id),
+                channel_id TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                received_at REAL NOT NULL,
+                reporter_kind TEXT NOT NULL,
+                reporter_address TEXT NOT NULL,
+                match_hash INTEGER NOT NULL,
+                match_key TEXT NOT NULL,
+                campaign TEXT,
+                cluster_id TEXT,
+                status TEXT NOT NULL,
+                document TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX complaints_external ON complaints (channel_id, external_id);
+            CREATE INDEX complaints_reporter_text ON complaints (reporter_address, match_hash, received_at);
+            CREATE INDEX complaints_received ON complaints (received_at);
+            CREATE INDEX complaints_campaign ON complaints (campaign, seq) WHERE campaign IS NOT NULL;
+
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY,
+                complaint_id TEXT NOT NULL UNIQUE REFERENCES complaints (id),
+                enqueued_at REAL NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                delivered_at REAL,
+                last_error TEXT
+            );
+            CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+
+            CREATE TABLE cursors (
+                channel_id TEXT PRIMARY KEY,
+                cursor TEXT NOT NULL,
+                updated_at REAL NOT NULL
+            );
+
+            CREATE TABLE attachments (
+                sha256 TEXT PRIMARY KEY,
+                size INTEGER NOT NULL,
+                media_type TEXT NOT NULL,
+                stored_at REAL NOT NULL
+            );
+            """),
+    ]
+}

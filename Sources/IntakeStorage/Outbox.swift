@@ -1,0 +1,64 @@
+import Foundation
+import IntakeModel
+
+/// A complaint waiting to be handed to the routing core.
+public struct OutboxItem: Sendable {
+    public var id: Int64
+    public var complaint: Complaint
+    public var attempts: Int
+}
+
+extension Connection {
+    /// Queues a complaint for the routing core; its id is the idempotency key the core sees.
+    public func enqueueOutbox(complaintID: String, at time: Date) throws {
+        try prepare("INSERT OR IGNORE INTO outbox (complaint_id, enqueued_at, next_attempt_at) VALUES (?, ?, ?)").run([
+            .text(complaintID), .real(time.timeIntervalSince1970), .real(time.timeIntervalSince1970),
+        ])
+    }
+
+    /// Undelivered items whose next attempt is due, oldest first.
+    public func dueOutboxItems(now: Date, limit: Int) throws -> [OutboxItem] {
+        try query("""
+            SELECT o.id, o.attempts, c.document, c.status, c.cluster_id FROM outbox o JOIN complaints c ON c.id = o.complaint_id
+            WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?
+            """, [.real(now.timeIntervalSince1970), .integer(Int64(limit))]
+        ).map { row in
+            guard let id = row.int(0), let document = row.bytes(2) else { throw StorageError.corrupt("outbox row") }
+            var complaint = try ComplaintCoding.decoder().decode(Complaint.self, from: Data(document))
+            complaint.status = row.string(3).flatMap(RoutingState.init(rawValue:)) ?? complaint.status
+            complaint.dedup.clusterID = row.string(4) ?? complaint.dedup.clusterID
+            return OutboxItem(id: id, complaint: complaint, attempts: Int(row.int(1) ?? 0))
+        }
+    }
+
+    /// Marks an item delivered and its complaint handed off.
+    public func markOutboxDelivered(_ id: Int64, complaintID: String, at time: Date) throws {
+        try prepare("UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
+            .run([.real(time.timeIntervalSince1970), .integer(id)])
+        try setComplaintStatus(complaintID, .handedOff)
+    }
+
+    /// Records a failed delivery and when to try again.
+    public func markOutboxFailed(_ id: Int64, error: String, retryAt: Date) throws {
+        try prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?")
+            .run([.text(error), .real(retryAt.timeIntervalSince1970), .integer(id)])
+    }
+
+    /// How many items wait for delivery.
+    public func pendingOutboxCount() throws -> Int {
+        Int(try query("SELECT count(*) FROM outbox WHERE delivered_at IS NULL").first?.int(0) ?? 0)
+    }
+
+    /// The last cursor a poller committed for `channelID`.
+    public func cursor(for channelID: ChannelID) throws -> String? {
+        try query("SELECT cursor FROM cursors WHERE channel_id = ?", [.text(channelID)]).first?.string(0)
+    }
+
+    /// Commits a poller's cursor; call in the same transaction as the messages it covers.
+    public func saveCursor(_ cursor: String, for channelID: ChannelID, at time: Date) throws {
+        try prepare("""
+            INSERT INTO cursors (channel_id, cursor, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (channel_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
+            """).run([.text(channelID), .text(cursor), .real(time.timeIntervalSince1970)])
+    }
+}

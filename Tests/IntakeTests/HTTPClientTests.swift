@@ -1,0 +1,339 @@
+import Foundation
+import IntakeHTTPClient
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The HTTP client against a real loopback server (`fixtures/http/echo_server.py`), which answers
+/// every request with JSON describing what it received.
+@Suite struct HTTPClientTests {
+    let client = HTTPClient()
+
+    @Test func getRoundTripEchoesMethodPathAndHeaders() async throws {
+        try await EchoServer.with { server in
+            let response = try await client.send(HTTPClientRequest(
+                url: server.url("/complaints?status=open"),
+                headers: [("X-Request-ID", "req-42"), ("Accept", "application/json")]
+            ))
+            #expect(response.status == 200)
+            #expect(response.header("content-type") == "application/json; charset=utf-8")
+            #expect(response.header("X-ECHO-METHOD") == "GET")
+            #expect(response.headers.filter { $0.name == "X-Repeated" }.map(\.value) == ["first", "second"])
+            let echo = try Echo(response)
+            #expect(echo.method == "GET")
+            #expect(echo.path == "/complaints?status=open")
+            #expect(echo.header("X-Request-ID") == "req-42")
+            #expect(echo.header("Accept") == "application/json")
+            #expect(echo.body.isEmpty)
+        }
+    }
+
+    @Test func postSendsBodyByteForByteWithoutExpectContinue() async throws {
+        try await EchoServer.with { server in
+            let json = #"{"laporan":"Jalan berlubang di Jl. Kaliurang km 7, sudah 3 bulan 🚧"}"#
+            let response = try await client.send(HTTPClientRequest(
+                method: "POST",
+                url: server.url("/api/v1/complaints"),
+                headers: [("Content-Type", "application/json")],
+                body: Array(json.utf8)
+            ))
+            #expect(response.status == 200)
+            let echo = try Echo(response)
+            #expect(echo.method == "POST")
+            #expect(echo.body == json)
+            #expect(echo.header("Content-Length") == String(json.utf8.count))
+            #expect(echo.header("Content-Type") == "application/json")
+            #expect(echo.header("Expect") == nil)
+        }
+    }
+
+    @Test func bodyWithoutContentTypeIsNotLabelledAsAForm() async throws {
+        try await EchoServer.with { server in
+            let response = try await client.send(HTTPClientRequest(method: "POST", url: server.url("/raw"), body: Array("a=b".utf8)))
+            let echo = try Echo(response)
+            #expect(echo.body == "a=b")
+            #expect(echo.header("Content-Type") == nil)
+        }
+    }
+
+    @Test(arguments: [
+        (method: "PUT", body: "status=selesai"),
+        (method: "PATCH", body: ""),
+        (method: "DELETE", body: ""),
+        (method: "OPTIONS", body: ""),
+    ])
+    func otherMethodsAreSentAsGiven(method: String, body: String) async throws {
+        try await EchoServer.with { server in
+            let response = try await client.send(HTTPClientRequest(method: method, url: server.url("/item/7"), body: Array(body.utf8)))
+            #expect(response.status == 200)
+            let echo = try Echo(response)
+            #expect(echo.method == method)
+            #expect(echo.body == body)
+        }
+    }
+
+    @Test func headRequestReturnsHeadersWithoutBody() async throws {
+        try await EchoServer.with { server in
+            let response = try await client.send(HTTPClientRequest(method: "HEAD", url: server.url("/health")))
+            #expect(response.status == 200)
+            #expect(response.header("X-Echo-Method") == "HEAD")
+            #expect(response.body.isEmpty)
+        }
+    }
+
+    @Test(arguments: [201, 400, 401, 404, 422, 500, 503])
+    func errorStatusesAreResponsesNotErrors(status: Int) async throws {
+        try await EchoServer.with { server in
+            let response = try await client.send(HTTPClientRequest(url: server.url("/status/\(status)")))
+            #expect(response.status == status)
+            #expect(try Echo(response).path == "/status/\(status)")
+        }
+    }
+
+    @Test func connectionRefusedIsATransportError() async throws {
+        // A socket bound but not listening owns the port, so nothing else can take it meanwhile,
+        // and the kernel refuses connections to it.
+        let port = try ClosedPort()
+        defer { port.release() }
+        let error = await #expect(throws: HTTPClientError.self) {
+            _ = try await client.send(HTTPClientRequest(url: "http://127.0.0.1:\(port.number)/", timeout: .seconds(5)))
+        }
+        guard case .transport(let code, let message) = error else {
+            Issue.record("expected a transport error, got \(String(describing: error))")
+            return
+        }
+        #expect(code == 7)  // CURLE_COULDNT_CONNECT
+        #expect(message.contains("onnect"))
+    }
+
+    @Test func serverClosingTheConnectionIsATransportError() async throws {
+        try await EchoServer.with { server in
+            let error = await #expect(throws: HTTPClientError.self) {
+                _ = try await client.send(HTTPClientRequest(method: "POST", url: server.url("/close"), body: Array("x".utf8)))
+            }
+            guard case .transport(let code, _) = error else {
+                Issue.record("expected a transport error, got \(String(describing: error))")
+                return
+            }
+            #expect(code == 52)  // CURLE_GOT_NOTHING
+        }
+    }
+
+    @Test func serverKilledWithRequestsInFlightFailsEachRequestCleanly() async throws {
+        try await EchoServer.with { server in
+            let outcomes = await withTaskGroup(of: HTTPClientError?.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        do throws(HTTPClientError) {
+                            _ = try await client.send(HTTPClientRequest(
+                                method: "POST", url: server.url("/slow/5000"), body: Array("laporan \(index)".utf8), timeout: .seconds(10)
+                            ))
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(500))
+                server.kill()
+                var outcomes: [HTTPClientError?] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            #expect(outcomes.count == 8)
+            for outcome in outcomes {
+                guard case .transport = outcome else {
+                    Issue.record("expected a transport error, got \(String(describing: outcome))")
+                    continue
+                }
+            }
+        }
+    }
+
+    @Test func slowServerTimesOut() async throws {
+        try await EchoServer.with { server in
+            let started = ContinuousClock.now
+            let error = await #expect(throws: HTTPClientError.self) {
+                _ = try await client.send(HTTPClientRequest(url: server.url("/slow/3000"), timeout: .milliseconds(300)))
+            }
+            #expect(error?.isTimeout == true)
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test func cancellingTheTaskAbortsTheTransfer() async throws {
+        try await EchoServer.with { server in
+            let started = ContinuousClock.now
+            let task = Task { try await client.send(HTTPClientRequest(url: server.url("/slow/5000"))) }
+            try await Task.sleep(for: .milliseconds(200))
+            task.cancel()
+            let result = await task.result
+            guard case .failure(let error) = result, case .cancelled? = error as? HTTPClientError else {
+                Issue.record("expected cancellation, got \(result)")
+                return
+            }
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+    }
+
+    @Test func concurrentRequestsEachGetTheirOwnResponse() async throws {
+        try await EchoServer.with { server in
+            let paths = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let response = try await client.send(HTTPClientRequest(url: server.url("/laporan/\(index)")))
+                        return (index, try Echo(response).path)
+                    }
+                }
+                var paths: [Int: String] = [:]
+                for try await (index, path) in group { paths[index] = path }
+                return paths
+            }
+            #expect(paths.count == 20)
+            #expect(paths.allSatisfy { $0.value == "/laporan/\($0.key)" })
+        }
+    }
+
+    @Test(arguments: [
+        HTTPClientRequest(url: "file:///etc/passwd"),
+        HTTPClientRequest(url: "http://127.0.0.1:1/", headers: [("X-Injected", "a\r\nHost: evil")]),
+        HTTPClientRequest(url: "http://127.0.0.1:1/", headers: [("Bad Name", "v")]),
+        HTTPClientRequest(method: "GET /x", url: "http://127.0.0.1:1/"),
+    ])
+    func unsafeRequestsAreRefusedBeforeSending(request: HTTPClientRequest) async {
+        let error = await #expect(throws: HTTPClientError.self) { _ = try await client.send(request) }
+        guard case .invalidRequest = error else {
+            Issue.record("expected invalidRequest, got \(String(describing: error))")
+            return
+        }
+    }
+}
+
+/// What the echo server reports about the request it received.
+private struct Echo: Decodable {
+    let method: String
+    let path: String
+    let headers: [[String]]
+    let body: String
+
+    init(_ response: HTTPClientResponse) throws {
+        self = try JSONDecoder().decode(Echo.self, from: Data(response.body))
+    }
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.first?.caseInsensitiveCompare(name) == .orderedSame }?.last
+    }
+}
+
+/// `fixtures/http/echo_server.py` running on an ephemeral loopback port for the length of a test.
+private struct EchoServer: Sendable {
+    let port: Int
+    let processID: Int32
+
+    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// Sends SIGKILL, as the gateway's crash test does, so no response gets finished.
+    func kill() { sendSignal(SIGKILL, to: processID) }
+
+    /// Runs `body` with a fresh server and always stops the server afterwards.
+    static func with(_ body: (EchoServer) async throws -> Void) async throws {
+        let script = Bundle.module.url(forResource: "fixtures", withExtension: nil)!
+            .appendingPathComponent("http/echo_server.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path]
+        let output = Pipe()
+        // The server exits when its stdin closes, so it cannot outlive this test process.
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
+        try process.run()
+        defer {
+            if process.isRunning { process.terminate() }
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+        let line = try readLine(from: output.fileHandleForReading.fileDescriptor, timeout: .seconds(10))
+        guard let port = Int(line) else { throw EchoServerError.badPortLine(line) }
+        try await body(EchoServer(port: port, processID: process.processIdentifier))
+    }
+
+    /// The first line the server prints, waiting at most `timeout` in total.
+    private static func readLine(from descriptor: Int32, timeout: Duration) throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var bytes: [UInt8] = []
+        while !bytes.contains(UInt8(ascii: "\n")), bytes.count < 64 {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { throw EchoServerError.noPortWithin(timeout) }
+            var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
+            guard poll(&request, 1, max(1, milliseconds)) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 64)
+            let count = read(descriptor, &chunk, chunk.count)
+            guard count > 0 else { throw EchoServerError.exitedEarly }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// `kill(2)` under a name that does not clash with ``EchoServer/kill()``.
+private func sendSignal(_ signal: Int32, to processID: Int32) {
+    _ = kill(processID, signal)
+}
+
+private func closeDescriptor(_ descriptor: Int32) {
+    _ = close(descriptor)
+}
+
+private enum EchoServerError: Error, CustomStringConvertible {
+    case badPortLine(String)
+    case noPortWithin(Duration)
+    case exitedEarly
+
+    var description: String {
+        switch self {
+        case .badPortLine(let line): "echo server printed \"\(line)\" instead of a port"
+        case .noPortWithin(let timeout): "echo server printed no port within \(timeout)"
+        case .exitedEarly: "echo server exited before printing its port"
+        }
+    }
+}
+
+/// A loopback TCP port bound but never listened on: connecting to it is refused at once.
+private struct ClosedPort {
+    let descriptor: Int32
+    let number: Int
+
+    init() throws {
+        #if canImport(Glibc)
+        let streamType = Int32(SOCK_STREAM.rawValue)
+        #else
+        let streamType = SOCK_STREAM
+        #endif
+        let descriptor = socket(AF_INET, streamType, 0)
+        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(descriptor, address, length) == 0 && getsockname(descriptor, address, &length) == 0
+            }
+        }
+        guard bound else {
+            closeDescriptor(descriptor)
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        self.descriptor = descriptor
+        self.number = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func release() { closeDescriptor(descriptor) }
+}

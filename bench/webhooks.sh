@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Measures acknowledged generic webhooks per second, durable vs. bare.
+#
+# Two phases against the same binary, each with a fresh data directory:
+#   bare     `serve --bare`: the webhook route answers 200 without doing any work,
+#            so this is the ceiling set by HTTP, the loopback and wrk itself;
+#   durable  `serve`: every 2xx means the complaint is on disk.
+# The ratio durable/bare says how much of the HTTP ceiling survives durability.
+# After the durable phase the stored row count is printed next to the number
+# of acknowledged requests: an ack without a row would be a lost complaint.
+#
+# Usage: bench/webhooks.sh <path-to-intake-binary>
+# Knobs (environment): DURATION (20s), CONNECTIONS (64), THREADS (1), WARMUP (2s),
+#   TIMEOUT (10s, wrk's per-request timeout), KEEP=1 to keep the temp dir.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+DURATION="${DURATION:-20s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+# One wrk thread: the machine has two cores and the server should get the other
+# one (and then some); a second wrk thread would just steal from the server.
+THREADS="${THREADS:-1}"
+WARMUP="${WARMUP:-2s}"
+TIMEOUT="${TIMEOUT:-10s}"
+KEEP="${KEEP:-0}"
+
+SECRET="bench-secret-0123456789"
+CHANNEL="bench"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 <path-to-intake-binary>" >&2
+  exit 2
+fi
+bin="$1"
+[[ -x "$bin" ]] || die "not an executable: $bin"
+bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+for tool in wrk curl; do
+  command -v "$tool" >/dev/null || die "$tool not found"
+done
+(( THREADS >= 1 && CONNECTIONS >= THREADS )) || die "need 1 <= THREADS <= CONNECTIONS"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/intake-bench.XXXXXX")"
+server_pid=""
+
+cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [[ "$KEEP" == 1 ]]; then
+    echo "bench: kept $tmp"
+  else
+    rm -rf "$tmp"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A port nobody listens on, below Linux's ephemeral range (32768+) so it cannot
+# clash with wrk's own client sockets. Racy in theory; the health check would
+# then fail loudly rather than measure the wrong server.
+free_port() {
+  local port
+  for _ in $(seq 50); do
+    port=$(( 20000 + RANDOM % 12000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  die "no free port found"
+}
+
+write_config() { # dir port
+  cat >"$1/intake.yaml" <<YAML
+server:
+  host: 127.0.0.1
+  port: $2
+  public_url: http://127.0.0.1:$2
+storage:
+  path: $1/data
+admin_token: bench-admin-token-0123456789
+channels:
+  - id: $CHANNEL
+    type: generic
+    secret: $SECRET
+YAML
+}
+
+start_server() { # dir port [--bare]
+  local dir="$1" port="$2"
+  shift 2
+  "$bin" serve --config "$dir/intake.yaml" "$@" >"$dir/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+      return
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      tail -n 20 "$dir/server.log" >&2
+      die "server exited during start-up (last lines of its log above, if any)"
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "$dir/server.log" >&2
+  die "server not healthy on port $port after 10 s (last lines of its log above, if any)"
+}
+
+# SIGTERM first so the durable server drains and closes the database the way
+# it would in production; SIGKILL only if it hangs.
+stop_server() { # dir
+  local status=0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$server_pid" 2>/dev/null; then
+    echo "bench: warning: server ignored SIGTERM for 10 s, killing it" >&2
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  wait "$server_pid" 2>/dev/null || status=$?
+  server_pid=""
+  if (( status != 0 )); then
+    echo "bench: warning: server exited with status $status after SIGTERM (see $1/server.log)" >&2
+  fi
+}
+
+run_wrk() { # port duration run-id output-file -> prints the RESULT line
+  local port="$1" duration="$2" run="$3" out="$4"
+  if ! INTAKE_BENCH_SECRET="$SECRET" INTAKE_BENCH_CHANNEL="$CHANNEL" \
+       INTAKE_BENCH_RUN="$run" BENCH_DIR="$here" \
+       wrk -t "$THREADS" -c "$CONNECTIONS" -d "$duration" --timeout "$TIMEOUT" \
+           -s "$here/webhook.lua" "http://127.0.0.1:$port/webhooks/$CHANNEL" >"$out" 2>&1; then
+    cat "$out" >&2
+    die "wrk failed (output above)"
+  fi
+  grep '^RESULT ' "$out" || { cat "$out" >&2; die "wrk printed no RESULT line"; }
+}
+
+field() { # result-line key
+  sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"
+}
+
+# Requests acknowledged with a success status. wrk counts every completed
+# response in `requests` and the ones with status >= 400 in `non2xx`.
+acked() { # result-line
+  echo $(( $(field "$1" requests) - $(field "$1" non2xx) ))
+}
+
+# Runs one phase; sets phase_warm and phase_result to the two RESULT lines.
+run_phase() { # name [serve flags...]
+  local name="$1" dir="$tmp/$1" port
+  shift
+  mkdir -p "$dir/data"
+  port="$(free_port)"
+  write_config "$dir" "$port"
+  start_server "$dir" "$port" "$@"
+  echo "bench: [$name] server up on 127.0.0.1:$port; warm-up $WARMUP, then $DURATION with $CONNECTIONS connections, $THREADS wrk thread(s)"
+  # Distinct run ids keep warm-up and measured message ids from colliding in dedup.
+  phase_warm="$(run_wrk "$port" "$WARMUP" "$$-$name-warm" "$dir/wrk-warmup.txt")"
+  phase_result="$(run_wrk "$port" "$DURATION" "$$-$name" "$dir/wrk.txt")"
+  echo "bench: [$name] $phase_result"
+  stop_server "$dir"
+  local errors=$(( $(field "$phase_result" non2xx) + $(field "$phase_result" socket_errors) ))
+  if (( $(acked "$phase_result") == 0 )); then
+    # Nothing acknowledged means a harness/server mismatch (signature, channel,
+    # route), not a slow server; a ratio built on it would be noise.
+    die "[$name] no request was acknowledged ($(field "$phase_result" non2xx) error responses); see $dir/server.log"
+  fi
+  if (( errors > 0 )); then
+    echo "bench: warning: [$name] $(field "$phase_result" non2xx) error responses," \
+         "$(field "$phase_result" socket_errors) socket errors; req/s below counts only acknowledged requests" >&2
+  fi
+}
+
+echo "bench: $(nproc) CPU(s), binary $bin, temp dir $tmp"
+
+run_phase bare --bare
+bare_result="$phase_result"
+
+run_phase durable
+durable_warm="$phase_warm"
+durable_result="$phase_result"
+
+# Durability: every acknowledged request (warm-up included, same data dir) must
+# be a stored row. Requests still in flight when wrk stopped may be stored
+# without wrk counting them, so stored may exceed acknowledged, never the reverse.
+acked_total=$(( $(acked "$durable_warm") + $(acked "$durable_result") ))
+db="$tmp/durable/data/intake.sqlite"
+if ! command -v sqlite3 >/dev/null; then
+  stored="unknown (sqlite3 CLI not installed)"
+elif ! stored="$(sqlite3 "$db" "select count(*) from complaints" 2>&1)"; then
+  stored="unknown ($stored)"
+fi
+verdict=""
+if [[ "$stored" =~ ^[0-9]+$ ]]; then
+  if (( stored >= acked_total )); then verdict="  (ok: stored >= acknowledged)"
+  else verdict="  (LOST $(( acked_total - stored )) acknowledged complaints)"; fi
+fi
+echo "bench: durability: acknowledged $acked_total" \
+     "(warm-up $(acked "$durable_warm") + measured $(acked "$durable_result")), stored $stored$verdict"
+
+# Acknowledged requests per second, so error responses never count as throughput.
+summary_line() { # label result-line
+  awk -v label="$1" -v acked="$(acked "$2")" -v secs="$(field "$2" duration_s)" \
+      -v p50="$(field "$2" p50_ms)" -v p99="$(field "$2" p99_ms)" \
+      'BEGIN { printf "bench: %-65s %8.0f req/s  p50 %.2f ms  p99 %.2f ms\n", label, acked / secs, p50, p99 }'
+}
+rate() { awk -v a="$(acked "$1")" -v s="$(field "$1" duration_s)" 'BEGIN { printf "%.3f", a / s }'; }
+
+echo
+summary_line "generic webhook, durable (synchronous=FULL, group commit):" "$durable_result"
+summary_line "same server, bare 200:" "$bare_result"
+awk -v d="$(rate "$durable_result")" -v b="$(rate "$bare_result")" \
+  'BEGIN { if (b > 0) printf "bench: ratio durable/bare: %.1f %%\n", 100 * d / b; else print "bench: ratio durable/bare: n/a (bare run acknowledged nothing)" }'
