@@ -29,6 +29,7 @@ public struct GenericAdapter: WebhookAdapter, PushAdapter {
     public var maxBodyBytes: Int { channel.maxBodyBytes }
 
     public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
+        guard request.method == "POST" else { throw .wrongMethod("send messages with POST") }
         try verifySignature(request.headers[Self.signatureHeader], body: request.body)
         return .messages([try parse(request.body)])
     }

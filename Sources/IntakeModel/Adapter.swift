@@ -136,13 +136,15 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
     case malformed(field: String?, message: String)
     /// The payload is well formed but of a kind this adapter does not take.
     case unsupported(String)
+    /// The request used an HTTP method this adapter does not answer.
+    case wrongMethod(String)
 
     public var description: String {
         switch self {
         case .unauthorized(let message): message
         case .malformed(let field?, let message): "\(field): \(message)"
         case .malformed(nil, let message): message
-        case .unsupported(let message): message
+        case .unsupported(let message), .wrongMethod(let message): message
         }
     }
 }

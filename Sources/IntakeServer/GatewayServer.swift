@@ -44,7 +44,10 @@ public struct GatewayServer: Sendable {
     /// - Parameters:
     ///   - bare: answer every webhook with a bare 200 and no processing: the benchmark's baseline.
     ///   - onRunning: told the bound port once the server listens (port 0 picks a free one).
-    public func run(bare: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    ///   - shutdown: lets another task stop the server gracefully, as SIGTERM does.
+    public func run(
+        bare: Bool = false, shutdown: ShutdownHandle? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let router = Router(context: BasicRequestContext.self)
         if bare {
             router.post("/webhooks/:channel_id") { request, _ -> Response in
@@ -76,6 +79,7 @@ public struct GatewayServer: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
+        await shutdown?.attach(group)
         try await group.run()
     }
 
@@ -93,5 +97,24 @@ public struct GatewayServer: Sendable {
                 PollerService(channelID: channel.id, adapter: make(channel), gateway: gateway, logger: logger)
             }
         }
+    }
+}
+
+/// Stops a running gateway gracefully from another task: in-flight requests finish, storage closes.
+public actor ShutdownHandle {
+    private var group: ServiceGroup?
+    private var requested = false
+
+    public init() {}
+
+    func attach(_ group: ServiceGroup) async {
+        self.group = group
+        if requested { await group.triggerGracefulShutdown() }
+    }
+
+    /// Asks the server to stop; safe to call before it has started.
+    public func trigger() async {
+        requested = true
+        await group?.triggerGracefulShutdown()
     }
 }

@@ -22,6 +22,7 @@ enum HTTPFailure: Error {
         case .adapter(.unauthorized): .forbidden
         case .adapter(.malformed), .badQuery: .badRequest
         case .adapter(.unsupported): .unprocessableContent
+        case .adapter(.wrongMethod): .methodNotAllowed
         case .bodyTooLarge: .contentTooLarge
         case .unauthorizedAdmin: .unauthorized
         case .adminAPIDisabled: .forbidden
@@ -37,6 +38,7 @@ enum HTTPFailure: Error {
         case .adapter(.unauthorized): "signature"
         case .adapter(.malformed): "malformed"
         case .adapter(.unsupported): "unsupported"
+        case .adapter(.wrongMethod): "method"
         case .bodyTooLarge: "too_large"
         case .unauthorizedAdmin, .adminAPIDisabled: "admin_auth"
         case .notFound: "not_found"

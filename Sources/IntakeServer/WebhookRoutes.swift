@@ -25,6 +25,10 @@ struct WebhookRoutes: Sendable {
         router.post("/webhooks/:channel_id") { request, context in
             await handle(request, channelID: context.parameters.get("channel_id") ?? "")
         }
+        // Subscription checks (WhatsApp's hub.challenge) arrive as GET; the adapter answers them.
+        router.get("/webhooks/:channel_id") { request, context in
+            await handle(request, channelID: context.parameters.get("channel_id") ?? "")
+        }
     }
 
     func handle(_ request: Request, channelID: String) async -> Response {
