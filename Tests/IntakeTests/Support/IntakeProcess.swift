@@ -1,0 +1,115 @@
+import Foundation
+import GenericAdapter
+
+/// The built `intake` executable, run as a separate process: what an operator, an MTA or a crash sees.
+enum IntakeBinary {
+    /// `.build/<triple>/debug/intake`, beside the test bundle; `swift build --build-tests` builds both.
+    static var path: String {
+        Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("intake").path
+    }
+
+    /// Writes a configuration with one generic channel (and any extra YAML) into `directory`.
+    static func writeConfig(in directory: TemporaryDirectory, extraChannels: String = "") throws -> String {
+        let path = directory.appending("intake.yaml")
+        let yaml = """
+            server:
+              host: 127.0.0.1
+              public_url: http://127.0.0.1
+            storage:
+              path: \(directory.appending("data"))
+            admin_token: \(RunningGateway.adminToken)
+            log:
+              level: info
+            channels:
+              - id: generic
+                type: generic
+                secret: \(RunningGateway.secret)
+            \(extraChannels)
+            """
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs `intake <arguments>` to completion (bounded by `timeout`), feeding `input` on stdin.
+    static func run(_ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(60)) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input))
+        try stdin.fileHandleForWriting.close()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, out, err)
+    }
+}
+
+/// `intake serve` running as a child process on a port it picked, with its log in a file.
+final class ServerProcess: Sendable {
+    let process = Process()
+    let logPath: String
+    let port: Int
+
+    /// Starts `intake serve --config <config> --port 0` and waits (bounded) until it logs its port.
+    init(config: String, logPath: String) throws {
+        self.logPath = logPath
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: IntakeBinary.path)
+        process.arguments = ["serve", "--config", config, "--port", "0"]
+        process.standardOutput = FileHandle(forWritingAtPath: logPath)
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+        for _ in 0..<400 {
+            if let port = Self.listeningPort(in: logPath) {
+                self.port = port
+                return
+            }
+            guard process.isRunning else { break }
+            usleep(25_000)
+        }
+        process.terminate()
+        throw ServerProcessError(message: "intake serve did not start; log:\n\((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// SIGKILL: no shutdown code runs, exactly like a power cut for the process.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM and wait (bounded); returns the exit status, or nil if it had to be killed.
+    func terminate() -> Int32? {
+        Foundation.kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<400 where process.isRunning { usleep(25_000) }
+        if process.isRunning {
+            kill()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    private static func listeningPort(in logPath: String) -> Int? {
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        for line in log.split(separator: "\n") where line.hasSuffix("listening") {
+            if let range = line.range(of: "port=") {
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        return nil
+    }
+}
+
+struct ServerProcessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
