@@ -78,6 +78,8 @@ public struct GenericAdapter: WebhookAdapter, PushAdapter {
 
     static func describe(_ error: DecodingError) -> AdapterError {
         switch error {
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return .malformed(field: nil, message: "body must be one JSON object")
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
             return .malformed(field: field, message: "must be \(typeName(type))")

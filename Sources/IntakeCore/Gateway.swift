@@ -36,22 +36,18 @@ public struct Gateway: Sendable {
 
     /// Journals and processes messages and commits `cursor` with them: either all of it is durable or none.
     public func submit(_ messages: [PolledMessage], cursor: CursorUpdate?) async throws -> [Receipt] {
-        var prepared: [(PolledMessage, [Attachment])] = []
+        var prepared: [PreparedMessage] = []
         prepared.reserveCapacity(messages.count)
+        let receivedAt = Date()
         for item in messages {
             // Attachment files are fsynced before the journal commit that refers to them.
-            prepared.append((item, try await attachments.store(item.message.attachments)))
+            let stored = try await attachments.store(item.message.attachments)
+            prepared.append(try pipeline.prepare(item.message, attachments: stored, raw: item.raw, receivedAt: receivedAt))
         }
         let pipeline = self.pipeline
-        let receivedAt = Date()
         let batch = prepared
         let receipts = try await database.write { connection in
-            var receipts: [Receipt] = []
-            receipts.reserveCapacity(batch.count)
-            for (item, stored) in batch {
-                let entry = try connection.appendJournal(item.message, attachments: stored, raw: item.raw, receivedAt: receivedAt)
-                receipts.append(try pipeline.processKeepingFailures(entry, in: connection))
-            }
+            let receipts = try batch.map { try pipeline.record($0, in: connection) }
             if let cursor {
                 try connection.saveCursor(cursor.cursor, for: cursor.channelID, at: receivedAt)
             }

@@ -17,10 +17,20 @@ public struct OutboxHandoff: RoutingHandoff {
     }
 }
 
-/// Processing of one journal entry: normalize → dedup → store → hand off.
+/// A message with everything computed that needs no storage: normalized, its complaint drafted under a
+/// reserved tracking number, its JSON encoded. Made on the caller's task so the writer thread runs SQL only.
+public struct PreparedMessage: Sendable {
+    public var record: JournalRecord
+    public var complaint: Complaint
+    var complaintDocument: String
+    var matchKey: String
+}
+
+/// Processing of messages: normalize → dedup → store → hand off.
 ///
-/// Runs inside the write transaction that journaled the entry (or inside `intake replay`), and is
-/// idempotent: an entry that already produced a complaint yields that complaint's receipt again.
+/// `prepare` does the CPU work anywhere; `record` journals and processes inside the write transaction.
+/// `process` re-runs an already journaled entry (replay) and is idempotent: an entry that already
+/// produced a complaint yields that complaint's receipt again.
 public struct Pipeline: Sendable {
     public var normalizer: Normalizer
     public var detector: any DuplicateDetector
@@ -32,8 +42,37 @@ public struct Pipeline: Sendable {
         self.handoff = handoff
     }
 
-    /// Processes `entry`; on failure its effects are rolled back, the entry is marked failed for a later
-    /// replay, and the receipt carries the entry's reserved tracking number.
+    /// Normalizes `message` and drafts its complaint under a freshly reserved tracking number.
+    public func prepare(_ message: InboundMessage, attachments: [Attachment], raw: [UInt8], receivedAt: Date) throws -> PreparedMessage {
+        let record = try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt)
+        return try prepare(record, trackingNumber: .random(), journalID: 0)
+    }
+
+    private func prepare(_ record: JournalRecord, trackingNumber: TrackingNumber, journalID: Int64) throws -> PreparedMessage {
+        let (complaint, matchKey) = normalizer.normalize(
+            record.message, attachments: record.attachments, receivedAt: record.receivedAt,
+            trackingNumber: trackingNumber, journalID: journalID
+        )
+        let document = String(decoding: try ComplaintCoding.encoder().encode(complaint), as: UTF8.self)
+        return PreparedMessage(record: record, complaint: complaint, complaintDocument: document, matchKey: matchKey)
+    }
+
+    /// Journals a prepared message and processes it, in the caller's transaction. If processing fails,
+    /// its effects are rolled back and the raw message is journaled as `failed` for a later replay,
+    /// answered with its reserved tracking number.
+    public func record(_ prepared: PreparedMessage, in connection: Connection) throws -> Receipt {
+        do {
+            return try connection.withSavepoint("process") { try decideAndStore(prepared, journalID: nil, in: connection) }
+        } catch {
+            let (id, number) = try connection.insertJournal(
+                prepared.record, trackingNumber: prepared.complaint.trackingNumber, state: .failed, complaintID: nil,
+                error: String(describing: error)
+            )
+            return Receipt(trackingNumber: number, duplicate: false, complaintID: nil, journalID: id)
+        }
+    }
+
+    /// Re-runs processing of a journaled entry, marking it failed (and rethrowing nothing) when it fails again.
     public func processKeepingFailures(_ entry: JournalEntry, in connection: Connection) throws -> Receipt {
         do {
             return try connection.withSavepoint("process") { try process(entry, in: connection) }
@@ -43,28 +82,52 @@ public struct Pipeline: Sendable {
         }
     }
 
-    /// Processes `entry`, throwing on failure.
+    /// Re-runs processing of a journaled entry, throwing on failure.
     public func process(_ entry: JournalEntry, in connection: Connection) throws -> Receipt {
         if let earlier = try connection.complaintReference(journalID: entry.id) {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: false, complaintID: earlier.id, journalID: entry.id)
         }
-        let normalized = normalizer.normalize(entry)
+        let record = try JournalRecord(message: entry.message, attachments: entry.attachments, raw: entry.raw, receivedAt: entry.receivedAt)
+        return try decideAndStore(prepare(record, trackingNumber: entry.trackingNumber, journalID: entry.id), journalID: entry.id, in: connection)
+    }
+
+    /// Dedup decision, then the journal row (new, or the existing `journalID` updated), complaint and outbox.
+    private func decideAndStore(_ prepared: PreparedMessage, journalID: Int64?, in connection: Connection) throws -> Receipt {
         let candidate = DedupCandidate(
-            message: entry.message, body: normalized.body, matchKey: normalized.matchKey, receivedAt: entry.receivedAt
+            message: prepared.record.message, body: prepared.complaint.body, matchKey: prepared.matchKey,
+            receivedAt: prepared.record.receivedAt
         )
         switch try detector.decide(candidate, lookup: StoredComplaintLookup(connection: connection)) {
         case .merge(let earlier, _, _):
-            try connection.markJournal(entry.id, state: .duplicate, complaintID: earlier.id, error: nil)
-            return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: entry.id)
+            let id = try journal(prepared, as: journalID, state: .duplicate, complaintID: earlier.id, in: connection).id
+            return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: id)
         case .new(let outcome):
-            var complaint = normalized.complaint
-            complaint.dedup = outcome
-            try connection.insertComplaint(complaint, matchKey: normalized.matchKey)
-            try detector.record(complaint, matchKey: normalized.matchKey)
+            var complaint = prepared.complaint
+            var document = prepared.complaintDocument
+            let (id, number) = try journal(prepared, as: journalID, state: .processed, complaintID: complaint.id, in: connection)
+            complaint.journalID = id
+            if outcome != .unique || number != complaint.trackingNumber {
+                complaint.dedup = outcome
+                complaint.trackingNumber = number
+                document = String(decoding: try ComplaintCoding.encoder().encode(complaint), as: UTF8.self)
+            }
+            try connection.insertComplaint(complaint, document: document, matchKey: prepared.matchKey)
+            try detector.record(complaint, matchKey: prepared.matchKey)
             try handoff.handOff(complaint, in: connection)
-            try connection.markJournal(entry.id, state: .processed, complaintID: complaint.id, error: nil)
-            return Receipt(trackingNumber: complaint.trackingNumber, duplicate: false, complaintID: complaint.id, journalID: entry.id)
+            return Receipt(trackingNumber: number, duplicate: false, complaintID: complaint.id, journalID: id)
         }
+    }
+
+    private func journal(
+        _ prepared: PreparedMessage, as existingID: Int64?, state: JournalState, complaintID: String, in connection: Connection
+    ) throws -> (id: Int64, trackingNumber: TrackingNumber) {
+        if let existingID {
+            try connection.markJournal(existingID, state: state, complaintID: complaintID, error: nil)
+            return (existingID, prepared.complaint.trackingNumber)
+        }
+        return try connection.insertJournal(
+            prepared.record, trackingNumber: prepared.complaint.trackingNumber, state: state, complaintID: complaintID, error: nil
+        )
     }
 }
 
@@ -78,18 +141,19 @@ public struct Normalizer: Sendable {
     }
 
     /// The complaint and the key exact deduplication compares.
-    public func normalize(_ entry: JournalEntry) -> (complaint: Complaint, body: String, matchKey: String) {
-        let message = entry.message
+    public func normalize(
+        _ message: InboundMessage, attachments: [Attachment], receivedAt: Date, trackingNumber: TrackingNumber, journalID: Int64
+    ) -> (complaint: Complaint, matchKey: String) {
         let channel = channels[message.channelID]
         let body = BodyText.normalize(message.text)
         let tags = Set((message.tags + (channel?.tags ?? [])).map { $0.lowercased() }.filter { !$0.isEmpty })
         let complaint = Complaint(
-            id: ComplaintID.make(at: entry.receivedAt),
-            trackingNumber: entry.trackingNumber,
+            id: ComplaintID.make(at: receivedAt),
+            trackingNumber: trackingNumber,
             channelID: message.channelID,
             channelType: message.channelType,
             externalID: message.externalID,
-            receivedAt: entry.receivedAt,
+            receivedAt: receivedAt,
             sentAt: message.sentAt,
             reporter: message.reporter,
             anonymous: message.anonymous,
@@ -101,14 +165,14 @@ public struct Normalizer: Sendable {
             location: Self.line(message.location),
             incidentDate: message.incidentDate,
             category: Self.line(message.category),
-            attachments: entry.attachments,
+            attachments: attachments,
             tags: tags.sorted(),
             campaign: message.campaign ?? channel?.campaign,
             dedup: .unique,
             status: .queued,
-            journalID: entry.id
+            journalID: journalID
         )
-        return (complaint, body, MatchText.key(body))
+        return (complaint, MatchText.key(body))
     }
 
     /// A one-line field: normalized, newlines folded, nil when empty.

@@ -77,6 +77,8 @@ public struct Reporter: Hashable, Codable, Sendable {
             guard let at = address.firstIndex(of: "@") else { return "***" }
             return String(address.prefix(1)) + "***" + String(address[at...])
         case .social, .web:
+            // A short handle would be shown whole.
+            guard address.count > 4 else { return "***" }
             return String(address.prefix(2)) + "***"
         }
     }
@@ -97,8 +99,8 @@ public enum PhoneNumber {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard looksLikePhone(trimmed) else { return nil }
         let digits = trimmed.filter(\.isASCIIDigit)
-        let international: String
-        if trimmed.hasPrefix("+") {
+        var international: String
+        if trimmed.drop(while: { $0 == "(" }).hasPrefix("+") {
             international = digits
         } else if digits.hasPrefix("00") {
             international = String(digits.dropFirst(2))
@@ -112,8 +114,15 @@ public enum PhoneNumber {
         } else {
             return nil
         }
+        // "+62 (0) 812…", "+62 0812…", "620812…": the trunk 0 people keep after the country code.
+        if international.hasPrefix("620") { international = "62" + international.dropFirst(3) }
         // E.164 allows at most 15 digits; fewer than 8 is a short code or a typo, not a person.
         guard (8...15).contains(international.count), international.first != "0" else { return nil }
+        if international.hasPrefix("62") {
+            // Indonesia's numbering plan (as libphonenumber has it): 7–11 digits after +62, 9–12 for mobiles (8…).
+            let national = international.dropFirst(2)
+            guard (national.hasPrefix("8") ? 9...12 : 7...11).contains(national.count) else { return nil }
+        }
         return "+" + international
     }
 
@@ -124,7 +133,8 @@ public enum PhoneNumber {
             if character.isASCIIDigit {
                 digitCount += 1
             } else if character == "+" {
-                guard offset == 0 else { return false }
+                // Leading, or just inside a bracket as in "(+62) 812…".
+                guard text.prefix(offset).allSatisfy({ $0 == "(" }) else { return false }
             } else if !" -.()".contains(character) {
                 return false
             }

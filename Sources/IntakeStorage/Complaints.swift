@@ -23,9 +23,10 @@ public struct ComplaintPage: Sendable {
 }
 
 extension Connection {
-    /// Stores a new complaint with the key exact deduplication matches on.
-    public func insertComplaint(_ complaint: Complaint, matchKey: String) throws {
-        let document = try ComplaintCoding.encoder().encode(complaint)
+    /// Stores a new complaint with the key exact deduplication matches on. `document` is its JSON when
+    /// already encoded (outside the write transaction); its `journal_id` may be stale: the column is the truth.
+    public func insertComplaint(_ complaint: Complaint, document: String? = nil, matchKey: String) throws {
+        let document = try document ?? String(decoding: ComplaintCoding.encoder().encode(complaint), as: UTF8.self)
         try prepare("""
             INSERT INTO complaints (id, tracking_number, journal_id, channel_id, external_id, received_at, reporter_kind,
                                     reporter_address, match_hash, match_key, campaign, cluster_id, status, document)
@@ -36,7 +37,7 @@ extension Connection {
                 .text(complaint.reporter.kind.rawValue), .text(complaint.reporter.address),
                 .integer(Self.matchHash(matchKey)), .text(matchKey),
                 complaint.campaign.map(SQLValue.text) ?? .null, complaint.dedup.clusterID.map(SQLValue.text) ?? .null,
-                .text(complaint.status.rawValue), .text(String(decoding: document, as: UTF8.self)),
+                .text(complaint.status.rawValue), .text(document),
             ])
     }
 
@@ -49,9 +50,9 @@ extension Connection {
     public func complaint(idOrTrackingNumber key: String) throws -> Complaint? {
         let rows: [Row]
         if let number = TrackingNumber(parsing: key) {
-            rows = try query("SELECT document, status, cluster_id FROM complaints WHERE tracking_number = ?", [.text(number.description)])
+            rows = try query("SELECT document, status, cluster_id, journal_id FROM complaints WHERE tracking_number = ?", [.text(number.description)])
         } else {
-            rows = try query("SELECT document, status, cluster_id FROM complaints WHERE id = ?", [.text(key)])
+            rows = try query("SELECT document, status, cluster_id, journal_id FROM complaints WHERE id = ?", [.text(key)])
         }
         return try rows.first.map(Self.complaint)
     }
@@ -74,13 +75,13 @@ extension Connection {
         }
         values.append(.integer(Int64(limit + 1)))
         let rows = try query(
-            "SELECT document, status, cluster_id, seq FROM complaints WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?",
+            "SELECT document, status, cluster_id, journal_id, seq FROM complaints WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?",
             values
         )
         let page = rows.prefix(limit)
         return ComplaintPage(
             items: try page.map(Self.complaint),
-            nextCursor: rows.count > limit ? page.last?.int(3) : nil
+            nextCursor: rows.count > limit ? page.last?.int(4) : nil
         )
     }
 
@@ -89,13 +90,15 @@ extension Connection {
         Int(try query("SELECT count(*) FROM complaints").first?.int(0) ?? 0)
     }
 
-    private static func complaint(_ row: Row) throws -> Complaint {
+    /// Reads a complaint from columns `document, status, cluster_id, journal_id`.
+    static func complaint(_ row: Row) throws -> Complaint {
         guard let document = row.bytes(0) else { throw StorageError.corrupt("complaint row without document") }
         do {
             var complaint = try ComplaintCoding.decoder().decode(Complaint.self, from: Data(document))
             // Status and cluster change after insert; the columns are the truth.
             if let status = row.string(1).flatMap(RoutingState.init(rawValue:)) { complaint.status = status }
             complaint.dedup.clusterID = row.string(2) ?? complaint.dedup.clusterID
+            complaint.journalID = row.int(3) ?? complaint.journalID
             return complaint
         } catch {
             throw StorageError.corrupt("complaint document: \(error)")

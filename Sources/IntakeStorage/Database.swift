@@ -5,9 +5,12 @@ import IntakeModel
 ///
 /// Writes from concurrent requests are queued and run together in one transaction, each inside its own
 /// savepoint, so one fsync acknowledges a whole batch and a failing write never takes its neighbours down.
+/// With `.full` durability the fsync runs on a third thread (`WALSyncer`) while the writer already builds
+/// the next batch.
 public final class Database: Sendable {
     private let writer: DatabaseThread
     private let reader: DatabaseThread
+    private let syncer: WALSyncer?
     /// The database file.
     public let path: String
 
@@ -22,12 +25,17 @@ public final class Database: Sendable {
         do {
             let writeConnection = try Connection(path: path)
             try writeConnection.execute("PRAGMA journal_mode=WAL")
-            try writeConnection.execute("PRAGMA synchronous=\(synchronous.rawValue.uppercased())")
+            // Commits themselves never wait for the disk; with `.full` the syncer flushes before anyone is told.
+            try writeConnection.execute("PRAGMA synchronous=NORMAL")
             try writeConnection.execute("PRAGMA foreign_keys=ON")
             try Migrations.apply(Schema.migrations, to: writeConnection)
             let readConnection = try Connection(path: path)
             try readConnection.execute("PRAGMA query_only=ON")
-            writer = DatabaseThread(name: "intake-db-writer", connection: writeConnection, maxBatch: maxBatch, runBatch: Database.runTransaction)
+            let syncer = synchronous == .full ? WALSyncer(walPath: path + "-wal") : nil
+            self.syncer = syncer
+            writer = DatabaseThread(name: "intake-db-writer", connection: writeConnection, maxBatch: maxBatch) { connection, jobs in
+                Database.runTransaction(connection, jobs, syncer: syncer)
+            }
             reader = DatabaseThread(name: "intake-db-reader", connection: readConnection, maxBatch: 64, runBatch: Database.runEach)
         } catch {
             throw StorageError.sqlite(error)
@@ -90,10 +98,11 @@ public final class Database: Sendable {
     /// Finishes queued work and stops both threads; later calls fail with `StorageError.closed`.
     public func close() {
         writer.stop()
+        syncer?.stop()
         reader.stop()
     }
 
-    private static func runTransaction(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>) {
+    private static func runTransaction(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>, syncer: WALSyncer?) {
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
@@ -103,7 +112,11 @@ public final class Database: Sendable {
         let completions = jobs.map { $0.run(connection) }
         do {
             try connection.execute("COMMIT")
-            for complete in completions { complete(nil) }
+            if let syncer {
+                syncer.enqueue(completions)
+            } else {
+                for complete in completions { complete(nil) }
+            }
         } catch {
             try? connection.execute("ROLLBACK")
             for complete in completions { complete(StorageError.sqlite(error)) }

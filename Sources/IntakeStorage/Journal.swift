@@ -36,34 +36,64 @@ struct JournaledMessage: Codable {
     var attachments: [Attachment]
 }
 
+/// A journal row ready to insert, with its JSON encoded ahead of the write transaction so the single
+/// writer thread only runs SQL.
+public struct JournalRecord: Sendable {
+    public var message: InboundMessage
+    public var attachments: [Attachment]
+    public var raw: [UInt8]
+    public var receivedAt: Date
+    let document: String
+
+    public init(message: InboundMessage, attachments: [Attachment], raw: [UInt8], receivedAt: Date) throws {
+        var stored = message
+        stored.attachments = []
+        self.message = stored
+        self.attachments = attachments
+        self.raw = raw
+        self.receivedAt = receivedAt
+        document = String(decoding: try JSONEncoder().encode(JournaledMessage(message: stored, attachments: attachments)), as: UTF8.self)
+    }
+}
+
 extension Connection {
-    /// Appends a message to the journal, reserving a fresh tracking number for it.
+    /// Inserts a journal row under `trackingNumber`, or under a fresh one when that is nil or already
+    /// taken; returns the row id and the number it got.
+    public func insertJournal(
+        _ record: JournalRecord, trackingNumber: TrackingNumber?, state: JournalState, complaintID: String?, error: String?
+    ) throws -> (id: Int64, trackingNumber: TrackingNumber) {
+        let statement = try prepare("""
+            INSERT INTO journal (channel_id, channel_type, external_id, received_at, raw, message, tracking_number,
+                                 state, complaint_id, error, attempts)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var number = trackingNumber ?? TrackingNumber.random()
+        // 32^7 numbers: a clash is rare but certain over millions of reports, so draw again.
+        for _ in 0..<8 {
+            let values: [SQLValue] = [
+                .text(record.message.channelID), .text(record.message.channelType.rawValue), .text(record.message.externalID),
+                .real(record.receivedAt.timeIntervalSince1970), .blob(record.raw), .text(record.document), .text(number.description),
+                .text(state.rawValue), complaintID.map(SQLValue.text) ?? .null, error.map(SQLValue.text) ?? .null,
+                .integer(state == .pending ? 0 : 1),
+            ]
+            if try insertUnlessConflicting(statement, values) {
+                return (lastInsertRowID, number)
+            }
+            number = TrackingNumber.random()
+        }
+        throw StorageError.corrupt("could not draw an unused tracking number")
+    }
+
+    /// Appends a message to the journal as pending, reserving a fresh tracking number for it.
     public func appendJournal(
         _ message: InboundMessage, attachments: [Attachment], raw: [UInt8], receivedAt: Date
     ) throws -> JournalEntry {
-        var stored = message
-        stored.attachments = []
-        let document = try JSONEncoder().encode(JournaledMessage(message: stored, attachments: attachments))
-        let statement = try prepare("""
-            INSERT INTO journal (channel_id, channel_type, external_id, received_at, raw, message, tracking_number, state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')
-            """)
-        // 32^7 numbers: a clash is rare but certain over millions of reports, so draw again.
-        for _ in 0..<8 {
-            let number = TrackingNumber.random()
-            let values: [SQLValue] = [
-                .text(message.channelID), .text(message.channelType.rawValue), .text(message.externalID),
-                .real(receivedAt.timeIntervalSince1970), .blob(raw),
-                .text(String(decoding: document, as: UTF8.self)), .text(number.description),
-            ]
-            if try insertUnlessConflicting(statement, values) {
-                return JournalEntry(
-                    id: lastInsertRowID, receivedAt: receivedAt, raw: raw, message: stored, attachments: attachments,
-                    trackingNumber: number, state: .pending, complaintID: nil, error: nil, attempts: 0
-                )
-            }
-        }
-        throw StorageError.corrupt("could not draw an unused tracking number")
+        let record = try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt)
+        let (id, number) = try insertJournal(record, trackingNumber: nil, state: .pending, complaintID: nil, error: nil)
+        return JournalEntry(
+            id: id, receivedAt: receivedAt, raw: raw, message: record.message, attachments: attachments,
+            trackingNumber: number, state: .pending, complaintID: nil, error: nil, attempts: 0
+        )
     }
 
     /// Runs an INSERT; false when a UNIQUE constraint refused it.

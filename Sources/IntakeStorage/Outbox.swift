@@ -19,15 +19,13 @@ extension Connection {
     /// Undelivered items whose next attempt is due, oldest first.
     public func dueOutboxItems(now: Date, limit: Int) throws -> [OutboxItem] {
         try query("""
-            SELECT o.id, o.attempts, c.document, c.status, c.cluster_id FROM outbox o JOIN complaints c ON c.id = o.complaint_id
+            SELECT c.document, c.status, c.cluster_id, c.journal_id, o.id, o.attempts
+            FROM outbox o JOIN complaints c ON c.id = o.complaint_id
             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?
             """, [.real(now.timeIntervalSince1970), .integer(Int64(limit))]
         ).map { row in
-            guard let id = row.int(0), let document = row.bytes(2) else { throw StorageError.corrupt("outbox row") }
-            var complaint = try ComplaintCoding.decoder().decode(Complaint.self, from: Data(document))
-            complaint.status = row.string(3).flatMap(RoutingState.init(rawValue:)) ?? complaint.status
-            complaint.dedup.clusterID = row.string(4) ?? complaint.dedup.clusterID
-            return OutboxItem(id: id, complaint: complaint, attempts: Int(row.int(1) ?? 0))
+            guard let id = row.int(4) else { throw StorageError.corrupt("outbox row") }
+            return OutboxItem(id: id, complaint: try Connection.complaint(row), attempts: Int(row.int(5) ?? 0))
         }
     }
 

@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import IntakeModel
 import IntakeStorage
+import IntakeConfig
+import IntakeServer
+import Logging
 
 /// `intake complaints list|show`: read stored complaints without the HTTP API.
 struct Complaints: AsyncParsableCommand {
@@ -65,6 +68,15 @@ struct Complaints: AsyncParsableCommand {
                 print(String(decoding: try encoder.encode(complaint), as: UTF8.self))
             }
         }
+    }
+}
+
+/// Opens storage and builds the gateway for a command, or fails with a temporary-failure code (75).
+func openGateway(_ config: GatewayConfig, logger: Logger) throws -> GatewayServer {
+    do {
+        return try GatewayServer(config: config, logger: logger)
+    } catch {
+        throw CommandFailure("cannot open storage at \(config.storage.path): \(error)", exitCode: .temporaryFailure)
     }
 }
 

@@ -19,12 +19,7 @@ struct Replay: AsyncParsableCommand {
         try await failing {
             let config = try storage.load()
             let logger = Logs.bootstrap(level: config.log.level)
-            let server: GatewayServer
-            do {
-                server = try GatewayServer(config: config, logger: logger)
-            } catch {
-                throw CommandFailure("cannot open storage at \(config.storage.path): \(error)", exitCode: .temporaryFailure)
-            }
+            let server = try openGateway(config, logger: logger)
             defer { server.database.close() }
             let summary = try await server.gateway.replay(all: all, from: from)
             print("replayed \(summary.examined) entries: \(summary.recovered) recovered, \(summary.failed) failed")
@@ -70,9 +65,9 @@ struct Ingest: AsyncParsableCommand {
                 throw CommandFailure("message refused: \(error)", exitCode: .dataError)
             }
             let logger = Logs.bootstrap(level: config.log.level)
+            let server = try openGateway(config, logger: logger)
+            defer { server.database.close() }
             do {
-                let server = try GatewayServer(config: config, logger: logger)
-                defer { server.database.close() }
                 for receipt in try await server.gateway.submit(messages, raw: raw) {
                     print("\(receipt.trackingNumber)\(receipt.duplicate ? " duplicate" : "")")
                 }

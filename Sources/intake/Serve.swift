@@ -25,12 +25,7 @@ struct Serve: AsyncParsableCommand {
                 config.server.port = port
             }
             let logger = Logs.bootstrap(level: config.log.level)
-            let server: GatewayServer
-            do {
-                server = try GatewayServer(config: config, logger: logger)
-            } catch {
-                throw CommandFailure("cannot open storage at \(config.storage.path): \(error)", exitCode: .temporaryFailure)
-            }
+            let server = try openGateway(config, logger: logger)
             logger.info("starting", metadata: [
                 "host": "\(config.server.host)", "port": "\(config.server.port)", "storage": "\(config.storage.path)",
                 "channels": "\(config.channels.map(\.id).joined(separator: ","))", "bare": "\(bare)",

@@ -1,0 +1,605 @@
+import Dispatch
+import Foundation
+@testable import IntakeModel
+@testable import IntakeStorage
+import Testing
+
+/// Real SQLite in a fresh temp dir per test: migrations, group commit, the journal, complaints, cursors, attachments.
+@Suite("StorageTests", .timeLimit(.minutes(2)))
+struct StorageTests {
+    // MARK: Migrations
+
+    @Test func reopeningKeepsDataAndAppliesEachMigrationOnce() async throws {
+        let directory = try TemporaryDirectory("storage")
+        defer { directory.remove() }
+        let readMigrations: @Sendable (Connection) throws -> [[SQLValue]] = { connection in
+            try connection.query("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").map(\.values)
+        }
+
+        let first = try Database(directory: directory.path)
+        let stored = try await first.write { connection in
+            try connection.appendJournal(SampleMessage.sms(externalID: "kept-1"), attachments: [], raw: [1, 2, 3], receivedAt: Date())
+        }
+        let appliedFirst = try await first.read(readMigrations)
+        first.close()
+
+        for _ in 0..<2 {
+            let again = try Database(directory: directory.path)
+            defer { again.close() }
+            let entry = try #require(try await again.read { try $0.journalEntry(stored.id) })
+            #expect(entry.message.externalID == "kept-1")
+            #expect(entry.trackingNumber == stored.trackingNumber)
+            #expect(entry.raw == [1, 2, 3])
+            // Unchanged rows, applied_at included: nothing ran a second time.
+            #expect(try await again.read(readMigrations) == appliedFirst)
+        }
+        let versions = appliedFirst.compactMap { row -> Int? in
+            if case .integer(let version) = row[0] { Int(version) } else { nil }
+        }
+        #expect(versions == Schema.migrations.map(\.version).sorted())
+    }
+
+    // MARK: Group commit
+
+    @Test func twoHundredConcurrentWritesAllReturnAndAllRowsAreStored() async throws {
+        try await withDatabase { database, _ in
+            let count = 200
+            let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for index in 0..<count {
+                    group.addTask {
+                        try await database.write { connection in
+                            try connection.appendJournal(
+                                SampleMessage.sms(externalID: "concurrent-\(index)"), attachments: [], raw: [], receivedAt: Date()
+                            ).id
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == count)
+            let stored = try await database.read { connection in
+                try connection.query("SELECT external_id FROM journal").compactMap { $0.string(0) }
+            }
+            #expect(Set(stored) == Set((0..<count).map { "concurrent-\($0)" }))
+            #expect(stored.count == count)
+        }
+    }
+
+    @Test func eachAwaitedWriteIsItsOwnCommit() async throws {
+        // Checks the commit counter the batching test relies on.
+        try await withDatabase { database, _ in
+            let before = try WriteAheadLog.commitCount(database: database)
+            for index in 0..<3 {
+                _ = try await database.write { try $0.appendJournal(SampleMessage.sms(externalID: "seq-\(index)"), attachments: [], raw: [], receivedAt: Date()) }
+            }
+            #expect(try WriteAheadLog.commitCount(database: database) - before == 3)
+        }
+    }
+
+    @Test func writesQueuedBehindABusyWriterShareOneCommit() async throws {
+        try await withDatabase { database, _ in
+            let jobs = 50
+            let gate = await WriterGate.hold(database)
+            let before = try WriteAheadLog.commitCount(database: database)
+            let ids = try await gate.queueWhileHeld(count: jobs) { index in
+                try await database.write { connection in
+                    try connection.appendJournal(SampleMessage.sms(externalID: "batched-\(index)"), attachments: [], raw: [], receivedAt: Date()).id
+                }
+            }
+            // The gate's own write changes nothing, so its commit adds no frame to the WAL.
+            let commits = try WriteAheadLog.commitCount(database: database) - before
+            #expect(Set(ids).count == jobs)
+            #expect(commits >= 1)
+            #expect(commits <= 2, "\(jobs) queued writes took \(commits) commits")
+            #expect(try await database.read { try $0.query("SELECT count(*) FROM journal").first?.int(0) } == Int64(jobs))
+        }
+    }
+
+    enum JobFailure: String, CaseIterable, Sendable {
+        case thrownError
+        case failingStatement
+    }
+
+    struct RefusedByTest: Error, Equatable {}
+
+    @Test(arguments: JobFailure.allCases)
+    func failingWriteLeavesItsBatchNeighboursCommitted(_ failure: JobFailure) async throws {
+        try await withDatabase { database, _ in
+            let gate = await WriterGate.hold(database)
+            let before = try WriteAheadLog.commitCount(database: database)
+            let outcomes = try await gate.queueWhileHeld(count: 3) { index -> Result<Int64, any Error> in
+                await capturingResult {
+                    try await database.write { connection in
+                        let entry = try connection.appendJournal(
+                            SampleMessage.sms(externalID: "job-\(index + 1)"), attachments: [], raw: [], receivedAt: Date()
+                        )
+                        if index == 1 {
+                            switch failure {
+                            case .thrownError: throw RefusedByTest()
+                            case .failingStatement: try connection.execute("INSERT INTO journal (channel_id) VALUES ('no other column')")
+                            }
+                        }
+                        return entry.id
+                    }
+                }
+            }
+            #expect(try WriteAheadLog.commitCount(database: database) - before == 1, "the three jobs were one batch")
+
+            for (index, outcome) in outcomes.enumerated() where index != 1 {
+                #expect(throws: Never.self) { try outcome.get() }
+            }
+            switch (failure, outcomes[1]) {
+            case (.thrownError, .failure(let error)):
+                #expect(error as? RefusedByTest == RefusedByTest())
+            case (.failingStatement, .failure(let error)):
+                #expect((error as? SQLiteError)?.isConstraintViolation == true, "got \(error)")
+            case (_, .success):
+                Issue.record("the failing job reported success")
+            }
+            let stored = try await database.read { connection in
+                try connection.query("SELECT external_id FROM journal ORDER BY external_id").compactMap { $0.string(0) }
+            }
+            #expect(stored == ["job-1", "job-3"])
+        }
+    }
+
+    @Test func closedDatabaseRefusesWritesAndReadsInsteadOfHanging() async throws {
+        let directory = try TemporaryDirectory("storage")
+        defer { directory.remove() }
+        let database = try Database(directory: directory.path)
+        _ = try await database.write { try $0.appendJournal(SampleMessage.sms(), attachments: [], raw: [], receivedAt: Date()) }
+        database.close()
+
+        let writeError = await #expect(throws: StorageError.self) {
+            try await database.write { try $0.appendJournal(SampleMessage.sms(), attachments: [], raw: [], receivedAt: Date()) }
+        }
+        let readError = await #expect(throws: StorageError.self) {
+            try await database.read { try $0.complaintCount() }
+        }
+        #expect(writeError?.isClosed == true)
+        #expect(readError?.isClosed == true)
+        database.close()  // Closing twice is harmless.
+    }
+
+    // MARK: Journal
+
+    @Test func trackingNumbersAreUniqueAcrossFiveThousandAppends() async throws {
+        try await withDatabase { database, _ in
+            let count = 5_000
+            let numbers = try await database.write { connection in
+                try (0..<count).map { index in
+                    try connection.appendJournal(SampleMessage.sms(externalID: "n-\(index)"), attachments: [], raw: [], receivedAt: Date())
+                        .trackingNumber
+                }
+            }
+            #expect(Set(numbers).count == count)
+            #expect(numbers.allSatisfy { TrackingNumber(parsing: $0.description) == $0 })
+            let distinct = try await database.read { try $0.query("SELECT count(DISTINCT tracking_number) FROM journal").first?.int(0) }
+            #expect(distinct == Int64(count))
+        }
+    }
+
+    @Test func unfinishedListingHoldsPendingAndFailedEntriesInOrder() async throws {
+        try await withDatabase { database, _ in
+            let ids = try await database.write { connection in
+                try (0..<5).map { index in
+                    try connection.appendJournal(SampleMessage.sms(externalID: "u-\(index)"), attachments: [], raw: [], receivedAt: Date()).id
+                }
+            }
+            try await database.write { connection in
+                try connection.markJournal(ids[0], state: .processed, complaintID: nil, error: nil)
+                try connection.markJournal(ids[1], state: .failed, complaintID: nil, error: "detector exploded")
+                try connection.markJournal(ids[3], state: .duplicate, complaintID: nil, error: nil)
+            }
+            let unfinished = try await database.read { try $0.unfinishedJournalEntries() }
+            #expect(unfinished.map(\.id) == [ids[1], ids[2], ids[4]])
+            #expect(unfinished.map(\.state) == [.failed, .pending, .pending])
+            #expect(unfinished.first?.error == "detector exploded")
+            #expect(unfinished.first?.attempts == 1)
+
+            let afterSecond = try await database.read { try $0.unfinishedJournalEntries(after: ids[1], limit: 1) }
+            #expect(afterSecond.map(\.id) == [ids[2]])
+            let all = try await database.read { try $0.journalEntries(from: ids[1], limit: 100) }
+            #expect(all.map(\.id) == Array(ids[1...]))
+        }
+    }
+
+    @Test func journaledMessageRoundTripsExactly() async throws {
+        try await withDatabase { database, _ in
+            var message = SampleMessage.sms(
+                externalID: "<CAF+12=x@mail.example.go.id>",
+                channelID: "email-pengaduan",
+                text: "Antrean 🚗 di Merak–Bakauheni 5 jam!\r\nCalo minta Rp50.000 \"uang rokok\"\u{0}…\tCafe\u{301} 東京 \u{200B}"
+            )
+            message.channelType = .email
+            message.reporter = Reporter(kind: .email, address: "siti.rahayu@example.co.id", name: "Siti Rahayu — Dinas PU")
+            message.sentAt = Date(timeIntervalSince1970: 1_775_000_000.123_456)
+            message.anonymous = true
+            message.confidential = true
+            message.kind = .aspiration
+            message.title = "Pungli di Pelabuhan Merak"
+            message.location = "Kec. Pulomerak, Kota Cilegon"
+            message.incidentDate = "2026-03-28"
+            message.category = "Perhubungan"
+            message.tags = ["#MudikLAPOR", "calo", "Calo"]
+            message.campaign = "mudik-2026"
+            message.replyTo = "chat-991"
+            message.metadata = ["parts": "3", "queue-id": "4F2A"]
+            message.attachments = [InboundAttachment(fileName: "foto.jpg", mediaType: "image/jpeg", bytes: Data([0xff, 0xd8, 0xff]))]
+            let attachments = [Attachment(fileName: "foto.jpg", mediaType: "image/jpeg", size: 3, sha256: String(repeating: "ab", count: 32))]
+            let raw: [UInt8] = [0x00, 0xff, 0xfe, 0x0a] + Array("Subject: =?utf-8?q?Pungli?=".utf8)
+            let receivedAt = Date(timeIntervalSince1970: 1_775_000_100.5)
+
+            let journaled = message
+            let appended = try await database.write {
+                try $0.appendJournal(journaled, attachments: attachments, raw: raw, receivedAt: receivedAt)
+            }
+            let read = try #require(try await database.read { try $0.journalEntry(appended.id) })
+
+            var expected = message
+            expected.attachments = []  // The bytes live in the attachment store; the journal keeps references.
+            #expect(read.message == expected)
+            #expect(read.message.text.unicodeScalars.elementsEqual(message.text.unicodeScalars), "text stored byte for byte")
+            #expect(read.message.reporter.name == "Siti Rahayu — Dinas PU")
+            #expect(read.message.tags == ["#MudikLAPOR", "calo", "Calo"])
+            #expect(read.message.sentAt == message.sentAt)
+            #expect(read.attachments == attachments)
+            #expect(read.raw == raw)
+            #expect(read.trackingNumber == appended.trackingNumber)
+            #expect(read.state == .pending)
+            #expect(abs(read.receivedAt.timeIntervalSince(receivedAt)) < 0.001)
+        }
+    }
+
+    // MARK: Complaints
+
+    @Test func pagesOfFiftyOverOneHundredTwentyComplaints() async throws {
+        try await withDatabase { database, _ in
+            let stored = try await database.write { connection in try ListingSample.all.map { try ListingSample.store($0, in: connection) } }
+            var pages: [ComplaintPage] = []
+            var cursor: Int64?
+            repeat {
+                let after = cursor
+                let page = try await database.read { try $0.complaints(ComplaintFilter(), after: after, limit: 50) }
+                pages.append(page)
+                cursor = page.nextCursor
+            } while cursor != nil && pages.count < 10
+
+            #expect(pages.map(\.items.count) == [50, 50, 20])
+            #expect(pages.map { $0.nextCursor == nil } == [false, false, true])
+            #expect(pages.flatMap(\.items) == stored)
+        }
+    }
+
+    @Test func exactlyFullLastPageHasNoNextCursor() async throws {
+        try await withDatabase { database, _ in
+            let stored = try await database.write { connection in
+                try ListingSample.all.prefix(100).map { try ListingSample.store($0, in: connection) }
+            }
+            let second = try await database.read { connection in
+                let first = try connection.complaints(ComplaintFilter(), after: nil, limit: 50)
+                return try connection.complaints(ComplaintFilter(), after: first.nextCursor, limit: 50)
+            }
+            #expect(second.items.map(\.id) == stored.suffix(50).map(\.id))
+            #expect(second.nextCursor == nil)
+        }
+    }
+
+    @Test(arguments: ListingFilterCase.all)
+    func listingFilterReturnsExactlyTheMatchingComplaints(_ filterCase: ListingFilterCase) async throws {
+        try await withDatabase { database, _ in
+            let stored = try await database.write { connection in try ListingSample.all.map { try ListingSample.store($0, in: connection) } }
+            var listed: [Complaint] = []
+            var cursor: Int64?
+            repeat {
+                let after = cursor
+                let page = try await database.read { try $0.complaints(filterCase.filter, after: after, limit: 7) }
+                listed += page.items
+                cursor = page.nextCursor
+            } while cursor != nil && listed.count <= stored.count
+            let expected = zip(ListingSample.all, stored).filter { filterCase.matches($0.0) }.map(\.1.id)
+            #expect(!expected.isEmpty)
+            #expect(listed.map(\.id) == expected)
+        }
+    }
+
+    enum TrackingNumberSpelling: String, CaseIterable, Sendable {
+        case canonical, lowercase, withoutDashes, lowercaseWithoutDashes, symbolsOnly
+
+        func spell(_ number: TrackingNumber) -> String {
+            switch self {
+            case .canonical: number.description
+            case .lowercase: number.description.lowercased()
+            case .withoutDashes: number.description.replacingOccurrences(of: "-", with: "")
+            case .lowercaseWithoutDashes: number.description.replacingOccurrences(of: "-", with: "").lowercased()
+            case .symbolsOnly: number.symbols.lowercased()
+            }
+        }
+    }
+
+    @Test(arguments: TrackingNumberSpelling.allCases)
+    func complaintIsFoundByIdAndByTrackingNumber(_ spelling: TrackingNumberSpelling) async throws {
+        try await withDatabase { database, _ in
+            let stored = try await database.write { connection in try ListingSample.all.prefix(5).map { try ListingSample.store($0, in: connection) } }
+            let wanted = stored[2]
+            let byID = try await database.read { try $0.complaint(idOrTrackingNumber: wanted.id) }
+            let byNumber = try await database.read { try $0.complaint(idOrTrackingNumber: spelling.spell(wanted.trackingNumber)) }
+            #expect(byID == wanted)
+            #expect(byNumber == wanted)
+        }
+    }
+
+    @Test func unknownIdAndMistypedTrackingNumberFindNothing() async throws {
+        try await withDatabase { database, _ in
+            let stored = try await database.write { connection in try ListingSample.store(ListingSample.all[0], in: connection) }
+            var symbols = Array(stored.trackingNumber.symbols)
+            symbols[7] = symbols[7] == "7" ? "8" : "7"  // A wrong check symbol: never a valid number.
+            let mistyped = "LPR-\(String(symbols.prefix(4)))-\(String(symbols.suffix(4)))"
+            #expect(try await database.read { try $0.complaint(idOrTrackingNumber: mistyped) } == nil)
+            #expect(try await database.read { try $0.complaint(idOrTrackingNumber: ComplaintID.make()) } == nil)
+            #expect(try await database.read { try $0.complaint(idOrTrackingNumber: TrackingNumber.random().description) } == nil)
+        }
+    }
+
+    // MARK: Attachments
+
+    @Test func sameBytesTwiceAreStoredOnceUnderTheirSHA256() async throws {
+        let directory = try TemporaryDirectory("attachments")
+        defer { directory.remove() }
+        let store = AttachmentStore(directory: directory.appending("attachments"))
+        var bytes = Data("JFIF foto jalan berlubang di Jl. Kaliurang km 7".utf8)
+        bytes.append(contentsOf: (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let photo = InboundAttachment(fileName: "IMG_0001.jpg", mediaType: "image/jpeg", bytes: bytes)
+        let samePhotoRenamed = InboundAttachment(fileName: "lubang.jpg", mediaType: "image/jpeg", bytes: bytes)
+
+        let first = try await store.store([photo, samePhotoRenamed])
+        let second = try await store.store([photo])
+
+        let oracleInput = directory.appending("oracle-input")
+        try bytes.write(to: URL(fileURLWithPath: oracleInput))
+        let expectedDigest = try sha256sum(oracleInput)
+        for attachment in first + second {
+            #expect(attachment.sha256 == expectedDigest)
+            #expect(attachment.size == bytes.count)
+        }
+        #expect(first.map(\.fileName) == ["IMG_0001.jpg", "lubang.jpg"])
+        let expectedPath = directory.appending("attachments/\(expectedDigest.prefix(2))/\(expectedDigest)")
+        #expect(store.path(forSHA256: expectedDigest) == expectedPath)
+        #expect(FileManager.default.contents(atPath: expectedPath) == bytes)
+        #expect(store.bytes(forSHA256: expectedDigest) == bytes)
+        #expect(try regularFiles(under: directory.appending("attachments")) == [expectedPath])
+    }
+
+    @Test func differentBytesGetDifferentFiles() async throws {
+        let directory = try TemporaryDirectory("attachments")
+        defer { directory.remove() }
+        let store = AttachmentStore(directory: directory.appending("attachments"))
+        let letters = ["surat-1.pdf": Data("%PDF-1.4 surat pertama".utf8), "surat-2.pdf": Data("%PDF-1.4 surat kedua".utf8)]
+        let stored = try await store.store(letters.sorted { $0.key < $1.key }.map {
+            InboundAttachment(fileName: $0.key, mediaType: "application/pdf", bytes: $0.value)
+        })
+        #expect(Set(stored.map(\.sha256)).count == 2)
+        for attachment in stored {
+            #expect(store.bytes(forSHA256: attachment.sha256) == letters[attachment.fileName])
+        }
+        #expect(try regularFiles(under: directory.appending("attachments")).count == 2)
+    }
+
+    // MARK: Cursors
+
+    @Test func cursorsAreSavedOverwrittenAndKeptPerChannel() async throws {
+        try await withDatabase { database, _ in
+            #expect(try await database.read { try $0.cursor(for: "x-lapor1708") } == nil)
+            try await database.write { try $0.saveCursor("1780000000000000001", for: "x-lapor1708", at: Date()) }
+            try await database.write { try $0.saveCursor("update-41", for: "telegram-bot", at: Date()) }
+            #expect(try await database.read { try $0.cursor(for: "x-lapor1708") } == "1780000000000000001")
+
+            try await database.write { try $0.saveCursor("1780000000000000999", for: "x-lapor1708", at: Date()) }
+            #expect(try await database.read { try $0.cursor(for: "x-lapor1708") } == "1780000000000000999")
+            #expect(try await database.read { try $0.cursor(for: "telegram-bot") } == "update-41")
+            #expect(try await database.read { try $0.query("SELECT count(*) FROM cursors").first?.int(0) } == 2)
+        }
+    }
+}
+
+// MARK: - Helpers
+
+/// Opens a database in a fresh temp dir, runs `body`, then closes it and removes the directory.
+func withDatabase(
+    synchronous: StorageSynchronous = .full,
+    _ body: (Database, TemporaryDirectory) async throws -> Void
+) async throws {
+    let directory = try TemporaryDirectory("storage")
+    defer { directory.remove() }
+    let database = try Database(directory: directory.appending("data"), synchronous: synchronous)
+    defer { database.close() }
+    try await body(database, directory)
+}
+
+/// Builds the inbound messages storage and pipeline tests feed in: a plausible SMS to 1708 unless told otherwise.
+enum SampleMessage {
+    static func sms(
+        externalID: String = UUID().uuidString,
+        channelID: ChannelID = "sms-1708",
+        from phone: String = "+6281234567890",
+        name: String? = nil,
+        text: String = "Jalan rusak parah di Jl. Kaliurang km 7, Kab. Sleman. Mohon segera diperbaiki.",
+        anonymous: Bool = false,
+        tags: [String] = [],
+        campaign: String? = nil,
+        attachments: [InboundAttachment] = []
+    ) -> InboundMessage {
+        InboundMessage(
+            channelID: channelID, channelType: .sms, externalID: externalID,
+            reporter: Reporter(kind: .phone, address: phone, name: name), anonymous: anonymous,
+            text: text, attachments: attachments, tags: tags, campaign: campaign
+        )
+    }
+}
+
+/// The 120 complaints the listing tests store: three channels in turn, every fourth in the Mudik campaign,
+/// one minute apart.
+struct ListingSample: Sendable {
+    static let start = Date(timeIntervalSince1970: 1_775_000_000)  // 2026-04-01, whole seconds survive JSON exactly.
+    static let channels: [ChannelID] = ["sms-1708", "wa-mudik", "email-pengaduan"]
+    static let all: [ListingSample] = (0..<120).map { index in
+        ListingSample(
+            index: index,
+            channelID: channels[index % channels.count],
+            campaign: index % 4 == 0 ? "mudik-2026" : nil,
+            receivedAt: start.addingTimeInterval(Double(index) * 60)
+        )
+    }
+
+    let index: Int
+    let channelID: ChannelID
+    let campaign: String?
+    let receivedAt: Date
+
+    /// Journals a message and stores a complaint made from it, as the pipeline would.
+    static func store(_ sample: ListingSample, in connection: Connection) throws -> Complaint {
+        let message = SampleMessage.sms(
+            externalID: "list-\(sample.index)", channelID: sample.channelID, from: "+62812000\(1000 + sample.index)",
+            text: "Laporan nomor \(sample.index)", campaign: sample.campaign
+        )
+        let entry = try connection.appendJournal(message, attachments: [], raw: Array(message.text.utf8), receivedAt: sample.receivedAt)
+        let complaint = Complaint(
+            id: ComplaintID.make(at: sample.receivedAt), trackingNumber: entry.trackingNumber, channelID: message.channelID,
+            channelType: message.channelType, externalID: message.externalID, receivedAt: sample.receivedAt, sentAt: nil,
+            reporter: message.reporter, anonymous: false, confidential: false, kind: .complaint, title: nil,
+            body: message.text, originalText: message.text, location: nil, incidentDate: nil, category: nil,
+            attachments: [], tags: [], campaign: sample.campaign, dedup: .unique, status: .queued, journalID: entry.id
+        )
+        try connection.insertComplaint(complaint, matchKey: MatchText.key(message.text))
+        return complaint
+    }
+}
+
+/// A listing filter and, independently, which samples it must return.
+struct ListingFilterCase: Sendable, CustomTestStringConvertible {
+    let testDescription: String
+    let filter: ComplaintFilter
+    let matches: @Sendable (ListingSample) -> Bool
+
+    static let all: [ListingFilterCase] = [
+        ListingFilterCase(testDescription: "channel", filter: ComplaintFilter(channelID: "wa-mudik")) { $0.channelID == "wa-mudik" },
+        ListingFilterCase(testDescription: "campaign", filter: ComplaintFilter(campaign: "mudik-2026")) { $0.campaign == "mudik-2026" },
+        ListingFilterCase(testDescription: "since", filter: ComplaintFilter(since: ListingSample.start.addingTimeInterval(100 * 60))) {
+            $0.index >= 100
+        },
+        ListingFilterCase(
+            testDescription: "channel, campaign and since",
+            filter: ComplaintFilter(channelID: "sms-1708", campaign: "mudik-2026", since: ListingSample.start.addingTimeInterval(30 * 60))
+        ) { $0.channelID == "sms-1708" && $0.campaign == "mudik-2026" && $0.index >= 30 },
+    ]
+}
+
+/// Holds the writer thread inside one write so that writes issued meanwhile queue up and are taken as one batch.
+struct WriterGate {
+    private let release: DispatchSemaphore
+    private let holding: Task<Void, any Error>
+
+    /// Returns once the writer thread is blocked inside the gate's write.
+    static func hold(_ database: Database) async -> WriterGate {
+        let (entered, enter) = AsyncStream<Void>.makeStream()
+        let release = DispatchSemaphore(value: 0)
+        let holding = Task {
+            try await database.write { _ in
+                enter.yield()
+                // Bounded, so a failing test cannot keep the writer thread forever.
+                _ = release.wait(timeout: .now() + 30)
+            }
+        }
+        var iterator = entered.makeAsyncIterator()
+        _ = await iterator.next()
+        return WriterGate(release: release, holding: holding)
+    }
+
+    /// Starts `count` jobs while the writer is held, waits until each has been queued, releases the writer
+    /// and returns the jobs' results in job order.
+    func queueWhileHeld<T: Sendable>(count: Int, _ job: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
+        let (arrived, arrive) = AsyncStream<Void>.makeStream()
+        return try await withThrowingTaskGroup(of: (Int, T).self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    arrive.yield()
+                    return (index, try await job(index))
+                }
+            }
+            var seen = 0
+            for await _ in arrived {
+                seen += 1
+                if seen == count { break }
+            }
+            // Each job queues its write right after announcing itself, without suspending in between.
+            try await Task.sleep(for: .milliseconds(100))
+            release.signal()
+            try await holding.value
+            var results: [(Int, T)] = []
+            for try await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+}
+
+/// Counts committed transactions by reading the WAL file: every commit ends with one frame whose header
+/// records the database size, and frames of the current WAL generation carry the header's salts.
+enum WriteAheadLog {
+    static func commitCount(database: Database) throws -> Int {
+        let data = try Data(contentsOf: URL(fileURLWithPath: database.path + "-wal"))
+        guard data.count >= 32 else { return 0 }
+        func word(_ offset: Int) -> UInt32 {
+            data[data.startIndex + offset ..< data.startIndex + offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        let pageSize = word(8) == 1 ? 65_536 : Int(word(8))
+        let salts = (word(16), word(20))
+        var commits = 0
+        var offset = 32
+        while offset + 24 + pageSize <= data.count, (word(offset + 8), word(offset + 12)) == salts {
+            if word(offset + 4) != 0 { commits += 1 }
+            offset += 24 + pageSize
+        }
+        return commits
+    }
+}
+
+/// What `body` returned or threw, kept for the test to inspect.
+private func capturingResult<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+    do {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
+    }
+}
+
+/// `sha256sum`'s digest of the file at `path`: an oracle independent of swift-crypto.
+private func sha256sum(_ path: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [path]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+}
+
+/// Every regular file below `path`, sorted.
+private func regularFiles(under path: String) throws -> [String] {
+    let enumerator = FileManager.default.enumerator(atPath: path)
+    var files: [String] = []
+    while let relative = enumerator?.nextObject() as? String {
+        let full = (path as NSString).appendingPathComponent(relative)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(full) }
+    }
+    return files.sorted()
+}
+
+extension StorageError {
+    fileprivate var isClosed: Bool {
+        if case .closed = self { true } else { false }
+    }
+}
