@@ -50,7 +50,7 @@ public struct GenericAdapter: WebhookAdapter, PushAdapter {
     /// The header value a sender computes: `sha256=` and the lower-case hex HMAC of the body.
     public static func signature(secret: String, body: some DataProtocol) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Hex.string(mac)
     }
 
     func verifySignature(_ header: String?, body: [UInt8]) throws(AdapterError) {

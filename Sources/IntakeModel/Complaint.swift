@@ -181,9 +181,41 @@ public enum ComplaintCoding {
 
 /// ISO-8601 times as the API writes and reads them.
 public enum Timestamp {
-    /// `2026-04-07T09:30:00.123Z`.
+    /// `2026-04-07T09:30:00.123Z`, always UTC with milliseconds. Written by hand: it runs several times
+    /// for every message, and the general formatter costs more than the rest of the JSON.
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = milliseconds.floorDivided(by: 1000)
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(24)
+        func append(_ value: Int, width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                utf8.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        append(Int(parts.tm_year) + 1900, width: 4)
+        utf8.append(UInt8(ascii: "-"))
+        append(Int(parts.tm_mon) + 1, width: 2)
+        utf8.append(UInt8(ascii: "-"))
+        append(Int(parts.tm_mday), width: 2)
+        utf8.append(UInt8(ascii: "T"))
+        append(Int(parts.tm_hour), width: 2)
+        utf8.append(UInt8(ascii: ":"))
+        append(Int(parts.tm_min), width: 2)
+        utf8.append(UInt8(ascii: ":"))
+        append(Int(parts.tm_sec), width: 2)
+        utf8.append(UInt8(ascii: "."))
+        append(Int(milliseconds - seconds * 1000), width: 3)
+        utf8.append(UInt8(ascii: "Z"))
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// Accepts times with or without fractional seconds and with `Z` or an offset (`+07:00` for WIB).
@@ -196,5 +228,13 @@ public enum Timestamp {
             if let date = try? strategy.parse(text) { return date }
         }
         return nil
+    }
+}
+
+extension Int64 {
+    /// Division rounding toward negative infinity, so times before 1970 split into seconds correctly.
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

@@ -11,8 +11,33 @@ public enum ComplaintID {
         for index in 6..<16 { bytes[index] = generator.next() }
         bytes[6] = 0x70 | (bytes[6] & 0x0f)
         bytes[8] = 0x80 | (bytes[8] & 0x3f)
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
-        return parts.joined(separator: "-")
+        return Hex.uuidString(bytes)
+    }
+}
+
+/// Lower-case hex without `String(format:)`, which is slow on Linux and runs for every message.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// `bytes` as lower-case hex digits.
+    public static func string(_ bytes: some Sequence<UInt8>) -> String {
+        var utf8: [UInt8] = []
+        for byte in bytes {
+            utf8.append(digits[Int(byte >> 4)])
+            utf8.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// 16 bytes as `8-4-4-4-12` UUID text.
+    static func uuidString(_ bytes: [UInt8]) -> String {
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { utf8.append(UInt8(ascii: "-")) }
+            utf8.append(digits[Int(byte >> 4)])
+            utf8.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: utf8, as: UTF8.self)
     }
 }

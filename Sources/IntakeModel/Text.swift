@@ -4,6 +4,13 @@ import Foundation
 public enum BodyText {
     /// Unicode NFC, no control characters, `\n` line ends, runs of spaces folded, at most one blank line in a row.
     public static func normalize(_ text: String) -> String {
+        // Most messages are plain ASCII that is already clean; checking that is one pass over the bytes.
+        if isCleanASCII(text) { return text }
+        return normalizeInFull(text)
+    }
+
+    /// The general path, for any Unicode text.
+    static func normalizeInFull(_ text: String) -> String {
         let composed = text.precomposedStringWithCanonicalMapping
             .replacingOccurrences(of: "\r\n", with: "\n")
             .replacingOccurrences(of: "\r", with: "\n")
@@ -21,6 +28,31 @@ public enum BodyText {
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         return lines.joined(separator: "\n")
+    }
+
+    /// True when `text` is printable ASCII and newlines that `normalize` would leave exactly as they are.
+    static func isCleanASCII(_ text: String) -> Bool {
+        // As if preceded by a blank line, so a leading newline or space fails the check.
+        var previous: UInt8 = UInt8(ascii: "\n")
+        var newlineRun = 2
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\n"):
+                if previous == UInt8(ascii: " ") { return false }
+                newlineRun += 1
+                if newlineRun > 2 { return false }
+            case UInt8(ascii: " "):
+                if previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\n") { return false }
+                newlineRun = 0
+            case 0x21...0x7e:
+                newlineRun = 0
+            default:
+                return false
+            }
+            previous = byte
+        }
+        // No leading newline, nothing trailing, and not empty (an empty text normalizes to itself anyway).
+        return previous != UInt8(ascii: " ") && previous != UInt8(ascii: "\n") || text.isEmpty
     }
 
     private static func foldSpaces(_ line: Substring) -> String {
@@ -47,6 +79,12 @@ public enum MatchText {
     /// Lower case, accents removed, every run of non-alphanumerics one space: `"Jalan RUSAK!!  di Sleman."`
     /// and `"jalan rusak di sleman"` share a key.
     public static func key(_ text: String) -> String {
+        if let key = asciiKey(text) { return key }
+        return keyInFull(text)
+    }
+
+    /// The general path, for any Unicode text.
+    static func keyInFull(_ text: String) -> String {
         let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
         var key = ""
         key.reserveCapacity(folded.utf8.count)
@@ -61,5 +99,24 @@ public enum MatchText {
             }
         }
         return key
+    }
+
+    /// The same key for pure-ASCII text, without Foundation's folding: letters lower-cased, digits kept.
+    static func asciiKey(_ text: String) -> String? {
+        var key: [UInt8] = []
+        key.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for byte in text.utf8 {
+            guard byte < 0x80 else { return nil }
+            let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+            if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(lowered) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(lowered) {
+                if pendingSpace { key.append(UInt8(ascii: " ")) }
+                pendingSpace = false
+                key.append(lowered)
+            } else {
+                pendingSpace = !key.isEmpty
+            }
+        }
+        return String(decoding: key, as: UTF8.self)
     }
 }

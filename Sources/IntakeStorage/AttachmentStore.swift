@@ -34,7 +34,7 @@ public struct AttachmentStore: Sendable {
     }
 
     private func storeNow(_ attachment: InboundAttachment) throws -> Attachment {
-        let digest = SHA256.hash(data: attachment.bytes).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.string(SHA256.hash(data: attachment.bytes))
         let target = path(forSHA256: digest)
         let folder = (target as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: target) {

@@ -50,7 +50,18 @@ extension Connection {
     public func complaint(idOrTrackingNumber key: String) throws -> Complaint? {
         let rows: [Row]
         if let number = TrackingNumber(parsing: key) {
-            rows = try query("SELECT document, status, cluster_id, journal_id FROM complaints WHERE tracking_number = ?", [.text(number.description)])
+            var found = try query(
+                "SELECT document, status, cluster_id, journal_id FROM complaints WHERE tracking_number = ?", [.text(number.description)]
+            )
+            if found.isEmpty {
+                // A receipt issued while processing failed carries its journal entry's reserved number; when a
+                // replay later merged that entry into an earlier complaint, the number must lead there.
+                found = try query("""
+                    SELECT c.document, c.status, c.cluster_id, c.journal_id FROM journal j JOIN complaints c ON c.id = j.complaint_id
+                    WHERE j.tracking_number = ?
+                    """, [.text(number.description)])
+            }
+            rows = found
         } else {
             rows = try query("SELECT document, status, cluster_id, journal_id FROM complaints WHERE id = ?", [.text(key)])
         }

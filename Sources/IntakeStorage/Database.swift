@@ -64,7 +64,8 @@ public final class Database: Sendable {
                         }
                     }
                 } catch {
-                    try? connection.execute("ROLLBACK TO job; RELEASE job")
+                    try? connection.execute("ROLLBACK TO job")
+                    try? connection.execute("RELEASE job")
                     return { _ in continuation.resume(throwing: error) }
                 }
             } abandon: { error in

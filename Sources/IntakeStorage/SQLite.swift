@@ -53,7 +53,12 @@ public final class Connection {
     }
 
     /// Runs one or more statements that return no rows (schema changes, pragmas, BEGIN/COMMIT).
+    /// A single statement is prepared once and cached: savepoints run for every message.
     public func execute(_ sql: String) throws(SQLiteError) {
+        if !sql.contains(";") {
+            try prepare(sql).run([])
+            return
+        }
         var errorMessage: UnsafeMutablePointer<CChar>?
         let status = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if status != SQLITE_OK {
@@ -225,7 +230,8 @@ extension Connection {
             try execute("RELEASE \(name)")
             return value
         } catch {
-            try? execute("ROLLBACK TO \(name); RELEASE \(name)")
+            try? execute("ROLLBACK TO \(name)")
+            try? execute("RELEASE \(name)")
             throw error
         }
     }

@@ -9,7 +9,7 @@ import Foundation
 /// only told "done" once its commit is on disk, exactly as with `synchronous=FULL`.
 final class WALSyncer: @unchecked Sendable {
     // Safe: `pending`, `stopped` and `finished` are only touched with `condition` locked; `descriptor`
-    // only by the sync thread (and by `stop` after that thread has finished).
+    // only by the sync thread (and by `stop`, locked, after that thread has finished).
     private let condition = NSCondition()
     private var pending: [((any Error)?) -> Void] = []
     private var stopped = false
@@ -38,8 +38,13 @@ final class WALSyncer: @unchecked Sendable {
         stopped = true
         condition.broadcast()
         while !finished { condition.wait() }
+        // Under the lock and forgotten once closed: a second `stop` (a second `Database.close`) must not
+        // close a descriptor number the process has since handed to another file.
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
         condition.unlock()
-        if descriptor >= 0 { close(descriptor) }
     }
 
     private func loop() {

@@ -1,4 +1,5 @@
 import Foundation
+import IntakeModel
 
 /// The generic channel secret and admin token of the embedded default configuration: drawn on first
 /// start, kept in the data directory (mode 0600) so restarts keep working, and printed only that once.
@@ -46,6 +47,6 @@ struct EmbeddedCredentials: Codable {
 
     private static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<24).map { _ in String(format: "%02x", generator.next() as UInt8) }.joined()
+        return Hex.string((0..<24).map { _ in generator.next() as UInt8 })
     }
 }

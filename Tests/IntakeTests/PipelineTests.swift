@@ -186,6 +186,25 @@ struct PipelineTests {
         }
     }
 
+    @Test func trackingNumberFromAFailedReceiptLeadsToTheComplaintReplayMergedItInto() async throws {
+        try await PipelineHarness.with(detector: ExplodingDetector()) { harness in
+            let text = "Jembatan putus di Desa Sukamaju, BOOM, tolong segera"
+            let failed = try #require(try await harness.gateway.submit([SampleMessage.sms(externalID: "SM-1", text: text)], raw: []).first)
+            // The citizen resends the same text while the first message awaits its replay.
+            let repaired = harness.gateway(detector: ExactDuplicateDetector())
+            let resent = try #require(try await repaired.submit([SampleMessage.sms(externalID: "SM-2", text: text)], raw: []).first)
+            #expect(failed.complaintID == nil)
+            #expect(!resent.duplicate)
+
+            let summary = try await repaired.replay()
+            #expect(summary.recovered == 1)
+            #expect(try await harness.database.read { try $0.complaintCount() } == 1)
+            #expect(try await harness.database.read { try $0.journalEntry(failed.journalID) }?.state == .duplicate)
+            let found = try await harness.database.read { try $0.complaint(idOrTrackingNumber: failed.trackingNumber.description) }
+            #expect(found?.id == resent.complaintID, "the number the citizen was given must not lead nowhere")
+        }
+    }
+
     @Test func replayingEverythingOverProcessedAndDuplicateEntriesCreatesNothing() async throws {
         try await PipelineHarness.with { harness in
             let message = SampleMessage.sms(externalID: "SM-7")

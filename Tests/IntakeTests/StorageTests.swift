@@ -161,6 +161,27 @@ struct StorageTests {
         database.close()  // Closing twice is harmless.
     }
 
+    @Test func closingTwiceLeavesAnotherOpenDatabaseWorking() async throws {
+        let directory = try TemporaryDirectory("storage")
+        defer { directory.remove() }
+        let first = try Database(directory: directory.appending("first"), synchronous: .full)
+        _ = try await first.write { try $0.appendJournal(SampleMessage.sms(), attachments: [], raw: [], receivedAt: Date()) }
+        first.close()
+        // Opened now, the second database may be handed the file descriptors the first one gave back.
+        let second = try Database(directory: directory.appending("second"), synchronous: .full)
+        defer { second.close() }
+        _ = try await second.write { try $0.appendJournal(SampleMessage.sms(), attachments: [], raw: [], receivedAt: Date()) }
+        let secondsFiles = try openFileDescriptors(under: directory.appending("second"))
+        #expect(!secondsFiles.isEmpty)
+        first.close()
+
+        #expect(try openFileDescriptors(under: directory.appending("second")) == secondsFiles)
+        for index in 0..<20 {
+            _ = try await second.write { try $0.appendJournal(SampleMessage.sms(externalID: "after-\(index)"), attachments: [], raw: [], receivedAt: Date()) }
+        }
+        #expect(try await second.read { try $0.journalEntries(from: 1, limit: 100).count } == 21)
+    }
+
     // MARK: Journal
 
     @Test func trackingNumbersAreUniqueAcrossFiveThousandAppends() async throws {
@@ -584,6 +605,17 @@ private func sha256sum(_ path: String) throws -> String {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0)
     return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+}
+
+/// This process's open file descriptors on files below `path`, with what they point at (Linux `/proc`).
+private func openFileDescriptors(under path: String) throws -> [String: String] {
+    var found: [String: String] = [:]
+    for descriptor in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)"), target.hasPrefix(path) {
+            found[descriptor] = target
+        }
+    }
+    return found
 }
 
 /// Every regular file below `path`, sorted.

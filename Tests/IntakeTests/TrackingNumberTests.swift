@@ -9,7 +9,7 @@ import Testing
 
     /// Numbers from a fixed seed, so a failure names the same number on every run.
     static func numbers(_ count: Int, seed: UInt64) -> [TrackingNumber] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         return (0..<count).map { _ in TrackingNumber.random(using: &generator) }
     }
 
@@ -153,20 +153,5 @@ import Testing
         #expect(throws: DecodingError.self) {
             try ComplaintCoding.decoder().decode(TrackingNumber.self, from: Data(json.utf8))
         }
-    }
-}
-
-/// SplitMix64: a tiny deterministic generator so the sampled numbers are the same on every run.
-private struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
