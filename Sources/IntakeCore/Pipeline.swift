@@ -42,10 +42,11 @@ public struct Pipeline: Sendable {
         self.handoff = handoff
     }
 
-    /// Normalizes `message` and drafts its complaint under a freshly reserved tracking number.
+    /// Normalizes `message` and drafts its complaint. Its journal id and tracking number are not known
+    /// until the journal row exists; the draft carries placeholders that storage never trusts.
     public func prepare(_ message: InboundMessage, attachments: [Attachment], raw: [UInt8], receivedAt: Date) throws -> PreparedMessage {
         let record = try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt)
-        return try prepare(record, trackingNumber: .random(), journalID: 0)
+        return try prepare(record, trackingNumber: TrackingNumber(payload: 0), journalID: 0)
     }
 
     private func prepare(_ record: JournalRecord, trackingNumber: TrackingNumber, journalID: Int64) throws -> PreparedMessage {
@@ -53,20 +54,18 @@ public struct Pipeline: Sendable {
             record.message, attachments: record.attachments, receivedAt: record.receivedAt,
             trackingNumber: trackingNumber, journalID: journalID
         )
-        let document = String(decoding: try ComplaintCoding.encoder().encode(complaint), as: UTF8.self)
-        return PreparedMessage(record: record, complaint: complaint, complaintDocument: document, matchKey: matchKey)
+        return PreparedMessage(record: record, complaint: complaint, complaintDocument: complaint.document, matchKey: matchKey)
     }
 
     /// Journals a prepared message and processes it, in the caller's transaction. If processing fails,
     /// its effects are rolled back and the raw message is journaled as `failed` for a later replay,
-    /// answered with its reserved tracking number.
+    /// answered with its own tracking number, under which the replayed complaint will be found.
     public func record(_ prepared: PreparedMessage, in connection: Connection) throws -> Receipt {
         do {
             return try connection.withSavepoint("process") { try decideAndStore(prepared, journalID: nil, in: connection) }
         } catch {
             let (id, number) = try connection.insertJournal(
-                prepared.record, trackingNumber: prepared.complaint.trackingNumber, state: .failed, complaintID: nil,
-                error: String(describing: error)
+                prepared.record, state: .failed, complaintID: nil, error: String(describing: error)
             )
             return Receipt(trackingNumber: number, duplicate: false, complaintID: nil, journalID: id)
         }
@@ -106,10 +105,10 @@ public struct Pipeline: Sendable {
             var document = prepared.complaintDocument
             let (id, number) = try journal(prepared, as: journalID, state: .processed, complaintID: complaint.id, in: connection)
             complaint.journalID = id
-            if outcome != .unique || number != complaint.trackingNumber {
+            complaint.trackingNumber = number
+            if outcome != .unique {
                 complaint.dedup = outcome
-                complaint.trackingNumber = number
-                document = String(decoding: try ComplaintCoding.encoder().encode(complaint), as: UTF8.self)
+                document = complaint.document
             }
             try connection.insertComplaint(complaint, document: document, matchKey: prepared.matchKey)
             try detector.record(complaint, matchKey: prepared.matchKey)
@@ -123,11 +122,9 @@ public struct Pipeline: Sendable {
     ) throws -> (id: Int64, trackingNumber: TrackingNumber) {
         if let existingID {
             try connection.markJournal(existingID, state: state, complaintID: complaintID, error: nil)
-            return (existingID, prepared.complaint.trackingNumber)
+            return (existingID, connection.trackingNumbers.number(for: existingID))
         }
-        return try connection.insertJournal(
-            prepared.record, trackingNumber: prepared.complaint.trackingNumber, state: state, complaintID: complaintID, error: nil
-        )
+        return try connection.insertJournal(prepared.record, state: state, complaintID: complaintID, error: nil)
     }
 }
 

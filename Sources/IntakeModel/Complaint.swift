@@ -184,7 +184,7 @@ public enum Timestamp {
     /// `2026-04-07T09:30:00.123Z`, always UTC with milliseconds. Written by hand: it runs several times
     /// for every message, and the general formatter costs more than the rest of the JSON.
     public static func format(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let seconds = milliseconds.floorDivided(by: 1000)
         var time = time_t(seconds)
         var parts = tm()

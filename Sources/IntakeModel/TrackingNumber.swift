@@ -23,6 +23,27 @@ public struct TrackingNumber: Hashable, Sendable, Codable, CustomStringConvertib
         return TrackingNumber(validatedSymbols: String(payload))
     }
 
+    /// The number whose seven payload symbols spell `payload` (below 32^7) in base 32.
+    public init(payload: UInt64) {
+        precondition(payload < Self.payloadSpace, "tracking number payload out of range")
+        var symbols = [Character](repeating: "0", count: Self.payloadLength)
+        var rest = payload
+        for index in stride(from: Self.payloadLength - 1, through: 0, by: -1) {
+            symbols[index] = Self.alphabet[Int(rest % 32)]
+            rest /= 32
+        }
+        symbols.append(Self.checkSymbol(for: symbols))
+        self.init(validatedSymbols: String(symbols))
+    }
+
+    /// The seven payload symbols as a number below 32^7.
+    public var payload: UInt64 {
+        symbols.prefix(Self.payloadLength).reduce(0) { $0 * 32 + UInt64(Self.alphabet.firstIndex(of: $1)!) }
+    }
+
+    /// How many distinct numbers there are: 32^7 = 2^35.
+    public static let payloadSpace: UInt64 = 1 << 35
+
     /// A fresh random number from the system's generator.
     public static func random() -> TrackingNumber {
         var generator = SystemRandomNumberGenerator()

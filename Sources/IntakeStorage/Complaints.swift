@@ -24,15 +24,16 @@ public struct ComplaintPage: Sendable {
 
 extension Connection {
     /// Stores a new complaint with the key exact deduplication matches on. `document` is its JSON when
-    /// already encoded (outside the write transaction); its `journal_id` may be stale: the column is the truth.
+    /// already encoded (outside the write transaction); its `tracking_number` and `journal_id` may be
+    /// placeholders: the `journal_id` column is the truth, and the tracking number derives from it.
     public func insertComplaint(_ complaint: Complaint, document: String? = nil, matchKey: String) throws {
-        let document = try document ?? String(decoding: ComplaintCoding.encoder().encode(complaint), as: UTF8.self)
+        let document = document ?? complaint.document
         try prepare("""
-            INSERT INTO complaints (id, tracking_number, journal_id, channel_id, external_id, received_at, reporter_kind,
+            INSERT INTO complaints (id, journal_id, channel_id, external_id, received_at, reporter_kind,
                                     reporter_address, match_hash, match_key, campaign, cluster_id, status, document)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).run([
-                .text(complaint.id), .text(complaint.trackingNumber.description), .integer(complaint.journalID),
+                .text(complaint.id), .integer(complaint.journalID),
                 .text(complaint.channelID), .text(complaint.externalID), .real(complaint.receivedAt.timeIntervalSince1970),
                 .text(complaint.reporter.kind.rawValue), .text(complaint.reporter.address),
                 .integer(Self.matchHash(matchKey)), .text(matchKey),
@@ -46,26 +47,21 @@ extension Connection {
         try prepare("UPDATE complaints SET status = ? WHERE id = ?").run([.text(status.rawValue), .text(id)])
     }
 
-    /// A complaint by its id or its tracking number.
+    /// A complaint by its id or its tracking number. A number leads to the complaint its journal entry
+    /// made or was merged into, so a receipt given for a resend or before a replay still finds it.
     public func complaint(idOrTrackingNumber key: String) throws -> Complaint? {
         let rows: [Row]
         if let number = TrackingNumber(parsing: key) {
-            var found = try query(
-                "SELECT document, status, cluster_id, journal_id FROM complaints WHERE tracking_number = ?", [.text(number.description)]
-            )
-            if found.isEmpty {
-                // A receipt issued while processing failed carries its journal entry's reserved number; when a
-                // replay later merged that entry into an earlier complaint, the number must lead there.
-                found = try query("""
-                    SELECT c.document, c.status, c.cluster_id, c.journal_id FROM journal j JOIN complaints c ON c.id = j.complaint_id
-                    WHERE j.tracking_number = ?
-                    """, [.text(number.description)])
-            }
-            rows = found
+            let journalID = trackingNumbers.journalID(for: number)
+            let made = try query("SELECT document, status, cluster_id, journal_id FROM complaints WHERE journal_id = ?", [.integer(journalID)])
+            rows = try made.isEmpty ? query("""
+                SELECT c.document, c.status, c.cluster_id, c.journal_id FROM journal j JOIN complaints c ON c.id = j.complaint_id
+                WHERE j.id = ?
+                """, [.integer(journalID)]) : made
         } else {
             rows = try query("SELECT document, status, cluster_id, journal_id FROM complaints WHERE id = ?", [.text(key)])
         }
-        return try rows.first.map(Self.complaint)
+        return try rows.first.map(complaint)
     }
 
     /// Complaints matching `filter` in the order they were stored, `limit` at a time, after cursor `after`.
@@ -91,7 +87,7 @@ extension Connection {
         )
         let page = rows.prefix(limit)
         return ComplaintPage(
-            items: try page.map(Self.complaint),
+            items: try page.map(complaint),
             nextCursor: rows.count > limit ? page.last?.int(4) : nil
         )
     }
@@ -102,14 +98,16 @@ extension Connection {
     }
 
     /// Reads a complaint from columns `document, status, cluster_id, journal_id`.
-    static func complaint(_ row: Row) throws -> Complaint {
+    func complaint(_ row: Row) throws -> Complaint {
         guard let document = row.bytes(0) else { throw StorageError.corrupt("complaint row without document") }
         do {
             var complaint = try ComplaintCoding.decoder().decode(Complaint.self, from: Data(document))
             // Status and cluster change after insert; the columns are the truth.
             if let status = row.string(1).flatMap(RoutingState.init(rawValue:)) { complaint.status = status }
             complaint.dedup.clusterID = row.string(2) ?? complaint.dedup.clusterID
-            complaint.journalID = row.int(3) ?? complaint.journalID
+            guard let journalID = row.int(3) else { throw StorageError.corrupt("complaint row without journal id") }
+            complaint.journalID = journalID
+            complaint.trackingNumber = trackingNumbers.number(for: journalID)
             return complaint
         } catch {
             throw StorageError.corrupt("complaint document: \(error)")
@@ -135,35 +133,33 @@ public struct StoredComplaintLookup: ComplaintLookup {
 
     public func complaint(channelID: ChannelID, externalID: String) throws -> ComplaintReference? {
         try connection.query(
-            "SELECT id, tracking_number, cluster_id FROM complaints WHERE channel_id = ? AND external_id = ?",
+            "SELECT id, journal_id, cluster_id FROM complaints WHERE channel_id = ? AND external_id = ?",
             [.text(channelID), .text(externalID)]
-        ).first.flatMap(Self.reference)
+        ).first.flatMap(connection.reference)
     }
 
     public func recentComplaint(from reporter: Reporter, matchKey: String, since: Date) throws -> ComplaintReference? {
         try connection.query(
             """
-            SELECT id, tracking_number, cluster_id FROM complaints
+            SELECT id, journal_id, cluster_id FROM complaints
             WHERE reporter_address = ? AND match_hash = ? AND received_at >= ? AND reporter_kind = ? AND match_key = ?
             ORDER BY received_at DESC LIMIT 1
             """,
             [.text(reporter.address), .integer(Connection.matchHash(matchKey)), .real(since.timeIntervalSince1970),
              .text(reporter.kind.rawValue), .text(matchKey)]
-        ).first.flatMap(Self.reference)
-    }
-
-    private static func reference(_ row: Row) -> ComplaintReference? {
-        guard let id = row.string(0), let number = row.string(1).flatMap(TrackingNumber.init(parsing:)) else { return nil }
-        return ComplaintReference(id: id, trackingNumber: number, clusterID: row.string(2))
+        ).first.flatMap(connection.reference)
     }
 }
 
 extension Connection {
     /// The complaint already made from journal entry `journalID`, if any: what makes processing idempotent.
     public func complaintReference(journalID: Int64) throws -> ComplaintReference? {
-        guard let row = try query("SELECT id, tracking_number, cluster_id FROM complaints WHERE journal_id = ?", [.integer(journalID)]).first,
-              let id = row.string(0), let number = row.string(1).flatMap(TrackingNumber.init(parsing:))
-        else { return nil }
-        return ComplaintReference(id: id, trackingNumber: number, clusterID: row.string(2))
+        try query("SELECT id, journal_id, cluster_id FROM complaints WHERE journal_id = ?", [.integer(journalID)]).first.flatMap(reference)
+    }
+
+    /// A reference from columns `id, journal_id, cluster_id`.
+    func reference(_ row: Row) -> ComplaintReference? {
+        guard let id = row.string(0), let journalID = row.int(1) else { return nil }
+        return ComplaintReference(id: id, trackingNumber: trackingNumbers.number(for: journalID), clusterID: row.string(2))
     }
 }

@@ -29,17 +29,39 @@ public final class Database: Sendable {
             try writeConnection.execute("PRAGMA synchronous=NORMAL")
             try writeConnection.execute("PRAGMA foreign_keys=ON")
             try Migrations.apply(Schema.migrations, to: writeConnection)
+            // A checkpoint copies each changed page once however often it changed: fewer, larger ones write less.
+            try writeConnection.execute("PRAGMA wal_autocheckpoint=8000")
+            let codec = try Self.trackingNumberCodec(writeConnection)
+            writeConnection.trackingNumbers = codec
             let readConnection = try Connection(path: path)
+            readConnection.trackingNumbers = codec
             try readConnection.execute("PRAGMA query_only=ON")
             let syncer = synchronous == .full ? WALSyncer(walPath: path + "-wal") : nil
             self.syncer = syncer
-            writer = DatabaseThread(name: "intake-db-writer", connection: writeConnection, maxBatch: maxBatch) { connection, jobs in
+            writer = DatabaseThread(
+                name: "intake-db-writer", connection: writeConnection, maxBatch: maxBatch, gatherWindow: Self.gatherWindow
+            ) { connection, jobs in
                 Database.runTransaction(connection, jobs, syncer: syncer)
             }
             reader = DatabaseThread(name: "intake-db-reader", connection: readConnection, maxBatch: 64, runBatch: Database.runEach)
         } catch {
             throw StorageError.sqlite(error)
         }
+    }
+
+    /// How long the writer lets a small batch wait for more writes; overridable for measurements.
+    static let gatherWindow: TimeInterval = ProcessInfo.processInfo.environment["INTAKE_GATHER_US"].flatMap(Double.init).map { $0 / 1e6 } ?? 0.0002
+
+    /// The installation's tracking-number key, drawn at random on first open and never changed after.
+    private static func trackingNumberCodec(_ connection: Connection) throws(SQLiteError) -> TrackingNumberCodec {
+        if let stored = try connection.query("SELECT value FROM settings WHERE name = 'tracking_number_key'").first?.string(0),
+           let key = UInt64(stored) {
+            return TrackingNumberCodec(key: key)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let key = generator.next() as UInt64
+        try connection.query("INSERT INTO settings (name, value) VALUES ('tracking_number_key', ?)", [.text(String(key))])
+        return TrackingNumberCodec(key: key)
     }
 
     /// Runs `work` in a transaction shared with other concurrent writes; returns once it is durable.

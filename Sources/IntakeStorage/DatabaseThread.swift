@@ -21,12 +21,16 @@ final class DatabaseThread: @unchecked Sendable {
     private var stopped = false
     private var finished = false
     private let maxBatch: Int
+    /// How long a small batch may wait for company before it runs (zero: never wait).
+    private let gatherWindow: TimeInterval
     private let runBatch: (Connection, ArraySlice<DatabaseJob>) -> Void
 
     /// Starts the thread; `runBatch` receives every job queued since the previous batch, up to `maxBatch`.
-    init(name: String, connection: Connection, maxBatch: Int, runBatch: @escaping (Connection, ArraySlice<DatabaseJob>) -> Void) {
+    init(name: String, connection: Connection, maxBatch: Int, gatherWindow: TimeInterval = 0,
+         runBatch: @escaping (Connection, ArraySlice<DatabaseJob>) -> Void) {
         self.connection = connection
         self.maxBatch = maxBatch
+        self.gatherWindow = gatherWindow
         self.runBatch = runBatch
         let thread = Thread { [self] in loop() }
         thread.name = name
@@ -55,6 +59,12 @@ final class DatabaseThread: @unchecked Sendable {
         while true {
             condition.lock()
             while jobs.isEmpty && !stopped { condition.wait() }
+            if gatherWindow > 0 && !stopped && jobs.count < maxBatch / 8 {
+                // Every commit writes each page it touched, however few rows changed: under load, waiting a
+                // fraction of a millisecond for more writers costs less than committing them one by one.
+                let deadline = Date(timeIntervalSinceNow: gatherWindow)
+                while jobs.count < maxBatch / 8 && !stopped && condition.wait(until: deadline) {}
+            }
             if jobs.isEmpty && stopped {
                 finished = true
                 condition.broadcast()

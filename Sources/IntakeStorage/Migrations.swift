@@ -39,6 +39,12 @@ enum Migrations {
 enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "journal, complaints, outbox, cursors", sql: """
+            CREATE TABLE settings (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+
+            -- Tracking numbers are not stored: each is a keyed permutation of its journal id (TrackingNumberCodec).
             CREATE TABLE journal (
                 id INTEGER PRIMARY KEY,
                 channel_id TEXT NOT NULL,
@@ -47,19 +53,16 @@ enum Schema {
                 received_at REAL NOT NULL,
                 raw BLOB NOT NULL,
                 message TEXT NOT NULL,
-                tracking_number TEXT NOT NULL UNIQUE,
                 state TEXT NOT NULL CHECK (state IN ('pending', 'processed', 'duplicate', 'failed')),
                 complaint_id TEXT,
                 error TEXT,
                 attempts INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX journal_unfinished ON journal (id) WHERE state IN ('pending', 'failed');
-            CREATE INDEX journal_external ON journal (channel_id, external_id);
 
             CREATE TABLE complaints (
                 seq INTEGER PRIMARY KEY,
                 id TEXT NOT NULL UNIQUE,
-                tracking_number TEXT NOT NULL UNIQUE,
                 journal_id INTEGER NOT NULL UNIQUE REFERENCES journal (id),
                 channel_id TEXT NOT NULL,
                 external_id TEXT NOT NULL,

@@ -24,8 +24,9 @@ extension Connection {
             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?
             """, [.real(now.timeIntervalSince1970), .integer(Int64(limit))]
         ).map { row in
+            let complaint = try self.complaint(row)
             guard let id = row.int(4) else { throw StorageError.corrupt("outbox row") }
-            return OutboxItem(id: id, complaint: try Connection.complaint(row), attempts: Int(row.int(5) ?? 0))
+            return OutboxItem(id: id, complaint: complaint, attempts: Int(row.int(5) ?? 0))
         }
     }
 

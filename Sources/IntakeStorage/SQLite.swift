@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import IntakeModel
 
 /// A failed SQLite call, with SQLite's own message and the statement that failed.
 public struct SQLiteError: Error, CustomStringConvertible, Equatable {
@@ -30,6 +31,8 @@ public enum SQLValue: Sendable, Equatable {
 public final class Connection {
     private let handle: OpaquePointer
     private var statements: [String: Statement] = [:]
+    /// Maps journal ids to tracking numbers; `Database` sets the installation's key when it opens.
+    public internal(set) var trackingNumbers = TrackingNumberCodec(key: 0)
 
     /// Opens (creating if needed) the database at `path` in serialized-off, no-mutex mode: the owning thread is the lock.
     public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
@@ -55,7 +58,7 @@ public final class Connection {
     /// Runs one or more statements that return no rows (schema changes, pragmas, BEGIN/COMMIT).
     /// A single statement is prepared once and cached: savepoints run for every message.
     public func execute(_ sql: String) throws(SQLiteError) {
-        if !sql.contains(";") {
+        if !sql.utf8.contains(UInt8(ascii: ";")) {
             try prepare(sql).run([])
             return
         }

@@ -1,0 +1,231 @@
+import Foundation
+
+/// Writes JSON straight into bytes, for the two documents stored with every message.
+///
+/// Foundation's `JSONEncoder` goes through `Codable`'s containers and boxes every value, which made it
+/// the largest cost of accepting a message. The documents it writes decode with the ordinary `Codable`
+/// decoders (tests check both directions), so reading paths keep using `JSONDecoder`.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init(capacity: Int = 1024) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The written document as text.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// An object key; the value written next belongs to it.
+    public mutating func key(_ name: String) {
+        separate()
+        writeString(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        writeString(value)
+        needsComma = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        raw(value ? "true" : "false")
+    }
+
+    public mutating func integer(_ value: Int64) {
+        raw(String(value))
+    }
+
+    /// A double in its shortest form that reads back exactly; `null` for NaN and infinities, which JSON lacks.
+    public mutating func double(_ value: Double) {
+        raw(value.isFinite ? value.description : "null")
+    }
+
+    public mutating func null() {
+        raw("null")
+    }
+
+    /// `key: value`, or `key: null` when the value is nil.
+    public mutating func field(_ name: String, _ value: String?) {
+        key(name)
+        if let value { string(value) } else { null() }
+    }
+
+    /// `key: value` only when the value is present, as synthesized `Codable` writes optionals.
+    public mutating func fieldIfPresent(_ name: String, _ value: String?) {
+        if let value { field(name, value) }
+    }
+
+    /// A list of strings.
+    public mutating func strings(_ values: [String]) {
+        beginArray()
+        for value in values { string(value) }
+        endArray()
+    }
+
+    private mutating func raw(_ text: String) {
+        separate()
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private mutating func writeString(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0f)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+extension Complaint {
+    /// The complaint's stored document: the same keys and values as its `Codable` form, written directly.
+    public var document: String {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("id", id)
+        json.field("tracking_number", trackingNumber.description)
+        json.field("channel_id", channelID)
+        json.field("channel_type", channelType.rawValue)
+        json.field("external_id", externalID)
+        json.field("received_at", Timestamp.format(receivedAt))
+        json.field("sent_at", sentAt.map(Timestamp.format))
+        json.key("reporter")
+        reporter.write(into: &json)
+        json.key("anonymous")
+        json.bool(anonymous)
+        json.key("confidential")
+        json.bool(confidential)
+        json.field("kind", kind.rawValue)
+        json.field("title", title)
+        json.field("body", body)
+        json.field("original_text", originalText)
+        json.field("location", location)
+        json.field("incident_date", incidentDate)
+        json.field("category", category)
+        json.key("attachments")
+        json.beginArray()
+        for attachment in attachments { attachment.write(into: &json) }
+        json.endArray()
+        json.key("tags")
+        json.strings(tags)
+        json.field("campaign", campaign)
+        json.key("dedup")
+        json.beginObject()
+        json.field("merged_into", dedup.mergedInto)
+        json.field("cluster_id", dedup.clusterID)
+        json.key("score")
+        if let score = dedup.score { json.double(score) } else { json.null() }
+        json.field("reason", dedup.reason)
+        json.endObject()
+        json.field("status", status.rawValue)
+        json.key("journal_id")
+        json.integer(journalID)
+        json.endObject()
+        return json.text
+    }
+}
+
+extension Reporter {
+    func write(into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("kind", kind.rawValue)
+        json.field("address", address)
+        json.field("name", name)
+        json.endObject()
+    }
+}
+
+extension Attachment {
+    /// Writes the attachment as its `Codable` form does.
+    public func write(into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("file_name", fileName)
+        json.field("media_type", mediaType)
+        json.key("size")
+        json.integer(Int64(size))
+        json.field("sha256", sha256)
+        json.endObject()
+    }
+}
+
+extension InboundMessage {
+    /// Writes the message as its synthesized `Codable` form does with a default `JSONEncoder`: property
+    /// names as keys, nil fields left out, dates as seconds since 2001 (which read back exactly).
+    /// Attachment bytes are never journaled inline, so the list is written empty.
+    public func write(into json: inout JSONWriter) {
+        json.beginObject()
+        json.field("channelID", channelID)
+        json.field("channelType", channelType.rawValue)
+        json.field("externalID", externalID)
+        if let sentAt {
+            json.key("sentAt")
+            json.double(sentAt.timeIntervalSinceReferenceDate)
+        }
+        json.key("reporter")
+        reporter.write(into: &json)
+        json.key("anonymous")
+        json.bool(anonymous)
+        json.key("confidential")
+        json.bool(confidential)
+        json.field("kind", kind.rawValue)
+        json.fieldIfPresent("title", title)
+        json.field("text", text)
+        json.fieldIfPresent("location", location)
+        json.fieldIfPresent("incidentDate", incidentDate)
+        json.fieldIfPresent("category", category)
+        json.key("attachments")
+        json.beginArray()
+        json.endArray()
+        json.key("tags")
+        json.strings(tags)
+        json.fieldIfPresent("campaign", campaign)
+        json.fieldIfPresent("replyTo", replyTo)
+        json.key("metadata")
+        json.beginObject()
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { json.field(name, value) }
+        json.endObject()
+        json.endObject()
+    }
+}
