@@ -13,7 +13,7 @@ public struct OutboxHandoff: RoutingHandoff {
     public init() {}
 
     public func handOff(_ complaint: Complaint, in connection: Connection) throws {
-        try connection.enqueueOutbox(complaintID: complaint.id, at: complaint.receivedAt)
+        try connection.enqueueOutbox(journalID: complaint.journalID, at: complaint.receivedAt)
     }
 }
 

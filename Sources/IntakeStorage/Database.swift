@@ -31,6 +31,8 @@ public final class Database: Sendable {
             try Migrations.apply(Schema.migrations, to: writeConnection)
             // A checkpoint copies each changed page once however often it changed: fewer, larger ones write less.
             try writeConnection.execute("PRAGMA wal_autocheckpoint=8000")
+            // 64 MiB of page cache: the dedup indexes are read at random, and a miss is a disk read.
+            try writeConnection.execute("PRAGMA cache_size=-65536")
             let codec = try Self.trackingNumberCodec(writeConnection)
             writeConnection.trackingNumbers = codec
             let readConnection = try Connection(path: path)

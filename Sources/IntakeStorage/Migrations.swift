@@ -81,9 +81,9 @@ enum Schema {
             CREATE INDEX complaints_received ON complaints (received_at);
             CREATE INDEX complaints_campaign ON complaints (campaign, seq) WHERE campaign IS NOT NULL;
 
+            -- Keyed by the complaint's journal id: an integer rowid, so queueing appends and needs no index.
             CREATE TABLE outbox (
-                id INTEGER PRIMARY KEY,
-                complaint_id TEXT NOT NULL UNIQUE REFERENCES complaints (id),
+                journal_id INTEGER PRIMARY KEY,
                 enqueued_at REAL NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0,
                 next_attempt_at REAL NOT NULL,

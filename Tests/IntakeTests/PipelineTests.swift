@@ -390,7 +390,10 @@ struct PipelineHarness {
     /// The outbox table as stored, in order.
     func outboxRows() async throws -> [OutboxRow] {
         try await database.read { connection in
-            try connection.query("SELECT complaint_id, attempts, next_attempt_at, delivered_at, last_error FROM outbox ORDER BY id").map {
+            try connection.query("""
+                SELECT c.id, o.attempts, o.next_attempt_at, o.delivered_at, o.last_error
+                FROM outbox o JOIN complaints c ON c.journal_id = o.journal_id ORDER BY o.journal_id
+                """).map {
                 OutboxRow(complaintID: $0.string(0), attempts: $0.int(1), nextAttemptAt: $0.double(2) ?? .nan, deliveredAt: $0.double(3), lastError: $0.string(4))
             }
         }
