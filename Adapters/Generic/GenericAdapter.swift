@@ -139,13 +139,13 @@ struct GenericPayload: Decodable {
     }
 
     func message(channel: ChannelConfig) throws(AdapterError) -> InboundMessage {
-        guard let id = id?.trimmingCharacters(in: .whitespaces), !id.isEmpty else { throw .malformed(field: "id", message: "is required") }
+        guard let id = id?.trimmed, !id.isEmpty else { throw .malformed(field: "id", message: "is required") }
         guard id.utf8.count <= 256 else { throw .malformed(field: "id", message: "is longer than 256 bytes") }
-        guard let from, !from.trimmingCharacters(in: .whitespaces).isEmpty else { throw .malformed(field: "from", message: "is required") }
+        guard let from, !from.isBlank else { throw .malformed(field: "from", message: "is required") }
         guard let reporter = Reporter(inferringFrom: from, name: name) else {
             throw .malformed(field: "from", message: "is not a phone number, email address or handle")
         }
-        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let text, !text.isBlank else {
             throw .malformed(field: "text", message: "is required")
         }
         var sent: Date?

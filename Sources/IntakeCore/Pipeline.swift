@@ -175,7 +175,7 @@ public struct Normalizer: Sendable {
     /// A one-line field: normalized, newlines folded, nil when empty.
     private static func line(_ text: String?) -> String? {
         guard let text else { return nil }
-        let cleaned = BodyText.normalize(text).replacingOccurrences(of: "\n", with: " ")
+        let cleaned = String(BodyText.normalize(text).map { $0 == "\n" ? " " : $0 })
         return cleaned.isEmpty ? nil : cleaned
     }
 }

@@ -43,21 +43,21 @@ public struct Reporter: Hashable, Codable, Sendable {
         case .email: normalized = EmailAddress.normalize(raw)
         case .social: normalized = Self.normalizeHandle(raw)
         case .web:
-            let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = raw.trimmed
             normalized = trimmed.isEmpty ? nil : trimmed
         }
         guard let normalized else { return nil }
-        let trimmedName = name?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmedName = name?.trimmed
         self.init(kind: kind, address: normalized, name: trimmedName?.isEmpty == false ? trimmedName : nil)
     }
 
     /// Guesses the kind from the address itself, for channels that carry any of them (the generic webhook).
     public init?(inferringFrom raw: String, name: String? = nil) {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmed
         let kind: ReporterKind
         if trimmed.hasPrefix("@") {
             kind = .social
-        } else if trimmed.contains("@") {
+        } else if trimmed.contains(Character("@")) {
             kind = .email
         } else if PhoneNumber.looksLikePhone(trimmed) {
             kind = .phone
@@ -84,7 +84,7 @@ public struct Reporter: Hashable, Codable, Sendable {
     }
 
     static func normalizeHandle(_ raw: String) -> String? {
-        var handle = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        var handle = raw.trimmed
         if handle.hasPrefix("@") { handle.removeFirst() }
         guard !handle.isEmpty, !handle.contains(where: \.isWhitespace) else { return nil }
         return handle.lowercased()
@@ -96,7 +96,7 @@ public enum PhoneNumber {
     /// `0812-3456-7890`, `+62 812 3456 7890`, `62812…`, `0062812…` all become `+6281234567890`.
     /// Numbers written without a country code take `defaultCountryCode`. Nil for anything that is not a number.
     public static func e164(_ raw: String, defaultCountryCode: String = "62") -> String? {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmed
         guard looksLikePhone(trimmed) else { return nil }
         let digits = trimmed.filter(\.isASCIIDigit)
         var international: String
@@ -147,12 +147,12 @@ public enum PhoneNumber {
 public enum EmailAddress {
     /// Trims, strips a `Name <addr>` wrapper and lower-cases; nil when it is not a plausible address.
     public static func normalize(_ raw: String) -> String? {
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = raw.trimmed
         if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
             text = String(text[text.index(after: open)..<close])
         }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains(Character(".")),
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
               !text.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" })
         else { return nil }

@@ -120,3 +120,15 @@ public enum MatchText {
         return String(decoding: key, as: UTF8.self)
     }
 }
+
+extension StringProtocol {
+    /// The text without leading and trailing white space (newlines included). Native Swift: Foundation's
+    /// `trimmingCharacters(in:)` bridges through CFString on Linux and showed up on every request.
+    public var trimmed: String {
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        return String(self[first...last])
+    }
+
+    /// True when the text has nothing but white space.
+    public var isBlank: Bool { allSatisfy(\.isWhitespace) }
+}
