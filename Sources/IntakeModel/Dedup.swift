@@ -69,13 +69,22 @@ public struct ExactDuplicateDetector: DuplicateDetector {
         if let earlier = try lookup.complaint(channelID: message.channelID, externalID: message.externalID) {
             return .merge(into: earlier, score: 1, reason: "same provider message id")
         }
-        let since = candidate.receivedAt.addingTimeInterval(-TimeInterval(window.components.seconds))
+        let (seconds, attoseconds) = window.components
+        let since = candidate.receivedAt.addingTimeInterval(-(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18))
         if !candidate.matchKey.isEmpty,
            let earlier = try lookup.recentComplaint(from: message.reporter, matchKey: candidate.matchKey, since: since) {
-            return .merge(into: earlier, score: 1, reason: "same reporter, same text within \(window.components.seconds / 3600)h")
+            return .merge(into: earlier, score: 1, reason: "same reporter, same text within \(Self.describe(window))")
         }
         return .new(.unique)
     }
 
     public func record(_ complaint: Complaint, matchKey: String) throws {}
+
+    /// "72h", "90m" or "45s": the window as an operator reads it in a decision's reason.
+    static func describe(_ window: Duration) -> String {
+        let seconds = window.components.seconds
+        if seconds >= 3600 && seconds % 3600 == 0 { return "\(seconds / 3600)h" }
+        if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
 }

@@ -75,7 +75,9 @@ public struct Reporter: Hashable, Codable, Sendable {
             return String(address.prefix(6)) + String(repeating: "*", count: address.count - 9) + String(address.suffix(3))
         case .email:
             guard let at = address.firstIndex(of: "@") else { return "***" }
-            return String(address.prefix(1)) + "***" + String(address[at...])
+            // A one- or two-letter local part would be given away by its first letter.
+            let local = address[..<at]
+            return (local.count > 2 ? String(local.prefix(1)) : "") + "***" + String(address[at...])
         case .social, .web:
             // A short handle would be shown whole.
             guard address.count > 4 else { return "***" }

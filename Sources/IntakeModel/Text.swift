@@ -55,6 +55,10 @@ public enum BodyText {
         return previous != UInt8(ascii: " ") && previous != UInt8(ascii: "\n") || text.isEmpty
     }
 
+    /// Invisible characters that carry meaning: the zero-width joiner and non-joiner hold emoji sequences
+    /// (👨‍👩‍👧) and some scripts together.
+    static let keptFormatScalars: Set<UInt32> = [0x200C, 0x200D]
+
     private static func foldSpaces(_ line: Substring) -> String {
         var result = ""
         result.reserveCapacity(line.utf8.count)
@@ -62,7 +66,8 @@ public enum BodyText {
         for scalar in line.unicodeScalars {
             if scalar.properties.isWhitespace {
                 pendingSpace = !result.isEmpty
-            } else if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+            } else if scalar.properties.generalCategory == .control
+                        || (scalar.properties.generalCategory == .format && !Self.keptFormatScalars.contains(scalar.value)) {
                 continue
             } else {
                 if pendingSpace { result.unicodeScalars.append(" ") }

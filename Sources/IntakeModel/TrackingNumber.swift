@@ -54,7 +54,10 @@ public struct TrackingNumber: Hashable, Sendable, Codable, CustomStringConvertib
     /// `O` for zero and `I`/`L` for one. Returns nil when the symbols or the check symbol are wrong.
     public init?(parsing text: String) {
         var cleaned = text.uppercased().filter { !$0.isWhitespace && $0 != "-" }
-        if cleaned.hasPrefix(Self.prefix) { cleaned.removeFirst(Self.prefix.count) }
+        // Only a prefix in front of eight more symbols: "LPR…" alone may be a payload typed with L for 1.
+        if cleaned.count == Self.prefix.count + Self.payloadLength + 1 && cleaned.hasPrefix(Self.prefix) {
+            cleaned.removeFirst(Self.prefix.count)
+        }
         let symbols = cleaned.map { symbol -> Character in
             switch symbol {
             case "O": "0"

@@ -97,13 +97,6 @@ enum Schema {
                 cursor TEXT NOT NULL,
                 updated_at REAL NOT NULL
             );
-
-            CREATE TABLE attachments (
-                sha256 TEXT PRIMARY KEY,
-                size INTEGER NOT NULL,
-                media_type TEXT NOT NULL,
-                stored_at REAL NOT NULL
-            );
             """),
     ]
 }

@@ -170,7 +170,10 @@ public final class Statement {
             case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(handle, column)))
             case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(handle, column)))
             case SQLITE_TEXT:
-                values.append(.text(String(cString: sqlite3_column_text(handle, column))))
+                // By length, not up to the first NUL: a citizen's text may contain one.
+                let length = Int(sqlite3_column_bytes(handle, column))
+                let text = sqlite3_column_text(handle, column)
+                values.append(.text(text.map { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) } ?? ""))
             case SQLITE_BLOB:
                 let length = Int(sqlite3_column_bytes(handle, column))
                 if let bytes = sqlite3_column_blob(handle, column), length > 0 {
