@@ -75,6 +75,12 @@ public struct JSONWriter {
         if let value { string(value) } else { null() }
     }
 
+    /// `key: true|false`.
+    public mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
     /// `key: value` only when the value is present, as synthesized `Codable` writes optionals.
     public mutating func fieldIfPresent(_ name: String, _ value: String?) {
         if let value { field(name, value) }
@@ -133,10 +139,8 @@ extension Complaint {
         json.field("sent_at", sentAt.map(Timestamp.format))
         json.key("reporter")
         reporter.write(into: &json)
-        json.key("anonymous")
-        json.bool(anonymous)
-        json.key("confidential")
-        json.bool(confidential)
+        json.field("anonymous", anonymous)
+        json.field("confidential", confidential)
         json.field("kind", kind.rawValue)
         json.field("title", title)
         json.field("body", body)
@@ -205,10 +209,8 @@ extension InboundMessage {
         }
         json.key("reporter")
         reporter.write(into: &json)
-        json.key("anonymous")
-        json.bool(anonymous)
-        json.key("confidential")
-        json.bool(confidential)
+        json.field("anonymous", anonymous)
+        json.field("confidential", confidential)
         json.field("kind", kind.rawValue)
         json.fieldIfPresent("title", title)
         json.field("text", text)
