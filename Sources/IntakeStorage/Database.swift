@@ -29,8 +29,10 @@ public final class Database: Sendable {
             try writeConnection.execute("PRAGMA synchronous=NORMAL")
             try writeConnection.execute("PRAGMA foreign_keys=ON")
             try Migrations.apply(Schema.migrations, to: writeConnection)
-            // A checkpoint copies each changed page once however often it changed: fewer, larger ones write less.
-            try writeConnection.execute("PRAGMA wal_autocheckpoint=8000")
+            // A checkpoint copies each changed page once however often it changed, so fewer, larger ones write
+            // less; but each runs on the writer and holds every waiting request, so not too large (p99 went
+            // from 14 ms to 52 ms at 8000 pages).
+            try writeConnection.execute("PRAGMA wal_autocheckpoint=2000")
             // 64 MiB of page cache: the dedup indexes are read at random, and a miss is a disk read.
             try writeConnection.execute("PRAGMA cache_size=-65536")
             let codec = try Self.trackingNumberCodec(writeConnection)
