@@ -10,12 +10,11 @@ public enum ReportKind: String, Codable, Sendable, CaseIterable {
 
 /// Where a complaint stands on its way to the responsible agency.
 public enum RoutingState: String, Codable, Sendable, CaseIterable {
-    /// Journaled, not yet processed (processing failed and awaits a replay).
+    /// Journaled, not yet processed (processing failed and awaits a replay). A message merged into an
+    /// earlier complaint has no state of its own: it makes no complaint.
     case received
     /// Stored and waiting in the outbox for the routing core.
     case queued
     /// The routing core acknowledged it.
     case handedOff = "handed_off"
-    /// Merged into an earlier complaint by deduplication; the earlier one is routed instead.
-    case merged
 }

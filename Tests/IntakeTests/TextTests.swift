@@ -202,7 +202,7 @@ extension TextTests {
                                                 sha256: String(repeating: "ab", count: 32))] : [],
                 tags: full ? ["pungli", "parkir"] : [], campaign: full ? "mudik-2026" : nil,
                 dedup: full ? DedupOutcome(mergedInto: ComplaintID.make(), clusterID: "c-17", score: 0.93, reason: "near duplicate") : .unique,
-                status: full ? .merged : .queued, journalID: 17
+                status: full ? .handedOff : .queued, journalID: 17
             )
         }
 
