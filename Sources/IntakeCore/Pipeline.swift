@@ -86,6 +86,10 @@ public struct Pipeline: Sendable {
         if let earlier = try connection.complaintReference(journalID: entry.id) {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: false, complaintID: earlier.id, journalID: entry.id)
         }
+        // A merge already decided stays decided: a replay must not re-point it at a newer complaint.
+        if entry.state == .duplicate, let merged = entry.complaintID, let earlier = try connection.complaintReference(id: merged) {
+            return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: entry.id)
+        }
         let record = try JournalRecord(message: entry.message, attachments: entry.attachments, raw: entry.raw, receivedAt: entry.receivedAt)
         return try decideAndStore(prepare(record, trackingNumber: entry.trackingNumber, journalID: entry.id), journalID: entry.id, in: connection)
     }
@@ -99,6 +103,8 @@ public struct Pipeline: Sendable {
         switch try detector.decide(candidate, lookup: StoredComplaintLookup(connection: connection)) {
         case .merge(let earlier, _, _):
             let id = try journal(prepared, as: journalID, state: .duplicate, complaintID: earlier.id, in: connection).id
+            let message = prepared.record.message
+            try connection.recordMergedExternalID(channelID: message.channelID, externalID: message.externalID, complaintID: earlier.id)
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: id)
         case .new(let outcome):
             var complaint = prepared.complaint

@@ -28,7 +28,15 @@ public struct OutboxRelay: Service {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let delivered = try await deliverDue()
+            let delivered: Int
+            do {
+                delivered = try await deliverDue()
+            } catch {
+                // Storage busy or closing: the outbox keeps everything, so wait and try again rather than
+                // taking the whole service group (and the HTTP server) down.
+                logger.warning("outbox relay could not read or update the outbox", metadata: ["error": "\(error)"])
+                delivered = 0
+            }
             if delivered == 0 {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: idleInterval) }
             }
@@ -95,6 +103,32 @@ public struct PollerService: Service {
         guard !batch.messages.isEmpty || (batch.cursor != nil && batch.cursor != cursor) else { return 0 }
         _ = try await gateway.submit(batch.messages, cursor: batch.cursor.map { CursorUpdate(channelID: channelID, cursor: $0) })
         return batch.messages.count
+    }
+}
+
+/// Retries journal entries whose processing failed, so a transient fault heals without an operator.
+public struct JournalReplayService: Service {
+    let gateway: Gateway
+    let logger: Logger
+    let interval: Duration
+
+    public init(gateway: Gateway, logger: Logger, interval: Duration = .seconds(60)) {
+        self.gateway = gateway
+        self.logger = logger
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        // The server already replayed once before it started listening.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
+            do {
+                _ = try await gateway.replay()
+            } catch {
+                logger.warning("journal replay failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }
 

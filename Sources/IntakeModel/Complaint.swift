@@ -111,6 +111,8 @@ public struct Complaint: Codable, Sendable, Equatable {
         guard anonymous else { return self }
         var copy = self
         copy.reporter = Reporter(kind: reporter.kind, address: "anonymous", name: nil)
+        // Some providers' message ids carry the sender (WhatsApp's wamid encodes the phone number).
+        copy.externalID = ""
         return copy
     }
 }

@@ -71,8 +71,11 @@ public struct Reporter: Hashable, Codable, Sendable {
     public var redactedAddress: String {
         switch kind {
         case .phone:
-            guard address.count > 8 else { return String(repeating: "*", count: address.count) }
-            return String(address.prefix(6)) + String(repeating: "*", count: address.count - 9) + String(address.suffix(3))
+            // Country and operator prefix and the last two digits: enough to tell reporters apart in a log,
+            // with at least half the number hidden whatever its length.
+            let shown = min(5, address.count / 3)
+            let tail = address.count >= 10 ? 2 : 0
+            return String(address.prefix(shown)) + String(repeating: "*", count: address.count - shown - tail) + String(address.suffix(tail))
         case .email:
             guard let at = address.firstIndex(of: "@") else { return "***" }
             // A one- or two-letter local part would be given away by its first letter.

@@ -79,15 +79,21 @@ struct AdminRoutes: Sendable {
 
     private func show(_ request: Request, id: String) async throws -> Response {
         try authorize(request)
-        guard let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) else {
-            throw HTTPFailure.notFound("complaint '\(id)'")
+        if let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) {
+            return try Self.json(complaint)
         }
-        return try Self.json(complaint)
+        // A number handed out while processing failed is real: say so (202) until a replay makes its complaint.
+        if let number = TrackingNumber(parsing: id),
+           let entry = try await database.read({ try $0.journalEntry($0.trackingNumbers.journalID(for: number)) }),
+           entry.state == .pending || entry.state == .failed {
+            return try Self.json(UnprocessedEntry(entry), status: .accepted)
+        }
+        throw HTTPFailure.notFound("complaint '\(id)'")
     }
 
     private func health() async -> Response {
         do {
-            let (journal, outbox) = try await database.read { (try $0.journalCounts(), try $0.pendingOutboxCount()) }
+            let (journal, outbox) = try await database.read { (try $0.unfinishedJournalCounts(), try $0.pendingOutboxCount()) }
             let report = HealthReport(
                 status: "ok",
                 journalPending: journal[.pending, default: 0],
@@ -109,10 +115,10 @@ struct AdminRoutes: Sendable {
         guard given == expected else { throw HTTPFailure.unauthorizedAdmin }
     }
 
-    static func json(_ value: some Encodable) throws -> Response {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try ComplaintCoding.encoder().encode(value))))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try ComplaintCoding.encoder().encode(value))))
     }
 }
 
@@ -131,6 +137,36 @@ struct ComplaintList: Encodable {
         try container.encode(items, forKey: .items)
         // Always present, null on the last page, so clients need not guess.
         try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// A journaled message whose processing has not succeeded yet, as the API shows it.
+struct UnprocessedEntry: Encodable {
+    var trackingNumber: String
+    var status = RoutingState.received
+    var journalID: Int64
+    var channelID: String
+    var externalID: String
+    var receivedAt: String
+    /// Why processing failed, for the operator; nil while it simply has not run.
+    var error: String?
+
+    init(_ entry: JournalEntry) {
+        trackingNumber = entry.trackingNumber.description
+        journalID = entry.id
+        channelID = entry.message.channelID
+        externalID = entry.message.externalID
+        receivedAt = Timestamp.format(entry.receivedAt)
+        error = entry.error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, error
+        case trackingNumber = "tracking_number"
+        case journalID = "journal_id"
+        case channelID = "channel_id"
+        case externalID = "external_id"
+        case receivedAt = "received_at"
     }
 }
 

@@ -66,10 +66,18 @@ public struct GatewayServer: Sendable {
             logger: logger
         )
         let gateway = self.gateway
-        // Entries left unfinished by a crash or a failed processing are retried before new traffic.
-        app.beforeServerStarts { _ = try await gateway.replay() }
+        let logger = self.logger
+        // Entries left unfinished by a failed processing are retried before new traffic; a failure here is
+        // logged, not fatal: the journal keeps them and the replay service tries again.
+        app.beforeServerStarts {
+            do {
+                _ = try await gateway.replay()
+            } catch {
+                logger.error("journal replay at start failed", metadata: ["error": "\(error)"])
+            }
+        }
 
-        var services: [any Service] = [StorageService(database: database), app]
+        var services: [any Service] = [StorageService(database: database), app, JournalReplayService(gateway: gateway, logger: logger)]
         if let routingCore {
             services.append(OutboxRelay(database: database, routingCore: routingCore, logger: logger))
         }

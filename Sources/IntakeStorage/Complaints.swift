@@ -132,10 +132,16 @@ public struct StoredComplaintLookup: ComplaintLookup {
     public init(connection: Connection) { self.connection = connection }
 
     public func complaint(channelID: ChannelID, externalID: String) throws -> ComplaintReference? {
-        try connection.query(
-            "SELECT id, journal_id, cluster_id FROM complaints WHERE channel_id = ? AND external_id = ?",
-            [.text(channelID), .text(externalID)]
-        ).first.flatMap(connection.reference)
+        let values: [SQLValue] = [.text(channelID), .text(externalID)]
+        if let made = try connection.query(
+            "SELECT id, journal_id, cluster_id FROM complaints WHERE channel_id = ? AND external_id = ?", values
+        ).first {
+            return connection.reference(made)
+        }
+        return try connection.query("""
+            SELECT c.id, c.journal_id, c.cluster_id FROM merged_external_ids m JOIN complaints c ON c.id = m.complaint_id
+            WHERE m.channel_id = ? AND m.external_id = ?
+            """, values).first.flatMap(connection.reference)
     }
 
     public func recentComplaint(from reporter: Reporter, matchKey: String, since: Date) throws -> ComplaintReference? {
@@ -155,6 +161,17 @@ extension Connection {
     /// The complaint already made from journal entry `journalID`, if any: what makes processing idempotent.
     public func complaintReference(journalID: Int64) throws -> ComplaintReference? {
         try query("SELECT id, journal_id, cluster_id FROM complaints WHERE journal_id = ?", [.integer(journalID)]).first.flatMap(reference)
+    }
+
+    /// The complaint with id `id`, as a reference.
+    public func complaintReference(id: String) throws -> ComplaintReference? {
+        try query("SELECT id, journal_id, cluster_id FROM complaints WHERE id = ?", [.text(id)]).first.flatMap(reference)
+    }
+
+    /// Remembers that the provider message `externalID` on `channelID` was merged into `complaintID`.
+    public func recordMergedExternalID(channelID: ChannelID, externalID: String, complaintID: String) throws {
+        try prepare("INSERT OR IGNORE INTO merged_external_ids (channel_id, external_id, complaint_id) VALUES (?, ?, ?)")
+            .run([.text(channelID), .text(externalID), .text(complaintID)])
     }
 
     /// A reference from columns `id, journal_id, cluster_id`.

@@ -40,6 +40,9 @@ public final class Database: Sendable {
             let readConnection = try Connection(path: path)
             readConnection.trackingNumbers = codec
             try readConnection.execute("PRAGMA query_only=ON")
+            // The database file and its directory (new on first start) must be durable before any answer.
+            Directory.sync(directory)
+            Directory.sync((directory as NSString).deletingLastPathComponent)
             let syncer = synchronous == .full ? WALSyncer(walPath: path + "-wal") : nil
             self.syncer = syncer
             writer = DatabaseThread(
@@ -63,8 +66,11 @@ public final class Database: Sendable {
             return TrackingNumberCodec(key: key)
         }
         var generator = SystemRandomNumberGenerator()
-        let key = generator.next() as UInt64
-        try connection.query("INSERT INTO settings (name, value) VALUES ('tracking_number_key', ?)", [.text(String(key))])
+        // Another process may draw one at the same moment; whichever is stored first is the key.
+        try connection.query("INSERT OR IGNORE INTO settings (name, value) VALUES ('tracking_number_key', ?)", [.text(String(generator.next() as UInt64))])
+        guard let stored = try connection.query("SELECT value FROM settings WHERE name = 'tracking_number_key'").first?.string(0),
+              let key = UInt64(stored)
+        else { throw SQLiteError(code: 1, message: "the tracking number key could not be stored", sql: nil) }
         return TrackingNumberCodec(key: key)
     }
 
@@ -136,7 +142,19 @@ public final class Database: Sendable {
             for job in jobs { job.abandon(StorageError.sqlite(error)) }
             return
         }
-        let completions = jobs.map { $0.run(connection) }
+        var completions: [((any Error)?) -> Void] = []
+        completions.reserveCapacity(jobs.count)
+        for (index, job) in zip(jobs.indices, jobs) {
+            completions.append(job.run(connection))
+            // A disk-full or I/O error can make SQLite roll the whole transaction back by itself; the next
+            // job would then run in autocommit mode, its changes committed without our flush. Stop here.
+            if !connection.isInTransaction {
+                let error = StorageError.io("the transaction was rolled back by SQLite after an error")
+                for complete in completions { complete(error) }
+                for later in jobs[(index + 1)...] { later.abandon(error) }
+                return
+            }
+        }
         do {
             try connection.execute("COMMIT")
             if let syncer {

@@ -122,7 +122,17 @@ extension Connection {
         try query("SELECT \(Self.journalColumns) FROM journal WHERE id = ?", [.integer(id)]).first.map(journalEntry)
     }
 
-    /// Counts of entries per state, for `/healthz` and the CLI.
+    /// Counts of entries still waiting for processing (`pending`, `failed`), for `/healthz`: answered from
+    /// the partial index that holds only those, so a probe never walks the whole journal.
+    public func unfinishedJournalCounts() throws -> [JournalState: Int] {
+        var counts: [JournalState: Int] = [:]
+        for row in try query("SELECT state, count(*) FROM journal WHERE state IN ('pending', 'failed') GROUP BY state") {
+            if let state = row.string(0).flatMap(JournalState.init(rawValue:)) { counts[state] = Int(row.int(1) ?? 0) }
+        }
+        return counts
+    }
+
+    /// Counts of entries per state; walks the whole journal, so for tests and the CLI, not for probes.
     public func journalCounts() throws -> [JournalState: Int] {
         var counts: [JournalState: Int] = [:]
         for row in try query("SELECT state, count(*) FROM journal GROUP BY state") {

@@ -17,15 +17,20 @@ enum Migrations {
                 applied_at REAL NOT NULL
             )
             """)
-        let applied = Set(try connection.query("SELECT version FROM schema_migrations").compactMap { $0.int(0) })
-        for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(Int64(migration.version)) {
+        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+            // Checked inside the write lock: two processes starting together must not both apply it.
             try connection.execute("BEGIN IMMEDIATE")
             do {
-                try connection.execute(migration.sql)
-                try connection.query(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    [.integer(Int64(migration.version)), .text(migration.name), .real(Date().timeIntervalSince1970)]
-                )
+                let applied = try !connection.query(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", [.integer(Int64(migration.version))]
+                ).isEmpty
+                if !applied {
+                    try connection.execute(migration.sql)
+                    try connection.query(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        [.integer(Int64(migration.version)), .text(migration.name), .real(Date().timeIntervalSince1970)]
+                    )
+                }
                 try connection.execute("COMMIT")
             } catch {
                 try? connection.execute("ROLLBACK")
@@ -80,6 +85,15 @@ enum Schema {
             CREATE INDEX complaints_reporter_text ON complaints (reporter_address, match_hash, received_at);
             CREATE INDEX complaints_received ON complaints (received_at);
             CREATE INDEX complaints_campaign ON complaints (campaign, seq) WHERE campaign IS NOT NULL;
+
+            -- Provider ids of messages merged into an earlier complaint: written only on a merge, so a resend
+            -- of such a message still finds its complaint after the text window has passed.
+            CREATE TABLE merged_external_ids (
+                channel_id TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                complaint_id TEXT NOT NULL,
+                PRIMARY KEY (channel_id, external_id)
+            ) WITHOUT ROWID;
 
             -- Keyed by the complaint's journal id: an integer rowid, so queueing appends and needs no index.
             CREATE TABLE outbox (

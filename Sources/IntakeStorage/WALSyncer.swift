@@ -15,6 +15,11 @@ final class WALSyncer: @unchecked Sendable {
     private var stopped = false
     private var finished = false
     private var descriptor: Int32 = -1
+    /// Set by the first failed flush and never cleared: after a failed fdatasync the kernel may have
+    /// dropped the dirty pages, and SQLite's WAL frames are checksummed in a chain, so a lost frame makes
+    /// recovery discard every later one. Acknowledging anything after that would be a lie; the operator
+    /// must restart (as PostgreSQL panics).
+    private var failure: (any Error)?
     private let walPath: String
 
     init(walPath: String) {
@@ -68,6 +73,13 @@ final class WALSyncer: @unchecked Sendable {
     /// fdatasync of the current WAL file; reopened when SQLite replaced it (last connection of another
     /// process closed and deleted it).
     private func flush() -> (any Error)? {
+        if let failure { return failure }
+        let error = flushOnce()
+        failure = error
+        return error
+    }
+
+    private func flushOnce() -> (any Error)? {
         var current = stat()
         guard stat(walPath, &current) == 0 else {
             return StorageError.io("cannot find the write-ahead log \(walPath): errno \(errno)")
@@ -77,10 +89,26 @@ final class WALSyncer: @unchecked Sendable {
             if descriptor >= 0 { close(descriptor) }
             descriptor = Glibc.open(walPath, O_RDWR | O_CLOEXEC)
             guard descriptor >= 0 else { return StorageError.io("cannot open the write-ahead log \(walPath): errno \(errno)") }
+            // A new log file is only durable once the directory entry naming it is.
+            guard Directory.sync((walPath as NSString).deletingLastPathComponent) else {
+                return StorageError.io("fsync of the storage directory failed: errno \(errno)")
+            }
         }
         guard fdatasync(descriptor) == 0 else {
             return StorageError.io("fdatasync of the write-ahead log failed: errno \(errno)")
         }
         return nil
+    }
+}
+
+/// Flushing directory entries, which a file's own fsync does not cover.
+enum Directory {
+    /// fsync of the directory at `path`; false when it failed.
+    @discardableResult
+    static func sync(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return fsync(descriptor) == 0
     }
 }

@@ -262,9 +262,11 @@ extension TextTests {
             #expect(!json.contains(reporter.address))
             #expect(!json.contains(reporter.address.dropFirst()), "E.164 digits without the plus")
             #expect(!json.contains(try #require(reporter.name)))
+            #expect(complaint.forAgency.externalID.isEmpty, "provider ids can carry the sender (WhatsApp's wamid)")
             // Nothing else was removed: the agency still gets the whole report.
             var stripped = complaint.forAgency
             stripped.reporter = complaint.reporter
+            stripped.externalID = complaint.externalID
             #expect(stripped == complaint)
         }
 
