@@ -81,3 +81,56 @@ final class Box<Value> {
     var value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// Findings of the review of the backbone, each pinned by the case that showed it.
+@Suite("ReviewRegressionTests")
+struct ReviewRegressionTests {
+    @Test func resendOfAMergedMessageAfterTheTextWindowStillGetsTheSameNumber() async throws {
+        try await PipelineHarness.with(detector: ExactDuplicateDetector(window: .seconds(3600))) { harness in
+            let first = try await harness.gateway.submit([SampleMessage.sms(externalID: "SM-a", text: "Jembatan putus di Imogiri")], raw: [])
+            let merged = try await harness.gateway.submit([SampleMessage.sms(externalID: "SM-b", text: "jembatan PUTUS di imogiri!")], raw: [])
+            #expect(merged[0].duplicate && merged[0].trackingNumber == first[0].trackingNumber)
+            // Two hours pass: the text rule no longer matches, the provider id still must.
+            try await harness.database.write { try $0.execute("UPDATE complaints SET received_at = received_at - 7200") }
+            let resent = try await harness.gateway.submit([SampleMessage.sms(externalID: "SM-b", text: "jembatan PUTUS di imogiri!")], raw: [])
+            #expect(resent[0].duplicate, "the provider sent SM-b before; it must not become a new complaint")
+            #expect(resent[0].trackingNumber == first[0].trackingNumber)
+            #expect(try await harness.database.read { try $0.complaintCount() } == 1)
+        }
+    }
+
+    @Test func replayKeepsAMergeWhereItWasDecided() async throws {
+        try await PipelineHarness.with(detector: ExactDuplicateDetector(window: .seconds(3600))) { harness in
+            let original = try await harness.gateway.submit([SampleMessage.sms(externalID: "SM-1", text: "Lampu jalan mati")], raw: [])
+            _ = try await harness.gateway.submit([SampleMessage.sms(externalID: "SM-2", text: "lampu jalan mati")], raw: [])
+            try await harness.database.write { try $0.execute("UPDATE complaints SET received_at = received_at - 7200") }
+            // The same text after the window: a newer complaint, which a fresh decision for SM-2 would now pick.
+            let newer = try await harness.gateway.submit([SampleMessage.sms(externalID: "SM-3", text: "Lampu jalan mati")], raw: [])
+            #expect(!newer[0].duplicate)
+            let summary = try await harness.gateway.replay(all: true)
+            #expect(summary.failed == 0)
+            let entries = try await harness.database.read { try $0.journalEntries(from: 1, limit: 10) }
+            let merge = try #require(entries.first { $0.message.externalID == "SM-2" })
+            #expect(merge.state == .duplicate)
+            #expect(merge.complaintID == original[0].complaintID)
+            #expect(try await harness.database.read { try $0.complaintCount() } == 2)
+        }
+    }
+
+    @Test func numberOfAMessageAwaitingReplayAnswers202WithItsState() async throws {
+        try await RunningGateway.with { gateway in
+            let entry = try await gateway.server.database.write { connection in
+                let entry = try connection.appendJournal(SampleMessage.sms(channelID: "generic"), attachments: [], raw: [], receivedAt: Date())
+                try connection.markJournal(entry.id, state: .failed, complaintID: nil, error: "detector unavailable")
+                return entry
+            }
+            let response = try await gateway.get("/api/v1/complaints/\(entry.trackingNumber)")
+            #expect(response.status == 202)
+            #expect(response.json["status"] as? String == "received")
+            #expect(response.json["tracking_number"] as? String == entry.trackingNumber.description)
+            #expect(response.json["error"] as? String == "detector unavailable")
+            let health = try await gateway.get("/healthz", token: nil).json
+            #expect(health["journal_failed"] as? Int == 1)
+        }
+    }
+}
