@@ -38,7 +38,7 @@ struct AdminRoutes: Sendable {
             return try await body()
         } catch let failure as HTTPFailure {
             if failure.status == .unauthorized || failure.status == .forbidden {
-                metrics.rejected(channel: "admin", reason: failure.reason)
+                metrics.rejected(channel: "_admin", reason: failure.reason)
             }
             return failure.response
         } catch {

@@ -57,8 +57,8 @@ enum HTTPFailure: Error {
         case .adminAPIDisabled: "the admin API is disabled: set admin_token in the configuration"
         case .notFound(let what): "\(what) not found"
         case .badQuery(let field, let message): "\(field): \(message)"
-        // Storage details stay in the log; the sender only learns to retry.
-        case .storage: "the message could not be stored; retry later"
+        // Storage details stay in the log; the caller only learns to retry.
+        case .storage: "storage is unavailable; nothing was stored, retry later"
         }
     }
 

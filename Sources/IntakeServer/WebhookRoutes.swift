@@ -34,8 +34,9 @@ struct WebhookRoutes: Sendable {
     func handle(_ request: Request, channelID: String) async -> Response {
         let start = ContinuousClock.now
         guard let channel = channels[channelID] else {
-            // Unknown ids are not used as a metric label: anyone can invent them.
-            return reject(.unknownChannel(channelID), metricChannel: "unknown")
+            // Unknown ids are not used as a metric label: anyone can invent them. Channel ids start with a
+            // letter or digit, so "_unknown" never collides with a real one.
+            return reject(.unknownChannel(channelID), metricChannel: "_unknown")
         }
         guard let adapter = channel.webhook else { return reject(.channelNotWebhook(channelID), metricChannel: channelID) }
         metrics.received(channel: channelID)

@@ -66,20 +66,9 @@ extension Connection {
 
     /// Complaints matching `filter` in the order they were stored, `limit` at a time, after cursor `after`.
     public func complaints(_ filter: ComplaintFilter, after: Int64?, limit: Int) throws -> ComplaintPage {
-        var conditions = ["seq > ?"]
-        var values: [SQLValue] = [.integer(after ?? 0)]
-        if let channelID = filter.channelID {
-            conditions.append("channel_id = ?")
-            values.append(.text(channelID))
-        }
-        if let campaign = filter.campaign {
-            conditions.append("campaign = ?")
-            values.append(.text(campaign))
-        }
-        if let since = filter.since {
-            conditions.append("received_at >= ?")
-            values.append(.real(since.timeIntervalSince1970))
-        }
+        let (filterConditions, filterValues) = Self.conditions(filter)
+        let conditions = ["seq > ?", filterConditions]
+        var values: [SQLValue] = [.integer(after ?? 0)] + filterValues
         values.append(.integer(Int64(limit + 1)))
         let rows = try query(
             "SELECT document, status, cluster_id, journal_id, seq FROM complaints WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq LIMIT ?",
@@ -94,7 +83,32 @@ extension Connection {
 
     /// How many complaints are stored.
     public func complaintCount() throws -> Int {
-        Int(try query("SELECT count(*) FROM complaints").first?.int(0) ?? 0)
+        try complaintCount(ComplaintFilter())
+    }
+
+    /// How many complaints match `filter`.
+    public func complaintCount(_ filter: ComplaintFilter) throws -> Int {
+        let (conditions, values) = Self.conditions(filter)
+        return Int(try query("SELECT count(*) FROM complaints WHERE \(conditions)", values).first?.int(0) ?? 0)
+    }
+
+    /// The WHERE clause and its values for `filter`.
+    private static func conditions(_ filter: ComplaintFilter) -> (String, [SQLValue]) {
+        var conditions = ["1 = 1"]
+        var values: [SQLValue] = []
+        if let channelID = filter.channelID {
+            conditions.append("channel_id = ?")
+            values.append(.text(channelID))
+        }
+        if let campaign = filter.campaign {
+            conditions.append("campaign = ?")
+            values.append(.text(campaign))
+        }
+        if let since = filter.since {
+            conditions.append("received_at >= ?")
+            values.append(.real(since.timeIntervalSince1970))
+        }
+        return (conditions.joined(separator: " AND "), values)
     }
 
     /// Reads a complaint from columns `document, status, cluster_id, journal_id`.

@@ -21,7 +21,7 @@ struct Complaints: AsyncParsableCommand {
         @Option(help: "Only this campaign.") var campaign: String?
         @Option(help: "Only complaints received at or after this ISO-8601 time.") var since: String?
         @Option(help: "At most this many.") var limit = 100
-        @Flag(help: "Print only how many complaints match.") var count = false
+        @Flag(help: "Print only how many complaints match (all of them, whatever --limit says).") var count = false
 
         func run() async throws {
             try await failing {
@@ -32,19 +32,23 @@ struct Complaints: AsyncParsableCommand {
                 }
                 let database = try open(storage)
                 defer { database.close() }
+                if count {
+                    let chosen = filter
+                    print(try await database.read { try $0.complaintCount(chosen) })
+                    return
+                }
                 let encoder = ComplaintCoding.encoder()
                 var after: Int64?
                 var printed = 0
                 repeat {
                     let (chosen, start, size) = (filter, after, min(500, limit - printed))
                     let page = try await database.read { try $0.complaints(chosen, after: start, limit: size) }
-                    for complaint in page.items where !count {
+                    for complaint in page.items {
                         print(String(decoding: try encoder.encode(complaint), as: UTF8.self))
                     }
                     printed += page.items.count
                     after = page.nextCursor
                 } while after != nil && printed < limit
-                if count { print(printed) }
             }
         }
     }

@@ -26,16 +26,26 @@ struct EmbeddedCredentials: Codable {
         let credentials = EmbeddedCredentials(genericSecret: randomToken(), adminToken: randomToken())
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let data = try JSONEncoder().encode(credentials)
-            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw CommandFailure("cannot write \(path)", exitCode: .temporaryFailure)
-            }
-        } catch let failure as CommandFailure {
-            throw failure
         } catch {
-            throw CommandFailure("cannot write \(path): \(error.localizedDescription)", exitCode: .temporaryFailure)
+            throw CommandFailure("cannot create \(directory): \(error.localizedDescription)", exitCode: .temporaryFailure)
         }
-        FileHandle.standardOutput.write(Data("""
+        // Created exclusively with mode 0600 from the start, and flushed: the secrets must neither be
+        // readable by others for a moment nor be lost after they were shown.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { return try loadOrCreate(in: directory) }
+            throw CommandFailure("cannot write \(path): errno \(errno)", exitCode: .temporaryFailure)
+        }
+        let data = try JSONEncoder().encode(credentials)
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == data.count, synced else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw CommandFailure("cannot write \(path)", exitCode: .temporaryFailure)
+        }
+        // On stderr, so it never mixes into a command's output (`complaints list` JSON, `ingest` numbers).
+        FileHandle.standardError.write(Data("""
             intake: no --config given, running the embedded default configuration.
               channel 'generic' secret: \(credentials.genericSecret)
               admin token:              \(credentials.adminToken)

@@ -45,6 +45,7 @@ struct StorageOptions: ParsableArguments {
 enum ExitStatus: Int32 {
     case usage = 64
     case dataError = 65
+    case noInput = 66
     case noUser = 67
     case software = 70
     case temporaryFailure = 75
@@ -70,6 +71,12 @@ extension ParsableCommand {
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data("intake: \(failure.description)\n".utf8))
             throw ExitCode(failure.exitCode.rawValue)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // Anything else (storage, a port already in use) is a failure the caller may retry.
+            FileHandle.standardError.write(Data("intake: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.temporaryFailure.rawValue)
         }
     }
 }

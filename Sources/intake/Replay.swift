@@ -31,7 +31,8 @@ struct Replay: AsyncParsableCommand {
 /// `intake ingest`: take one message pushed by a local program (an MTA pipe, a script) from stdin or a file.
 ///
 /// Exit codes follow sysexits(3) so an MTA knows what to do: 0 stored, 65 the message is malformed
-/// (bounce), 67 no such channel, 75 storage is unavailable (defer and retry), 78 bad configuration.
+/// (bounce), 66 the --file cannot be read, 67 no such channel, 75 storage is unavailable (defer and retry),
+/// 78 bad configuration.
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Journal one pushed message and print its tracking number.")
 
@@ -50,7 +51,7 @@ struct Ingest: AsyncParsableCommand {
             }
             let raw: [UInt8]
             if let file {
-                guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot read \(file)", exitCode: .noUser) }
+                guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot read \(file)", exitCode: .noInput) }
                 raw = Array(data)
             } else {
                 raw = Array(FileHandle.standardInput.readDataToEndOfFile())

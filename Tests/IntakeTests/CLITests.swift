@@ -92,4 +92,27 @@ struct CLITests {
         let count = try IntakeBinary.run(["complaints", "list", "--config", config, "--count"])
         #expect(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
     }
+
+    @Test func unreadableFileExitsWithNoInput() throws {
+        let directory = try TemporaryDirectory("intake-cli")
+        defer { directory.remove() }
+        let config = try IntakeBinary.writeConfig(in: directory)
+        let result = try IntakeBinary.run(["ingest", "--config", config, "--channel", "generic", "--file", directory.appending("missing.json")])
+        #expect(result.status == 66)
+        #expect(result.stderr.contains("missing.json"))
+    }
+
+    @Test func countCountsEveryMatchWhateverTheLimit() throws {
+        let directory = try TemporaryDirectory("intake-cli")
+        defer { directory.remove() }
+        let config = try IntakeBinary.writeConfig(in: directory)
+        for index in 0..<3 {
+            let message = Array(#"{"id":"c-\#(index)","from":"08129876543\#(index)","text":"Laporan \#(index)"}"#.utf8)
+            #expect(try IntakeBinary.run(["ingest", "--config", config, "--channel", "generic"], input: message).status == 0)
+        }
+        let count = try IntakeBinary.run(["complaints", "list", "--config", config, "--count", "--limit", "1"])
+        #expect(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        let listed = try IntakeBinary.run(["complaints", "list", "--config", config, "--limit", "2"])
+        #expect(listed.stdout.split(separator: "\n").count == 2)
+    }
 }

@@ -103,7 +103,7 @@ struct ServerTests {
             let complaints = try await gateway.server.database.read { try $0.complaintCount() }
             #expect(complaints == 0)
             let metrics = try await gateway.get("/metrics", token: nil).text
-            let metricChannel = rejection.channel == "nope" ? "unknown" : rejection.channel
+            let metricChannel = rejection.channel == "nope" ? "_unknown" : rejection.channel
             #expect(metrics.contains(#"intake_requests_rejected_total{channel="\#(metricChannel)",reason="\#(rejection.reason)"} 1"#))
         }
     }
