@@ -8,8 +8,8 @@ import IntakeModel
 /// With `.full` durability the fsync runs on a third thread (`WALSyncer`) while the writer already builds
 /// the next batch.
 public final class Database: Sendable {
-    private let writer: DatabaseThread
-    private let reader: DatabaseThread
+    private let writer: BatchingThread<DatabaseJob>
+    private let reader: BatchingThread<DatabaseJob>
     private let syncer: WALSyncer?
     /// The database file.
     public let path: String
@@ -45,12 +45,13 @@ public final class Database: Sendable {
             Directory.sync((directory as NSString).deletingLastPathComponent)
             let syncer = synchronous == .full ? WALSyncer(walPath: path + "-wal") : nil
             self.syncer = syncer
-            writer = DatabaseThread(
-                name: "intake-db-writer", connection: writeConnection, maxBatch: maxBatch, gatherWindow: Self.gatherWindow
-            ) { connection, jobs in
-                Database.runTransaction(connection, jobs, syncer: syncer)
+            // Each connection is captured by its own thread's handler only: one owner, by construction.
+            writer = BatchingThread(name: "intake-db-writer", maxBatch: maxBatch, gatherWindow: Self.gatherWindow) { jobs in
+                Database.runTransaction(writeConnection, jobs, syncer: syncer)
             }
-            reader = DatabaseThread(name: "intake-db-reader", connection: readConnection, maxBatch: 64, runBatch: Database.runEach)
+            reader = BatchingThread(name: "intake-db-reader", maxBatch: 64) { jobs in
+                Database.runEach(readConnection, jobs)
+            }
         } catch {
             throw StorageError.sqlite(error)
         }
@@ -103,10 +104,8 @@ public final class Database: Sendable {
             } abandon: { error in
                 continuation.resume(throwing: error)
             }
-            do {
-                try writer.submit(job)
-            } catch {
-                continuation.resume(throwing: error)
+            if !writer.submit(CollectionOfOne(job)) {
+                continuation.resume(throwing: StorageError.closed)
             }
         }
     }
@@ -120,10 +119,8 @@ public final class Database: Sendable {
             } abandon: { error in
                 continuation.resume(throwing: error)
             }
-            do {
-                try reader.submit(job)
-            } catch {
-                continuation.resume(throwing: error)
+            if !reader.submit(CollectionOfOne(job)) {
+                continuation.resume(throwing: StorageError.closed)
             }
         }
     }

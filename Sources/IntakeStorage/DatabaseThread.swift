@@ -8,45 +8,46 @@ struct DatabaseJob {
     let abandon: (any Error) -> Void
 }
 
-/// A thread that owns one SQLite connection and runs jobs against it, all queued jobs at once.
+/// A thread that drains a queue in batches: each turn it takes everything queued since the last one (up to
+/// `maxBatch`) and hands it to `handle`. Stopping runs what is queued first.
 ///
-/// SQLite calls block, so they must not run on Swift's cooperative thread pool; a dedicated thread per
-/// connection also makes the connection's single-owner rule structural.
-final class DatabaseThread: @unchecked Sendable {
-    // Safe: `connection` is only used by `thread` (inside `loop`), and `jobs`/`stopped` are only touched
-    // with `condition` locked.
-    private let connection: Connection
+/// The writer, the reader and the WAL syncer are each one of these: their work blocks (SQLite calls,
+/// fdatasync), so it must not run on Swift's cooperative thread pool, and batching is what makes group
+/// commit and shared flushes work.
+final class BatchingThread<Item>: @unchecked Sendable {
+    // Safe: `items`, `stopped` and `finished` are only touched with `condition` locked; `handle` (and
+    // whatever it captures, such as a connection) only ever runs on the thread itself.
     private let condition = NSCondition()
-    private var jobs: [DatabaseJob] = []
+    private var items: [Item] = []
     private var stopped = false
     private var finished = false
     private let maxBatch: Int
     /// How long a small batch may wait for company before it runs (zero: never wait).
     private let gatherWindow: TimeInterval
-    private let runBatch: (Connection, ArraySlice<DatabaseJob>) -> Void
+    private let handle: (ArraySlice<Item>) -> Void
 
-    /// Starts the thread; `runBatch` receives every job queued since the previous batch, up to `maxBatch`.
-    init(name: String, connection: Connection, maxBatch: Int, gatherWindow: TimeInterval = 0,
-         runBatch: @escaping (Connection, ArraySlice<DatabaseJob>) -> Void) {
-        self.connection = connection
+    /// Starts the thread.
+    init(name: String, maxBatch: Int, gatherWindow: TimeInterval = 0, handle: @escaping (ArraySlice<Item>) -> Void) {
         self.maxBatch = maxBatch
         self.gatherWindow = gatherWindow
-        self.runBatch = runBatch
+        self.handle = handle
         let thread = Thread { [self] in loop() }
         thread.name = name
         thread.start()
     }
 
-    /// Queues a job; it runs after every job queued before it.
-    func submit(_ job: DatabaseJob) throws(StorageError) {
+    /// Queues items behind everything queued before; false once the thread is stopping.
+    @discardableResult
+    func submit(_ newItems: some Sequence<Item>) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !stopped else { throw StorageError.closed }
-        jobs.append(job)
+        guard !stopped else { return false }
+        items.append(contentsOf: newItems)
         condition.signal()
+        return true
     }
 
-    /// Runs the queued jobs, then ends the thread and waits for it.
+    /// Handles what is queued, then ends the thread and waits for it.
     func stop() {
         condition.lock()
         stopped = true
@@ -58,23 +59,23 @@ final class DatabaseThread: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while jobs.isEmpty && !stopped { condition.wait() }
-            if gatherWindow > 0 && !stopped && jobs.count < maxBatch / 8 {
+            while items.isEmpty && !stopped { condition.wait() }
+            if gatherWindow > 0 && !stopped && items.count < maxBatch / 8 {
                 // Every commit writes each page it touched, however few rows changed: under load, waiting a
                 // fraction of a millisecond for more writers costs less than committing them one by one.
                 let deadline = Date(timeIntervalSinceNow: gatherWindow)
-                while jobs.count < maxBatch / 8 && !stopped && condition.wait(until: deadline) {}
+                while items.count < maxBatch / 8 && !stopped && condition.wait(until: deadline) {}
             }
-            if jobs.isEmpty && stopped {
+            if items.isEmpty && stopped {
                 finished = true
                 condition.broadcast()
                 condition.unlock()
                 return
             }
-            let batch = jobs.prefix(maxBatch)
-            jobs.removeFirst(batch.count)
+            let batch = items.prefix(maxBatch)
+            items.removeFirst(batch.count)
             condition.unlock()
-            runBatch(connection, batch)
+            handle(batch)
         }
     }
 }

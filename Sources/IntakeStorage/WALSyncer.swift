@@ -8,12 +8,8 @@ import Foundation
 /// instead of taking turns. No completion runs before the flush that covers it returned: a caller is
 /// only told "done" once its commit is on disk, exactly as with `synchronous=FULL`.
 final class WALSyncer: @unchecked Sendable {
-    // Safe: `pending`, `stopped` and `finished` are only touched with `condition` locked; `descriptor`
-    // only by the sync thread (and by `stop`, locked, after that thread has finished).
-    private let condition = NSCondition()
-    private var pending: [((any Error)?) -> Void] = []
-    private var stopped = false
-    private var finished = false
+    // Safe: `descriptor` and `failure` are only touched by the flush thread's handler (and by `stop`,
+    // after that thread has finished).
     private var descriptor: Int32 = -1
     /// Set by the first failed flush and never cleared: after a failed fdatasync the kernel may have
     /// dropped the dirty pages, and SQLite's WAL frames are checksummed in a chain, so a lost frame makes
@@ -21,52 +17,29 @@ final class WALSyncer: @unchecked Sendable {
     /// must restart (as PostgreSQL panics).
     private var failure: (any Error)?
     private let walPath: String
+    private var thread: BatchingThread<((any Error)?) -> Void>!
 
     init(walPath: String) {
         self.walPath = walPath
-        let thread = Thread { [self] in loop() }
-        thread.name = "intake-wal-sync"
-        thread.start()
+        thread = BatchingThread(name: "intake-wal-sync", maxBatch: .max) { [unowned self] completions in
+            let error = flush()
+            for complete in completions { complete(error) }
+        }
     }
 
     /// Queues completions of transactions that have committed; they run after the next flush.
     func enqueue(_ completions: [((any Error)?) -> Void]) {
-        condition.lock()
-        pending.append(contentsOf: completions)
-        condition.signal()
-        condition.unlock()
+        if !thread.submit(completions) {
+            for complete in completions { complete(StorageError.closed) }
+        }
     }
 
     /// Flushes what is queued, runs its completions, and ends the thread.
     func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        // Under the lock and forgotten once closed: a second `stop` (a second `Database.close`) must not
-        // close a descriptor number the process has since handed to another file.
+        thread.stop()
         if descriptor >= 0 {
             close(descriptor)
             descriptor = -1
-        }
-        condition.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while pending.isEmpty && !stopped { condition.wait() }
-            if pending.isEmpty && stopped {
-                finished = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
-            condition.unlock()
-            let error = flush()
-            for complete in batch { complete(error) }
         }
     }
 
