@@ -8,7 +8,12 @@ public enum ComplaintID {
         let milliseconds = UInt64(max(0, time.timeIntervalSince1970 * 1000))
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
-        for index in 6..<16 { bytes[index] = generator.next() }
+        // Two draws, not one per byte: each draw from the system generator is a getrandom(2) call.
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        for index in 6..<16 {
+            let word = index < 11 ? high : low
+            bytes[index] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+        }
         bytes[6] = 0x70 | (bytes[6] & 0x0f)
         bytes[8] = 0x80 | (bytes[8] & 0x3f)
         return Hex.uuidString(bytes)
