@@ -45,15 +45,11 @@ public struct Pipeline: Sendable {
     /// Normalizes `message` and drafts its complaint. Its journal id and tracking number are not known
     /// until the journal row exists; the draft carries placeholders that storage never trusts.
     public func prepare(_ message: InboundMessage, attachments: [Attachment], raw: [UInt8], receivedAt: Date) throws -> PreparedMessage {
-        let record = try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt)
-        return try prepare(record, trackingNumber: TrackingNumber(payload: 0), journalID: 0)
+        prepare(try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt))
     }
 
-    private func prepare(_ record: JournalRecord, trackingNumber: TrackingNumber, journalID: Int64) throws -> PreparedMessage {
-        let (complaint, matchKey) = normalizer.normalize(
-            record.message, attachments: record.attachments, receivedAt: record.receivedAt,
-            trackingNumber: trackingNumber, journalID: journalID
-        )
+    private func prepare(_ record: JournalRecord) -> PreparedMessage {
+        let (complaint, matchKey) = normalizer.normalize(record.message, attachments: record.attachments, receivedAt: record.receivedAt)
         return PreparedMessage(record: record, complaint: complaint, complaintDocument: complaint.document, matchKey: matchKey)
     }
 
@@ -91,7 +87,7 @@ public struct Pipeline: Sendable {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: entry.id)
         }
         let record = try JournalRecord(message: entry.message, attachments: entry.attachments, raw: entry.raw, receivedAt: entry.receivedAt)
-        return try decideAndStore(prepare(record, trackingNumber: entry.trackingNumber, journalID: entry.id), journalID: entry.id, in: connection)
+        return try decideAndStore(prepare(record), journalID: entry.id, in: connection)
     }
 
     /// Dedup decision, then the journal row (new, or the existing `journalID` updated), complaint and outbox.
@@ -143,16 +139,15 @@ public struct Normalizer: Sendable {
         self.channels = Dictionary(channels.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// The complaint and the key exact deduplication compares.
-    public func normalize(
-        _ message: InboundMessage, attachments: [Attachment], receivedAt: Date, trackingNumber: TrackingNumber, journalID: Int64
-    ) -> (complaint: Complaint, matchKey: String) {
+    /// The complaint and the key exact deduplication compares. Its tracking number and journal id are
+    /// placeholders: both come from the journal row, which storing fills in.
+    public func normalize(_ message: InboundMessage, attachments: [Attachment], receivedAt: Date) -> (complaint: Complaint, matchKey: String) {
         let channel = channels[message.channelID]
         let body = BodyText.normalize(message.text)
         let tags = Set((message.tags + (channel?.tags ?? [])).map { $0.lowercased() }.filter { !$0.isEmpty })
         let complaint = Complaint(
             id: ComplaintID.make(at: receivedAt),
-            trackingNumber: trackingNumber,
+            trackingNumber: TrackingNumber(payload: 0),
             channelID: message.channelID,
             channelType: message.channelType,
             externalID: message.externalID,
@@ -173,7 +168,7 @@ public struct Normalizer: Sendable {
             campaign: message.campaign ?? channel?.campaign,
             dedup: .unique,
             status: .queued,
-            journalID: journalID
+            journalID: 0
         )
         return (complaint, MatchText.key(body))
     }

@@ -82,25 +82,14 @@ public final class Database: Sendable {
     public func write<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let job = DatabaseJob { connection in
-                do throws(SQLiteError) {
-                    try connection.execute("SAVEPOINT job")
-                } catch {
-                    return { _ in continuation.resume(throwing: StorageError.sqlite(error)) }
-                }
-                do {
-                    let value = try work(connection)
-                    try connection.execute("RELEASE job")
-                    return { commitError in
-                        if let commitError {
-                            continuation.resume(throwing: commitError)
-                        } else {
-                            continuation.resume(returning: value)
-                        }
+                let result = Result { try connection.withSavepoint("job") { try work(connection) } }
+                return { commitError in
+                    // A job that failed was rolled back on its own; one that succeeded shares the commit's fate.
+                    if case .success = result, let commitError {
+                        continuation.resume(throwing: commitError)
+                    } else {
+                        continuation.resume(with: result)
                     }
-                } catch {
-                    try? connection.execute("ROLLBACK TO job")
-                    try? connection.execute("RELEASE job")
-                    return { _ in continuation.resume(throwing: error) }
                 }
             } abandon: { error in
                 continuation.resume(throwing: error)
