@@ -125,17 +125,18 @@ extension Connection {
     /// Counts of entries still waiting for processing (`pending`, `failed`), for `/healthz`: answered from
     /// the partial index that holds only those, so a probe never walks the whole journal.
     public func unfinishedJournalCounts() throws -> [JournalState: Int] {
-        var counts: [JournalState: Int] = [:]
-        for row in try query("SELECT state, count(*) FROM journal WHERE state IN ('pending', 'failed') GROUP BY state") {
-            if let state = row.string(0).flatMap(JournalState.init(rawValue:)) { counts[state] = Int(row.int(1) ?? 0) }
-        }
-        return counts
+        try stateCounts("SELECT state, count(*) FROM journal WHERE state IN ('pending', 'failed') GROUP BY state")
     }
 
     /// Counts of entries per state; walks the whole journal, so for tests and the CLI, not for probes.
     public func journalCounts() throws -> [JournalState: Int] {
+        try stateCounts("SELECT state, count(*) FROM journal GROUP BY state")
+    }
+
+    /// Reads `state, count` rows into a dictionary.
+    private func stateCounts(_ sql: String) throws -> [JournalState: Int] {
         var counts: [JournalState: Int] = [:]
-        for row in try query("SELECT state, count(*) FROM journal GROUP BY state") {
+        for row in try query(sql) {
             if let state = row.string(0).flatMap(JournalState.init(rawValue:)) { counts[state] = Int(row.int(1) ?? 0) }
         }
         return counts
