@@ -36,18 +36,21 @@ let package = Package(
         .target(name: "IntakeHTTPClient", dependencies: ["CCurl"]),
         .target(name: "IntakeMIME", dependencies: ["CEtpan"]),
 
+        // Near-duplicate detection: Indonesian text normalization, the gazetteer, the LSH index. Model only.
+        .target(name: "IntakeDedup", dependencies: ["IntakeModel"], resources: [.copy("Resources/gazetteer.tsv")]),
+
         // Pipeline: journal -> normalize -> dedup -> store -> outbox, and the long-running services.
         .target(
             name: "IntakeCore",
             dependencies: [
-                "IntakeModel", "IntakeStorage",
+                "IntakeModel", "IntakeStorage", "IntakeDedup",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "IntakeConfig",
-            dependencies: ["IntakeModel", .product(name: "Yams", package: "Yams")]
+            dependencies: ["IntakeModel", "IntakeDedup", .product(name: "Yams", package: "Yams")]
         ),
 
         // Channel adapters: one folder per channel family; each depends on the model alone (plus crypto for signatures).
@@ -73,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "intake",
             dependencies: [
-                "IntakeServer", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeModel", "GenericAdapter",
+                "IntakeServer", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeModel", "IntakeDedup", "GenericAdapter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,7 +86,7 @@ let package = Package(
             name: "IntakeTests",
             dependencies: [
                 "IntakeModel", "IntakeStorage", "IntakeCore", "IntakeConfig", "IntakeServer",
-                "IntakeHTTPClient", "IntakeMIME", "GenericAdapter",
+                "IntakeHTTPClient", "IntakeMIME", "IntakeDedup", "GenericAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -96,12 +96,27 @@ struct DocumentReader {
 
     private func dedup(_ node: Node?, log: inout IssueLog) -> DedupSettings {
         let path = ConfigPath.root.key("dedup")
-        guard let section = MappingReader(node, at: path, log: &log) else { return DedupSettings() }
-        section.reportUnknownKeys(known: ["window_hours"], log: &log)
-        guard let hours = section.value("window_hours")
-            .flatMap({ log.integer($0, at: path.key("window_hours"), in: 1...DedupSettings.maximumWindowHours) })
-        else { return DedupSettings() }
-        return DedupSettings(window: .seconds(hours * 3600))
+        var settings = DedupSettings()
+        guard let section = MappingReader(node, at: path, log: &log) else { return settings }
+        section.reportUnknownKeys(
+            known: ["window_hours", "cluster_window_hours", "channel_window_hours", "campaign_window_hours"], log: &log
+        )
+        let hours = 1...DedupSettings.maximumWindowHours
+        if let value = section.value("window_hours").flatMap({ log.integer($0, at: path.key("window_hours"), in: hours) }) {
+            settings.window = .seconds(value * 3600)
+        }
+        if let value = section.value("cluster_window_hours").flatMap({ log.integer($0, at: path.key("cluster_window_hours"), in: hours) }) {
+            settings.clusterWindow = .seconds(value * 3600)
+        }
+        for (key, keyPath) in [("channel_window_hours", \DedupSettings.channelWindows), ("campaign_window_hours", \DedupSettings.campaignWindows)] {
+            guard let windows = MappingReader(section.value(key), at: path.key(key), log: &log) else { continue }
+            for entry in windows.entries {
+                if let value = log.integer(entry.value, at: path.key(key).key(entry.name), in: hours) {
+                    settings[keyPath: keyPath][entry.name] = .seconds(value * 3600)
+                }
+            }
+        }
+        return settings
     }
 
     private func logSettings(_ node: Node?, log: inout IssueLog) -> LogSettings {

@@ -1,3 +1,4 @@
+import IntakeDedup
 import IntakeModel
 
 /// The whole gateway configuration: what one YAML file (or the embedded default) says.
@@ -98,17 +99,52 @@ public struct StorageSettings: Sendable, Equatable {
 
 /// The `dedup:` section.
 public struct DedupSettings: Sendable, Equatable {
-    /// How long after a message an identical one counts as a duplicate.
+    /// How long after a complaint the same reporter's resend or rewording is merged into it.
     public var window: Duration
+    /// How long after a complaint other reports of the same issue join its cluster.
+    public var clusterWindow: Duration
+    /// Merge windows of particular channels (`channel_window_hours`), by channel id.
+    public var channelWindows: [String: Duration]
+    /// Merge windows of particular campaigns (`campaign_window_hours`), by campaign; a campaign's wins
+    /// over its channel's.
+    public var campaignWindows: [String: Duration]
 
     /// Three days: long enough to catch a citizen resending over a holiday weekend.
     public static let defaultWindowHours = 72
+    /// Two weeks: a broken bridge is reported for days, and a new report after that is news again.
+    public static let defaultClusterWindowHours = 336
     /// One year: a longer window would keep fingerprints of complaints long closed.
     public static let maximumWindowHours = 8760
 
     /// Creates dedup settings.
-    public init(window: Duration = .seconds(defaultWindowHours * 3600)) {
+    public init(
+        window: Duration = .seconds(defaultWindowHours * 3600),
+        clusterWindow: Duration = .seconds(defaultClusterWindowHours * 3600),
+        channelWindows: [String: Duration] = [:], campaignWindows: [String: Duration] = [:]
+    ) {
         self.window = window
+        self.clusterWindow = clusterWindow
+        self.channelWindows = channelWindows
+        self.campaignWindows = campaignWindows
+    }
+
+    /// The engine's policy with these windows and the built-in thresholds.
+    public var policy: DedupPolicy {
+        DedupPolicy(mergeWindow: window.seconds, clusterWindow: clusterWindow.seconds)
+    }
+
+    /// The merge window for a message on `channel` in `campaign`, in seconds.
+    public func mergeWindow(channel: String, campaign: String?) -> Double {
+        if let campaign, let window = campaignWindows[campaign] { return window.seconds }
+        return (channelWindows[channel] ?? window).seconds
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, fractions included.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 

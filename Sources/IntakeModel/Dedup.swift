@@ -29,6 +29,24 @@ public enum DedupDecision: Sendable, Equatable {
     case merge(into: ComplaintReference, score: Double, reason: String)
 }
 
+/// What near-duplicate matching compares, computed off the writer thread and stored with the complaint so
+/// a restart reloads the index instead of re-reading every text.
+public struct DedupFeatures: Sendable, Equatable {
+    /// Stable 64-bit keys of the reporter's identities (E.164 phone, email, handle per network); empty for
+    /// an anonymous report, which never merges.
+    public var identities: [UInt64]
+    /// Sorted, distinct hashes of the content words (normalized, stop words dropped).
+    public var tokens: [UInt32]
+    /// The most specific gazetteer codes of the places named ("34.04", "36.72.L1").
+    public var places: [String]
+
+    public init(identities: [UInt64], tokens: [UInt32], places: [String]) {
+        self.identities = identities
+        self.tokens = tokens
+        self.places = places
+    }
+}
+
 /// The message as the pipeline hands it to deduplication: normalized, not yet stored.
 public struct DedupCandidate: Sendable {
     public var message: InboundMessage
@@ -36,12 +54,15 @@ public struct DedupCandidate: Sendable {
     /// `MatchText.key(body)`: what "the same normalized text" means.
     public var matchKey: String
     public var receivedAt: Date
+    /// What near-duplicate matching compares; nil for detectors that need none.
+    public var features: DedupFeatures?
 
-    public init(message: InboundMessage, body: String, matchKey: String, receivedAt: Date) {
+    public init(message: InboundMessage, body: String, matchKey: String, receivedAt: Date, features: DedupFeatures? = nil) {
         self.message = message
         self.body = body
         self.matchKey = matchKey
         self.receivedAt = receivedAt
+        self.features = features
     }
 }
 

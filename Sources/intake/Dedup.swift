@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import IntakeConfig
+import IntakeDedup
+import IntakeModel
+import IntakeServer
+
+/// `intake dedup`: run and measure the deduplication engine outside the server.
+struct Dedup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate the deduplication engine on labeled data.",
+        subcommands: [Eval.self, Score.self]
+    )
+
+    /// `intake dedup eval`: the server's engine and settings over a JSONL file of messages.
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decide merges and clusters for messages; write one {id, complaint, cluster} line each.",
+            discussion: """
+                Each input line is {"id", "channel", "reporter", "received_at", "title", "body"}, the reporter \
+                as the provider gave it. Messages with the same `complaint` in the output were merged; \
+                complaints with the same `cluster` were clustered. The engine and settings are the server's \
+                (from --config when given).
+                """
+        )
+
+        @Option(help: "Messages, one JSON object per line.") var input: String
+        @Option(help: "Where to write predictions (JSONL); - for standard output.") var output: String = "-"
+        @Option(help: "YAML configuration whose dedup settings to use (default: the built-in ones).") var config: String?
+
+        func run() throws {
+            let policy = try DedupCommandSupport.policy(config: config)
+            let data = try DedupCommandSupport.read(input)
+            let messages: [EvaluationMessage]
+            do {
+                messages = try Evaluation.parseMessages(data)
+            } catch {
+                throw DedupCommandSupport.fail("\(input): \(error)", .dataError)
+            }
+            let labels = Evaluation(policy: policy).run(messages)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var out = Data()
+            for label in labels {
+                out.append(try encoder.encode(label))
+                out.append(UInt8(ascii: "\n"))
+            }
+            try DedupCommandSupport.write(out, to: output)
+        }
+    }
+
+    /// `intake dedup score`: pairwise precision, recall and F1 of predictions against labels.
+    struct Score: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Score predictions against labels (pairwise P/R/F1 for merges and clusters).")
+
+        @Option(help: "True labels, {id, complaint, cluster} per line.") var labels: String
+        @Option(help: "Predictions in the same format (from `intake dedup eval`).") var predictions: String
+        @Flag(help: "Print one JSON object instead of text.") var json = false
+
+        func run() throws {
+            let score: EvaluationScore
+            do {
+                score = try EvaluationScore(
+                    labels: Evaluation.parseLabels(DedupCommandSupport.read(labels)),
+                    predictions: Evaluation.parseLabels(DedupCommandSupport.read(predictions))
+                )
+            } catch let error as EvaluationError {
+                throw DedupCommandSupport.fail("\(error)", .dataError)
+            }
+            if json {
+                func object(_ s: PairScore) -> String {
+                    String(format: "{\"precision\":%.4f,\"recall\":%.4f,\"f1\":%.4f,\"true_pairs\":%d,\"predicted_pairs\":%d,\"correct_pairs\":%d}",
+                           s.precision, s.recall, s.f1, s.truePairs, s.predictedPairs, s.correctPairs)
+                }
+                print("{\"merge\":\(object(score.merge)),\"cluster\":\(object(score.cluster))}")
+            } else {
+                print("merge:   \(score.merge)")
+                print("cluster: \(score.cluster)")
+            }
+        }
+    }
+}
+
+/// What the dedup subcommands share: files, the policy, failures with sysexits codes.
+enum DedupCommandSupport {
+    static func policy(config: String?) throws -> DedupPolicy {
+        guard let config else { return DedupPolicy() }
+        do {
+            let loaded = try ConfigLoader.load(contentsOf: config, families: GatewayServer.families, environment: ProcessInfo.processInfo.environment)
+            return loaded.dedup.policy
+        } catch {
+            throw fail(error.description, .config)
+        }
+    }
+
+    static func read(_ path: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read \(path)", .noInput) }
+        return data
+    }
+
+    static func write(_ data: Data, to path: String) throws {
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: data) else { throw fail("cannot write \(path)", .cantCreate) }
+    }
+
+    static func fail(_ message: String, _ status: ExitStatus) -> ExitCode {
+        FileHandle.standardError.write(Data("intake: \(message)\n".utf8))
+        return ExitCode(status.rawValue)
+    }
+}
