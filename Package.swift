@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "IntakeMIME", dependencies: ["CEtpan"]),
 
         // Near-duplicate detection: Indonesian text normalization, the gazetteer, the LSH index. Model only.
-        .target(name: "IntakeDedup", dependencies: ["IntakeModel"], resources: [.copy("Resources/gazetteer.tsv")]),
+        .target(name: "IntakeDedup", dependencies: ["IntakeModel"], resources: [.copy("Resources/gazetteer.tsv"), .copy("Resources/GAZETTEER-NOTICE.md")]),
 
         // Pipeline: journal -> normalize -> dedup -> store -> outbox, and the long-running services.
         .target(

@@ -24,6 +24,7 @@ public struct PreparedMessage: Sendable {
     public var complaint: Complaint
     var complaintDocument: String
     var matchKey: String
+    var features: DedupFeatures?
 }
 
 /// Processing of messages: normalize → dedup → store → hand off.
@@ -50,7 +51,10 @@ public struct Pipeline: Sendable {
 
     private func prepare(_ record: JournalRecord) -> PreparedMessage {
         let (complaint, matchKey) = normalizer.normalize(record.message, attachments: record.attachments, receivedAt: record.receivedAt)
-        return PreparedMessage(record: record, complaint: complaint, complaintDocument: complaint.document, matchKey: matchKey)
+        return PreparedMessage(
+            record: record, complaint: complaint, complaintDocument: complaint.document, matchKey: matchKey,
+            features: detector.analyze(record.message)
+        )
     }
 
     /// Journals a prepared message and processes it, in the caller's transaction. If processing fails,
@@ -94,11 +98,13 @@ public struct Pipeline: Sendable {
     private func decideAndStore(_ prepared: PreparedMessage, journalID: Int64?, in connection: Connection) throws -> Receipt {
         let candidate = DedupCandidate(
             message: prepared.record.message, body: prepared.complaint.body, matchKey: prepared.matchKey,
-            receivedAt: prepared.record.receivedAt
+            receivedAt: prepared.record.receivedAt, features: prepared.features
         )
-        switch try detector.decide(candidate, lookup: StoredComplaintLookup(connection: connection)) {
-        case .merge(let earlier, _, _):
+        let lookup = StoredComplaintLookup(connection: connection)
+        switch try detector.decide(candidate, lookup: lookup) {
+        case .merge(let earlier, let score, let reason):
             let id = try journal(prepared, as: journalID, state: .duplicate, complaintID: earlier.id, in: connection).id
+            try connection.recordMerge(journalID: id, score: score, reason: reason)
             let message = prepared.record.message
             try connection.recordMergedExternalID(channelID: message.channelID, externalID: message.externalID, complaintID: earlier.id)
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: id)
@@ -113,7 +119,7 @@ public struct Pipeline: Sendable {
                 document = complaint.document
             }
             try connection.insertComplaint(complaint, document: document, matchKey: prepared.matchKey)
-            try detector.record(complaint, matchKey: prepared.matchKey)
+            try detector.record(complaint, candidate: candidate, lookup: lookup)
             try handoff.handOff(complaint, in: connection)
             return Receipt(trackingNumber: number, duplicate: false, complaintID: complaint.id, journalID: id)
         }

@@ -127,6 +127,8 @@ public struct DedupOutcome: Codable, Sendable, Equatable {
     public var score: Double?
     /// Why, in words: "same provider message id", "same reporter, same text within 72h".
     public var reason: String?
+    /// The journal id of the cluster's first complaint, while deciding; not part of the contract.
+    public var clusterRoot: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
         case score, reason

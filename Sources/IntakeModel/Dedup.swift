@@ -19,6 +19,18 @@ public protocol ComplaintLookup {
     func complaint(channelID: ChannelID, externalID: String) throws -> ComplaintReference?
     /// The newest complaint from `reporter` whose text has `matchKey`, received at or after `since`.
     func recentComplaint(from reporter: Reporter, matchKey: String, since: Date) throws -> ComplaintReference?
+    /// The complaint made from journal entry `journalID` (how a near-duplicate index names complaints).
+    func complaint(journalID: Int64) throws -> ComplaintReference?
+    /// Stores a new complaint's features in the same transaction, so a restart reloads rather than rebuilds.
+    func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws
+    /// Marks the first complaint of a cluster as its member once a second one joins.
+    func openCluster(root journalID: Int64, clusterID: String) throws
+}
+
+extension ComplaintLookup {
+    public func complaint(journalID: Int64) throws -> ComplaintReference? { nil }
+    public func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws {}
+    public func openCluster(root journalID: Int64, clusterID: String) throws {}
 }
 
 /// What a detector decided for one message.
@@ -68,11 +80,18 @@ public struct DedupCandidate: Sendable {
 
 /// The deduplication seam: exact matching now, near-duplicate search and clustering behind the same call later.
 public protocol DuplicateDetector: Sendable {
+    /// What this detector compares, computed before the write transaction (off the writer thread).
+    func analyze(_ message: InboundMessage) -> DedupFeatures?
     /// Decides whether `candidate` repeats a stored complaint. Called inside the write transaction, so
     /// everything the lookup sees is committed or about to be with this very decision.
     func decide(_ candidate: DedupCandidate, lookup: some ComplaintLookup) throws -> DedupDecision
-    /// Learns a complaint that was just stored, for detectors that keep an index of their own.
-    func record(_ complaint: Complaint, matchKey: String) throws
+    /// Learns a complaint that was just stored (its `dedup` as decided), in the same transaction.
+    func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws
+}
+
+extension DuplicateDetector {
+    public func analyze(_ message: InboundMessage) -> DedupFeatures? { nil }
+    public func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws {}
 }
 
 /// Exact deduplication: the same provider message id on the same channel, or the same reporter sending
@@ -98,8 +117,6 @@ public struct ExactDuplicateDetector: DuplicateDetector {
         }
         return .new(.unique)
     }
-
-    public func record(_ complaint: Complaint, matchKey: String) throws {}
 
     /// "72h", "90m" or "45s": the window as an operator reads it in a decision's reason.
     static func describe(_ window: Duration) -> String {

@@ -22,6 +22,16 @@ public struct GatewayServer: Sendable {
     /// The adapter families this build knows.
     public static let families: [AdapterFamily] = [GenericAdapter.family]
 
+    /// Near-duplicate detection; its index is loaded from storage by `loadDedupIndex`.
+    public let detector: NearDuplicateDetector
+
+    /// Reloads the near-duplicate index from stored features. `run` does this before anything else;
+    /// commands that process messages without serving call it themselves.
+    public func loadDedupIndex() async throws {
+        let loaded = try await detector.load(from: database)
+        logger.info("dedup index loaded", metadata: ["complaints": "\(loaded)"])
+    }
+
     /// Opens storage and builds the pipeline; nothing listens until `run`.
     public init(config: GatewayConfig, families: [AdapterFamily] = GatewayServer.families, logger: Logger,
                 routingCore: (any RoutingCore)? = nil) throws {
@@ -31,10 +41,11 @@ public struct GatewayServer: Sendable {
         self.families = Dictionary(families.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first })
         database = try Database(directory: config.storage.path, synchronous: config.storage.synchronous)
         metrics = ServerMetrics()
-        let pipeline = Pipeline(
-            normalizer: Normalizer(channels: config.channels),
-            detector: ExactDuplicateDetector(window: config.dedup.window)
-        )
+        let dedup = config.dedup
+        detector = NearDuplicateDetector(policy: dedup.policy) { channel, campaign in
+            dedup.mergeWindow(channel: channel, campaign: campaign)
+        }
+        let pipeline = Pipeline(normalizer: Normalizer(channels: config.channels), detector: detector)
         let attachments = AttachmentStore(directory: (config.storage.path as NSString).appendingPathComponent("attachments"))
         gateway = Gateway(database: database, attachments: attachments, pipeline: pipeline, logger: logger)
     }
@@ -65,6 +76,8 @@ public struct GatewayServer: Sendable {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
+        // Decisions need the index of earlier complaints before the first message is processed.
+        try await loadDedupIndex()
         let gateway = self.gateway
         let logger = self.logger
         // Entries left unfinished by a failed processing are retried before new traffic; a failure here is

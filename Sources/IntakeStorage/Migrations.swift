@@ -112,5 +112,34 @@ enum Schema {
                 updated_at REAL NOT NULL
             );
             """),
+        Migration(version: 2, name: "near-duplicate features, merge decisions, undo log", sql: """
+            -- What the near-duplicate index compares, one row per complaint, written with it: a restart reloads
+            -- these instead of re-reading every text. Keyed by the complaint's journal id.
+            CREATE TABLE dedup_features (
+                journal_id INTEGER PRIMARY KEY,
+                received_at REAL NOT NULL,
+                cluster_root INTEGER NOT NULL,
+                identities BLOB NOT NULL,
+                tokens BLOB NOT NULL,
+                places TEXT NOT NULL
+            );
+
+            -- Why a message was merged into an earlier complaint, for operators.
+            ALTER TABLE journal ADD COLUMN dedup_score REAL;
+            ALTER TABLE journal ADD COLUMN dedup_reason TEXT;
+            CREATE INDEX journal_complaint ON journal (complaint_id) WHERE state = 'duplicate';
+
+            -- Every operator undo of a merge or a cluster, as it happened.
+            CREATE TABLE dedup_undos (
+                id INTEGER PRIMARY KEY,
+                action TEXT NOT NULL CHECK (action IN ('unmerge', 'uncluster')),
+                complaint_id TEXT NOT NULL,
+                journal_id INTEGER,
+                new_complaint_id TEXT,
+                previous_cluster_id TEXT,
+                note TEXT,
+                undone_at REAL NOT NULL
+            );
+            """),
     ]
 }

@@ -21,6 +21,7 @@ struct Replay: AsyncParsableCommand {
             let logger = Logs.bootstrap(level: config.log.level)
             let server = try openGateway(config, logger: logger)
             defer { server.database.close() }
+            try await server.loadDedupIndex()
             let summary = try await server.gateway.replay(all: all, from: from)
             print("replayed \(summary.examined) entries: \(summary.recovered) recovered, \(summary.failed) failed")
             if summary.failed > 0 { throw CommandFailure("\(summary.failed) entries still fail; see the log", exitCode: .software) }
@@ -69,6 +70,7 @@ struct Ingest: AsyncParsableCommand {
             let server = try openGateway(config, logger: logger)
             defer { server.database.close() }
             do {
+                try await server.loadDedupIndex()
                 for receipt in try await server.gateway.submit(messages, raw: raw) {
                     print("\(receipt.trackingNumber)\(receipt.duplicate ? " duplicate" : "")")
                 }

@@ -1,0 +1,99 @@
+import Foundation
+import IntakeDedup
+import IntakeModel
+import IntakeStorage
+
+/// The server's duplicate detector: exact checks first (the same provider message id, the same reporter's
+/// identical text), then the near-duplicate index for rewordings (merge) and other reporters of the same
+/// issue (cluster). Decisions run on the writer thread, inside the transaction that stores their result.
+public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable {
+    // Safe: `index` is only touched with `lock` held; everything else is immutable.
+    private let lock = NSLock()
+    private let index: NearDuplicateIndex
+    private let exact: ExactDuplicateDetector
+    private let extractor: FeatureExtractor
+    /// The merge window of a message, by its channel and campaign (seconds).
+    private let mergeWindow: @Sendable (ChannelID, String?) -> Double
+
+    public init(
+        policy: DedupPolicy, extractor: FeatureExtractor = FeatureExtractor(),
+        mergeWindow: @escaping @Sendable (ChannelID, String?) -> Double
+    ) {
+        index = NearDuplicateIndex(policy: policy, gazetteer: extractor.gazetteer)
+        exact = ExactDuplicateDetector(window: .milliseconds(Int64(policy.mergeWindow * 1000)))
+        self.extractor = extractor
+        self.mergeWindow = mergeWindow
+    }
+
+    /// Reloads the index from stored features (newest complaints within the policy's windows).
+    public func load(from database: Database, now: Date = Date()) async throws -> Int {
+        let policy = index.policy
+        let since = now.addingTimeInterval(-max(policy.mergeWindow, policy.clusterWindow))
+        let stored = try await database.read { try $0.dedupFeatures(since: since, limit: policy.capacity) }
+        lock.withLock {
+            for row in stored {
+                index.insert(row.features, key: row.journalID, cluster: row.clusterRoot, at: row.receivedAt)
+            }
+        }
+        return stored.count
+    }
+
+    public func analyze(_ message: InboundMessage) -> DedupFeatures? {
+        let identities = FeatureExtractor.identities(of: message.reporter, channelType: message.channelType, anonymous: message.anonymous)
+        return extractor.features(title: message.title, body: message.text, identities: identities)
+    }
+
+    public func decide(_ candidate: DedupCandidate, lookup: some ComplaintLookup) throws -> DedupDecision {
+        if case .merge(let earlier, let score, let reason) = try exact.decide(candidate, lookup: lookup) {
+            return .merge(into: earlier, score: score, reason: reason)
+        }
+        guard let features = candidate.features else { return .new(.unique) }
+        let message = candidate.message
+        let window = mergeWindow(message.channelID, message.campaign)
+        let time = candidate.receivedAt.timeIntervalSince1970
+        // A match whose complaint is not stored (its transaction rolled back) is forgotten, and asked again.
+        for _ in 0..<3 {
+            switch lock.withLock({ index.decide(features, at: time, mergeWindow: window) }) {
+            case .distinct:
+                return .new(.unique)
+            case .merge(let key, let score, let reason):
+                guard let earlier = try lookup.complaint(journalID: key) else {
+                    lock.withLock { index.remove(key) }
+                    continue
+                }
+                return .merge(into: earlier, score: score, reason: reason)
+            case .cluster(let key, let root, let score, let reason):
+                guard let first = try lookup.complaint(journalID: root) else {
+                    lock.withLock { index.remove(key); index.remove(root) }
+                    continue
+                }
+                var outcome = DedupOutcome(clusterID: first.clusterID ?? first.id, score: score, reason: reason)
+                outcome.clusterRoot = root
+                return .new(outcome)
+            }
+        }
+        return .new(.unique)
+    }
+
+    public func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws {
+        guard let features = candidate.features else { return }
+        let root = complaint.dedup.clusterRoot ?? complaint.journalID
+        if let clusterID = complaint.dedup.clusterID, root != complaint.journalID {
+            try lookup.openCluster(root: root, clusterID: clusterID)
+        }
+        try lookup.saveFeatures(features, journalID: complaint.journalID, clusterRoot: root, receivedAt: candidate.receivedAt)
+        lock.withLock {
+            index.insert(features, key: complaint.journalID, cluster: root, at: candidate.receivedAt.timeIntervalSince1970)
+        }
+    }
+
+    /// Puts a complaint into a cluster of its own (an operator's undo).
+    public func detach(journalID: Int64) {
+        lock.withLock { index.setCluster(of: journalID, to: journalID) }
+    }
+
+    /// Forgets a complaint for matching (an operator split a wrong merge off it, or it was rolled back).
+    public func forget(journalID: Int64) {
+        lock.withLock { index.remove(journalID) }
+    }
+}
