@@ -14,6 +14,15 @@ public struct EvaluationMessage: Codable, Sendable {
         case id, channel, reporter, title, body
         case receivedAt = "received_at"
     }
+
+    public init(id: String, channel: String, reporter: String, receivedAt: String, title: String? = nil, body: String) {
+        self.id = id
+        self.channel = channel
+        self.reporter = reporter
+        self.receivedAt = receivedAt
+        self.title = title
+        self.body = body
+    }
 }
 
 /// One line of the output (and of a labeled set): messages with one `complaint` were merged, complaints
@@ -111,6 +120,14 @@ public struct Evaluation {
             labels[position] = EvaluationLabel(id: message.id, complaint: complaintOf[key]!, cluster: clusterOf[key]!)
         }
         return labels.map { $0! }
+    }
+
+    /// What matching sees of a message: its content words and places, for `--explain`.
+    public func explain(_ message: EvaluationMessage) -> String {
+        var words = IndonesianText.words(message.body)
+        if let title = message.title, !title.isEmpty { words = IndonesianText.words(title) + words }
+        let places = extractor.gazetteer.places(in: words).map { "\($0) \(extractor.gazetteer.name(of: $0) ?? "?")" }
+        return "\(message.id): words [\(IndonesianText.contentWords(words).joined(separator: " "))] places [\(places.joined(separator: ", "))]"
     }
 
     /// The reporter as the matching channel's adapter would normalize it.

@@ -28,12 +28,16 @@ public struct Gazetteer: Sendable {
     /// The longest phrase, in words.
     private let longest: Int
     private let byCode: [String: Int]
+    /// For the first word of every phrase of two or more words, the longest such phrase: a word that starts
+    /// none is looked up alone, without building longer phrases.
+    private let longestFrom: [String: Int]
 
     /// Parses the TSV format of `gazetteer.tsv`: `code<TAB>kind<TAB>name<TAB>alias|alias…`.
     public init(tsv: String) {
         var places: [Place] = []
         var phrases: [String: [Int32]] = [:]
         var longest = 1
+        var longestFrom: [String: Int] = [:]
         for line in tsv.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix("#") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count >= 3, let kind = Place.Kind(rawValue: String(fields[1])) else { continue }
@@ -45,6 +49,7 @@ public struct Gazetteer: Sendable {
                 let words = IndonesianText.words(name)
                 guard !words.isEmpty else { continue }
                 longest = max(longest, words.count)
+                if words.count > 1 { longestFrom[words[0]] = max(longestFrom[words[0]] ?? 0, words.count) }
                 let phrase = words.joined(separator: " ")
                 if phrases[phrase]?.contains(index) != true { phrases[phrase, default: []].append(index) }
             }
@@ -53,6 +58,7 @@ public struct Gazetteer: Sendable {
         self.phrases = phrases
         self.longest = min(longest, 5)
         everyday = Self.everydayWords
+        self.longestFrom = longestFrom
         byCode = Dictionary(places.enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -71,7 +77,7 @@ public struct Gazetteer: Sendable {
         var index = 0
         while index < words.count {
             var matched = 0
-            var length = min(longest, words.count - index)
+            var length = min(longestFrom[words[index]] ?? 1, longest, words.count - index)
             while length >= 1 {
                 let phrase = length == 1 ? words[index] : words[index..<(index + length)].joined(separator: " ")
                 if let found = phrases[phrase] {

@@ -190,6 +190,7 @@ public enum IndonesianText {
         "per", "se", "tiap", "setiap", "semua", "banyak", "sedikit", "lain", "lainnya", "hal", "adalah", "merupakan",
         "telah", "sedang", "lebih", "kurang", "paling", "orang", "warga", "masyarakat", "kepada", "bagi",
         "tentang", "mengenai", "terhadap", "antara", "setelah", "sebelum", "ketika", "saat", "waktu", "sebagai",
-        "sesuai", "cek", "status", "info", "informasi", "tes", "test", "coba", "mudiklapor", "lapor1708",
+        "sesuai", "cek", "status", "info", "informasi", "tes", "test", "coba", "mudiklapor", "lapor1708", "1708",
+        "kabupaten", "kota", "kecamatan", "kelurahan", "provinsi", "desa", "dusun", "daerah", "wilayah",
     ]
 }

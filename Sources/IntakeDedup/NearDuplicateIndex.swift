@@ -28,6 +28,8 @@ public final class NearDuplicateIndex {
     private var tokenPool: [UInt32] = []
     private var identities: [UInt64] = []
     private var places: [Int32] = []
+    /// Per entry and slot, the area whose chain the slot's next pointer belongs to.
+    private var areaOf: [Int32] = []
     private var stamps: [UInt32] = []
     private var stamp: UInt32 = 0
 
@@ -62,11 +64,16 @@ public final class NearDuplicateIndex {
         }
         var best = Best()
         let query = Query(features: features, placeIDs: features.places.map(placeID), time: time, mergeWindow: mergeWindow)
+        var areas: [Int32] = []
+        for code in features.places {
+            let area = placeID(Self.area(of: code))
+            if !areas.contains(area) { areas.append(area) }
+        }
         for identity in features.identities {
             walk(.identity(identity), from: identityHeads[identity], since: time - max(mergeWindow, policy.clusterWindow),
                  limit: Self.identityChainLimit, query: query, best: &best)
         }
-        for place in query.placeIDs where Int(place) < placeHeads.count {
+        for place in areas where Int(place) < placeHeads.count {
             walk(.place(place), from: placeHeads[Int(place)], since: time - policy.clusterWindow,
                  limit: Self.placeChainLimit, query: query, best: &best)
         }
@@ -92,6 +99,17 @@ public final class NearDuplicateIndex {
     public func insert(_ features: DedupFeatures, key: Int64, cluster: Int64, at time: Double) {
         if keys.count >= policy.capacity { compact() }
         append(features.tokens, identities: features.identities, placeIDs: features.places.map(placeID), key: key, cluster: cluster, time: time)
+    }
+
+    /// The regency or city a code lies in (its first two parts): place chains are per area, so a report
+    /// naming a district meets one naming only its regency, and verification then compares the full codes.
+    static func area(of code: String) -> String {
+        var dots = 0
+        for index in code.indices where code[index] == "." {
+            dots += 1
+            if dots == 2 { return String(code[..<index]) }
+        }
+        return code
     }
 
     /// Moves a complaint to another cluster (an operator's undo puts it back in a cluster of its own).
@@ -132,13 +150,19 @@ public final class NearDuplicateIndex {
                 identityNext.append(-1)
             }
         }
+        var newAreas: [Int32] = []
+        for place in newPlaces {
+            let area = placeID(Self.area(of: placeCodes[Int(place)]))
+            if !newAreas.contains(area) { newAreas.append(area) }
+        }
         for slot in 0..<Self.placeSlots {
-            let place = slot < newPlaces.count ? newPlaces[slot] : -1
-            places.append(place)
-            if place >= 0 {
-                while placeHeads.count <= Int(place) { placeHeads.append(-1) }
-                placeNext.append(placeHeads[Int(place)])
-                placeHeads[Int(place)] = entry
+            places.append(slot < newPlaces.count ? newPlaces[slot] : -1)
+            let area = slot < newAreas.count ? newAreas[slot] : -1
+            areaOf.append(area)
+            if area >= 0 {
+                while placeHeads.count <= Int(area) { placeHeads.append(-1) }
+                placeNext.append(placeHeads[Int(area)])
+                placeHeads[Int(area)] = entry
             } else {
                 placeNext.append(-1)
             }
@@ -166,7 +190,7 @@ public final class NearDuplicateIndex {
     private func compact() {
         let keep = (keys.count / 2)..<keys.count
         let old = (keys, clusters, times, tokenStarts, tokenPool, identities, places)
-        keys = []; clusters = []; times = []; tokenStarts = [0]; tokenPool = []; identities = []; places = []; stamps = []
+        keys = []; clusters = []; times = []; tokenStarts = [0]; tokenPool = []; identities = []; places = []; areaOf = []; stamps = []
         bandHeads = [:]; bandNext = []; identityHeads = [:]; identityNext = []; placeHeads = []; placeNext = []
         entryByKey = [:]
         for entry in keep where old.0[entry] != Self.removedKey {
@@ -214,7 +238,7 @@ public final class NearDuplicateIndex {
                 let slot = (0..<Self.identitySlots).first { identities[index * Self.identitySlots + $0] == identity } ?? 0
                 entry = identityNext[index * Self.identitySlots + slot]
             case .place(let place):
-                let slot = (0..<Self.placeSlots).first { places[index * Self.placeSlots + $0] == place } ?? 0
+                let slot = (0..<Self.placeSlots).first { areaOf[index * Self.placeSlots + $0] == place } ?? 0
                 entry = placeNext[index * Self.placeSlots + slot]
             case .band(let band):
                 entry = bandNext[index * hasher.bands + band]
@@ -245,17 +269,22 @@ public final class NearDuplicateIndex {
         let smaller = min(mine.count, theirs)
         let containment = smaller == 0 ? 0 : Double(shared) / Double(smaller)
         let age = query.time - times[entry]
-        let relation = placeRelation(query.placeIDs, entry: entry, queryHasPlaces: !query.features.places.isEmpty)
+        let sameReporter = age <= query.mergeWindow && sharesIdentity(query.features.identities, entry: entry)
+        let clusterable = age <= policy.clusterWindow && jaccard >= policy.clusterSimilarity
+            && mine.count >= policy.minimumWords && theirs >= policy.minimumWords
+        // Most candidates fail on words alone; places are compared only for those that could still match.
+        guard sameReporter || clusterable else { return }
+        let relation = placeRelation(query.placeIDs, entry: entry)
 
-        if age <= query.mergeWindow, sharesIdentity(query.features.identities, entry: entry), relation.isCompatible {
+        if sameReporter, relation.isCompatible {
             let score = smaller < policy.minimumWords ? jaccard : max(jaccard, 0.9 * containment)
             let needed = smaller < policy.minimumWords ? 0.8 : policy.mergeSimilarity
             if score >= needed && score > (best.merge?.score ?? -1) { best.merge = (entry, score) }
         }
-        guard age <= policy.clusterWindow, mine.count >= policy.minimumWords, theirs >= policy.minimumWords else { return }
+        guard clusterable else { return }
         switch relation {
         case .agree(let code):
-            if jaccard >= policy.clusterSimilarity && jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, code) }
+            if jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, code) }
         case .unknown:
             if jaccard >= policy.textOnlyClusterSimilarity && jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, nil) }
         case .conflict:
@@ -285,22 +314,24 @@ public final class NearDuplicateIndex {
         }
     }
 
-    private func placeRelation(_ mine: [Int32], entry: Int, queryHasPlaces: Bool) -> PlaceRelation {
-        var theirs: [String] = []
+    private func placeRelation(_ mine: [Int32], entry: Int) -> PlaceRelation {
+        guard !mine.isEmpty else { return .unknown }
+        var theirsCount = 0
+        var weak = false
         for slot in 0..<Self.placeSlots {
             let place = places[entry * Self.placeSlots + slot]
-            if place >= 0 { theirs.append(placeCodes[Int(place)]) }
-        }
-        guard queryHasPlaces, !theirs.isEmpty else { return .unknown }
-        var weak = false
-        for code in mine.map({ placeCodes[Int($0)] }) {
-            for other in theirs where Gazetteer.related(code, other) {
+            guard place >= 0 else { continue }
+            theirsCount += 1
+            let other = placeCodes[Int(place)]
+            for id in mine {
+                let code = placeCodes[Int(id)]
+                guard Gazetteer.related(code, other) else { continue }
                 let general = code.utf8.count <= other.utf8.count ? code : other
-                if general.contains(".") { return .agree(general) }
+                if general.utf8.contains(UInt8(ascii: ".")) { return .agree(general) }
                 weak = true
             }
         }
-        return weak ? .unknown : .conflict
+        return theirsCount == 0 || weak ? .unknown : .conflict
     }
 
     private static func format(_ score: Double) -> String {

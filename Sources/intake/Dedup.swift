@@ -9,7 +9,7 @@ import IntakeServer
 struct Dedup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate the deduplication engine on labeled data.",
-        subcommands: [Eval.self, Score.self]
+        subcommands: [Eval.self, Score.self, Bench.self]
     )
 
     /// `intake dedup eval`: the server's engine and settings over a JSONL file of messages.
@@ -27,6 +27,7 @@ struct Dedup: ParsableCommand {
         @Option(help: "Messages, one JSON object per line.") var input: String
         @Option(help: "Where to write predictions (JSONL); - for standard output.") var output: String = "-"
         @Option(help: "YAML configuration whose dedup settings to use (default: the built-in ones).") var config: String?
+        @Flag(help: "Also print what matching sees of each message (content words, places) to standard error.") var explain = false
 
         func run() throws {
             let policy = try DedupCommandSupport.policy(config: config)
@@ -37,7 +38,11 @@ struct Dedup: ParsableCommand {
             } catch {
                 throw DedupCommandSupport.fail("\(input): \(error)", .dataError)
             }
-            let labels = Evaluation(policy: policy).run(messages)
+            let evaluation = Evaluation(policy: policy)
+            if explain {
+                for message in messages { FileHandle.standardError.write(Data((evaluation.explain(message) + "\n").utf8)) }
+            }
+            let labels = evaluation.run(messages)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var out = Data()
@@ -77,6 +82,62 @@ struct Dedup: ParsableCommand {
                 print("merge:   \(score.merge)")
                 print("cluster: \(score.cluster)")
             }
+        }
+    }
+}
+
+extension Dedup {
+    /// `intake dedup bench`: messages per second through features + search + decision + insert, after an
+    /// index of `--prior` messages, with peak memory. The work is timed per message; reading JSON is not.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Measure dedup throughput over a JSONL stream (prints one JSON line).")
+
+        @Option(help: "Messages, one JSON object per line, in time order.") var stream: String
+        @Option(help: "Messages indexed before timing starts.") var prior: Int = 1_000_000
+        @Option(help: "Messages timed after the prior ones.") var limit: Int = 100_000
+
+        func run() throws {
+            guard let file = fopen(stream, "r") else { throw DedupCommandSupport.fail("cannot read \(stream)", .noInput) }
+            defer { fclose(file) }
+            let extractor = FeatureExtractor()
+            let index = NearDuplicateIndex(policy: DedupPolicy(), gazetteer: extractor.gazetteer)
+            let decoder = JSONDecoder()
+            var buildTime = Duration.zero
+            var measuredTime = Duration.zero
+            var seen = 0
+            var decisions = (merge: 0, cluster: 0)
+            let clock = ContinuousClock()
+            var line: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            while seen < prior + limit, getline(&line, &capacity, file) > 0, let line {
+                let bytes = Data(bytes: line, count: strlen(line))
+                guard let message = try? decoder.decode(EvaluationMessage.self, from: bytes) else { continue }
+                let time = Timestamp.parse(message.receivedAt)?.timeIntervalSince1970 ?? 0
+                let key = Int64(seen)
+                let start = clock.now
+                let features = extractor.features(title: message.title, body: message.body, identities: Evaluation.identities(of: message))
+                switch index.decide(features, at: time) {
+                case .merge:
+                    decisions.merge += 1
+                case .cluster(_, let cluster, _, _):
+                    decisions.cluster += 1
+                    index.insert(features, key: key, cluster: cluster, at: time)
+                case .distinct:
+                    index.insert(features, key: key, cluster: key, at: time)
+                }
+                let spent = clock.now - start
+                if seen < prior { buildTime += spent } else { measuredTime += spent }
+                seen += 1
+            }
+            free(line)
+            let measured = max(0, seen - prior)
+            let seconds = Double(measuredTime.components.seconds) + Double(measuredTime.components.attoseconds) / 1e18
+            let build = Double(buildTime.components.seconds) + Double(buildTime.components.attoseconds) / 1e18
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            print(String(format: "{\"tool\":\"intake\",\"prior\":%d,\"measured\":%d,\"build_seconds\":%.2f,\"seconds\":%.3f,\"msgs_per_sec\":%.0f,\"indexed\":%d,\"merges\":%d,\"clusters\":%d,\"peak_rss_mib\":%.1f}",
+                         min(seen, prior), measured, build, seconds, seconds > 0 ? Double(measured) / seconds : 0, index.count,
+                         decisions.merge, decisions.cluster, Double(usage.ru_maxrss) / 1024))
         }
     }
 }
