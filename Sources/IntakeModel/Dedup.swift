@@ -87,9 +87,12 @@ public protocol DuplicateDetector: Sendable {
     func decide(_ candidate: DedupCandidate, lookup: some ComplaintLookup) throws -> DedupDecision
     /// Learns a complaint that was just stored (its `dedup` as decided), in the same transaction.
     func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws
+    /// Puts a complaint in a cluster of its own (an operator undid its clustering).
+    func detach(journalID: Int64)
 }
 
 extension DuplicateDetector {
+    public func detach(journalID: Int64) {}
     public func analyze(_ message: InboundMessage) -> DedupFeatures? { nil }
     public func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws {}
 }

@@ -9,6 +9,7 @@ import NIOCore
 /// The complaints API (`/api/v1/complaints`, bearer token), `/healthz` and `/metrics`.
 struct AdminRoutes: Sendable {
     let database: Database
+    let gateway: Gateway
     let metrics: ServerMetrics
     /// Nil disables the complaints API.
     let adminToken: String?
@@ -23,6 +24,23 @@ struct AdminRoutes: Sendable {
         router.get("/api/v1/complaints/:id") { request, context in
             await answer { try await show(request, id: context.parameters.get("id") ?? "") }
         }
+        router.get("/api/v1/complaints/:id/messages") { request, context in
+            await answer { try await messages(request, id: context.parameters.get("id") ?? "") }
+        }
+        // Undo of dedup decisions: split a wrongly merged message off, or take a complaint out of its cluster.
+        router.post("/api/v1/messages/:message_id/unmerge") { request, context in
+            await answer { try await undo(request) { note in
+                guard let id = context.parameters.get("message_id").flatMap(Int64.init) else {
+                    throw HTTPFailure.badQuery(field: "message_id", message: "must be a message id from /api/v1/complaints/{id}/messages")
+                }
+                return try await gateway.unmerge(messageID: id, note: note)
+            } }
+        }
+        router.post("/api/v1/complaints/:id/uncluster") { request, context in
+            await answer { try await undo(request) { note in
+                try await gateway.uncluster(complaint: context.parameters.get("id") ?? "", note: note)
+            } }
+        }
         router.get("/healthz") { _, _ in
             await health()
         }
@@ -36,6 +54,11 @@ struct AdminRoutes: Sendable {
     private func answer(_ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
+        } catch let error as DedupUndoError {
+            switch error {
+            case .noSuchMessage, .noSuchComplaint: return HTTPFailure.notFound(error.description.replacingOccurrences(of: " does not exist", with: "")).response
+            default: return HTTPFailure.conflict(error.description).response
+            }
         } catch let failure as HTTPFailure {
             if failure.status == .unauthorized || failure.status == .forbidden {
                 metrics.rejected(channel: "_admin", reason: failure.reason)
@@ -89,6 +112,36 @@ struct AdminRoutes: Sendable {
             return try Self.json(UnprocessedEntry(entry), status: .accepted)
         }
         throw HTTPFailure.notFound("complaint '\(id)'")
+    }
+
+    /// `GET /api/v1/complaints/{id}/messages`: the message a complaint was made from and those merged into it,
+    /// with each merge's score and reason.
+    private func messages(_ request: Request, id: String) async throws -> Response {
+        try authorize(request)
+        guard let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) else {
+            throw HTTPFailure.notFound("complaint '\(id)'")
+        }
+        let complaintID = complaint.id
+        let items = try await database.read { try $0.complaintMessages(complaintID: complaintID) }
+        return try Self.json(["items": items])
+    }
+
+    /// Runs an undo with the optional `{"note": "..."}` of the request body; answers the changed complaint.
+    private func undo(_ request: Request, _ perform: (String?) async throws -> Complaint) async throws -> Response {
+        try authorize(request)
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        var note: String?
+        if body.readableBytes > 0 {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+                throw HTTPFailure.badQuery(field: "body", message: "must be a JSON object such as {\"note\": \"why\"}")
+            }
+            guard object["note"] == nil || object["note"] is String else {
+                throw HTTPFailure.badQuery(field: "note", message: "must be a string")
+            }
+            note = object["note"] as? String
+        }
+        return try Self.json(try await perform(note))
     }
 
     private func health() async -> Response {

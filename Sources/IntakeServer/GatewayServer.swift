@@ -68,7 +68,7 @@ public struct GatewayServer: Sendable {
         } else {
             webhookRoutes().register(on: router)
         }
-        AdminRoutes(database: database, metrics: metrics, adminToken: config.adminToken).register(on: router)
+        AdminRoutes(database: database, gateway: gateway, metrics: metrics, adminToken: config.adminToken).register(on: router)
 
         var app = Application(
             router: router,

@@ -13,11 +13,14 @@ enum HTTPFailure: Error {
     case adminAPIDisabled
     case notFound(String)
     case badQuery(field: String, message: String)
+    /// The request is understood but the resource's state forbids it (undoing a merge that is none).
+    case conflict(String)
     case storage(any Error)
 
     var status: HTTPResponse.Status {
         switch self {
         case .unknownChannel, .notFound: .notFound
+        case .conflict: .conflict
         case .channelNotWebhook: .methodNotAllowed
         case .adapter(.unauthorized): .forbidden
         case .adapter(.malformed), .badQuery: .badRequest
@@ -43,6 +46,7 @@ enum HTTPFailure: Error {
         case .unauthorizedAdmin, .adminAPIDisabled: "admin_auth"
         case .notFound: "not_found"
         case .badQuery: "bad_query"
+        case .conflict: "conflict"
         case .storage: "storage"
         }
     }
@@ -57,6 +61,7 @@ enum HTTPFailure: Error {
         case .adminAPIDisabled: "the admin API is disabled: set admin_token in the configuration"
         case .notFound(let what): "\(what) not found"
         case .badQuery(let field, let message): "\(field): \(message)"
+        case .conflict(let message): message
         // Storage details stay in the log; the caller only learns to retry.
         case .storage: "storage is unavailable; nothing was stored, retry later"
         }

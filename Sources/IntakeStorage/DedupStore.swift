@@ -80,3 +80,71 @@ enum DedupFeatureCoding {
         }
     }
 }
+
+/// A message of a complaint as operators review merges: the one it was made from, or one merged into it.
+public struct ComplaintMessage: Sendable, Encodable {
+    public var messageID: Int64
+    public var channelID: String
+    public var externalID: String
+    public var receivedAt: String
+    public var merged: Bool
+    public var score: Double?
+    public var reason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case merged, score, reason
+        case messageID = "message_id"
+        case channelID = "channel_id"
+        case externalID = "external_id"
+        case receivedAt = "received_at"
+    }
+}
+
+/// What an operator undid.
+public enum DedupUndoAction: String, Sendable {
+    case unmerge, uncluster
+}
+
+extension Connection {
+    /// The journal entries a complaint came from: its own first, then the messages merged into it.
+    public func complaintMessages(complaintID: String) throws -> [ComplaintMessage] {
+        try query("""
+            SELECT id, channel_id, external_id, received_at, state, dedup_score, dedup_reason FROM journal
+            WHERE complaint_id = ? AND state IN ('processed', 'duplicate') ORDER BY id
+            """, [.text(complaintID)]).compactMap { row in
+            guard let id = row.int(0), let channel = row.string(1), let external = row.string(2), let time = row.double(3) else { return nil }
+            return ComplaintMessage(
+                messageID: id, channelID: channel, externalID: external,
+                receivedAt: Timestamp.format(Date(timeIntervalSince1970: time)), merged: row.string(4) == "duplicate",
+                score: row.double(5), reason: row.string(6)
+            )
+        }
+    }
+
+    /// Drops what made entry `journalID` a merge, so it can be processed again as a complaint of its own.
+    public func clearMerge(journalID: Int64, channelID: String, externalID: String) throws {
+        try prepare("DELETE FROM merged_external_ids WHERE channel_id = ? AND external_id = ?").run([.text(channelID), .text(externalID)])
+        try prepare("UPDATE journal SET state = 'pending', complaint_id = NULL, dedup_score = NULL, dedup_reason = NULL WHERE id = ?")
+            .run([.integer(journalID)])
+    }
+
+    /// Takes a complaint out of its cluster.
+    public func leaveCluster(complaintID: String, journalID: Int64) throws {
+        try prepare("UPDATE complaints SET cluster_id = NULL WHERE id = ?").run([.text(complaintID)])
+        try prepare("UPDATE dedup_features SET cluster_root = journal_id WHERE journal_id = ?").run([.integer(journalID)])
+    }
+
+    /// Records an operator's undo.
+    public func recordUndo(
+        _ action: DedupUndoAction, complaintID: String, journalID: Int64?, newComplaintID: String?, previousClusterID: String?, note: String?
+    ) throws {
+        try prepare("""
+            INSERT INTO dedup_undos (action, complaint_id, journal_id, new_complaint_id, previous_cluster_id, note, undone_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).run([
+                .text(action.rawValue), .text(complaintID), journalID.map(SQLValue.integer) ?? .null,
+                newComplaintID.map(SQLValue.text) ?? .null, previousClusterID.map(SQLValue.text) ?? .null,
+                note.map(SQLValue.text) ?? .null, .real(Date().timeIntervalSince1970),
+            ])
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import IntakeConfig
+import IntakeCore
 import IntakeDedup
 import IntakeModel
 import IntakeServer
@@ -233,5 +234,36 @@ struct DedupServerTests {
         #expect(stored?.dedup.clusterID != nil)
         #expect(stored?.dedup.clusterID == firstStored?.dedup.clusterID)
         #expect(stored?.dedup.reason?.contains("Sleman") == true)
+    }
+
+    @Test func operatorsCanSplitAWrongMergeAndLeaveAClusterAndBothAreRecorded() async throws {
+        let directory = try TemporaryDirectory("intake-undo")
+        defer { directory.remove() }
+        let server = try server(directory)
+        defer { server.database.close() }
+        try await server.loadDedupIndex()
+        let gateway = server.gateway
+        let first = try await gateway.submit([message("u1", "081234567890", "lampu pju jalan magelang km 10 sleman mati semua sejak seminggu")], raw: [])[0]
+        let merged = try await gateway.submit([message("u2", "081234567890", "lampu PJU di jln magelang km 10 sleman mati semua udh seminggu")], raw: [])[0]
+        #expect(merged.duplicate && merged.trackingNumber == first.trackingNumber)
+        let firstID = try #require(first.complaintID)
+        let listed = try await server.database.read { try $0.complaintMessages(complaintID: firstID) }
+        #expect(listed.map(\.merged) == [false, true])
+        #expect(listed.last?.reason?.hasPrefix("same reporter, similarity") == true)
+
+        let split = try await gateway.unmerge(messageID: merged.journalID, note: "two different lamps")
+        #expect(split.trackingNumber != first.trackingNumber)
+        #expect(split.externalID == "u2")
+        let after = try await server.database.read { try $0.complaintMessages(complaintID: firstID) }
+        #expect(after.count == 1)
+        await #expect(throws: DedupUndoError.self) { try await gateway.unmerge(messageID: merged.journalID, note: nil) }
+
+        let other = try await gateway.submit([message("u3", "budi@example.id", "lampu pju jalan magelang km 10 sleman mati semua, gelap")], raw: [])[0]
+        let clustered = try await server.database.read { try $0.complaint(idOrTrackingNumber: other.trackingNumber.description) }
+        #expect(clustered?.dedup.clusterID != nil)
+        let alone = try await gateway.uncluster(complaint: other.trackingNumber.description, note: "another street")
+        #expect(alone.dedup.clusterID == nil)
+        let undos = try await server.database.read { try $0.query("SELECT action FROM dedup_undos ORDER BY id").compactMap { $0.string(0) } }
+        #expect(undos == ["unmerge", "uncluster"])
     }
 }
