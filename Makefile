@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 
 # libetpan-dev pulls the GnuTLS flavour of libcurl's headers, so that is the one used (same curl/curl.h).
-SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 curl openssl
+SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 python3-venv curl openssl
 BENCH_PACKAGES := wrk luajit
 
 .PHONY: deps build run test bench clean
@@ -22,12 +22,13 @@ test: deps
 	swift build --build-tests
 	swift test
 
-## Benchmarks (not tests): durable webhooks vs the same server's bare 200, in one run.
+## Benchmarks (not tests): durable webhooks vs the same server's bare 200; dedup vs datasketch.
 bench: deps
 	@scripts/install-deps.sh $(BENCH_PACKAGES)
 	swift build -c release --product intake
 	bench/check_hmac.sh
 	bench/webhooks.sh .build/release/intake
+	bench/dedup.sh .build/release/intake
 
 clean:
 	rm -rf .build

@@ -15,12 +15,18 @@ public struct DedupPolicy: Sendable, Equatable {
     /// Messages with fewer content words ("tolong dibantu", "cek laporan saya") never cluster, and merge
     /// only when nearly identical: they say too little to be told apart.
     public var minimumWords: Int
+    /// Jaccard similarity at which two reports naming the same district or landmark describe the same issue.
+    public var exactPlaceClusterSimilarity: Double = 0.11
+    /// How soon after a complaint a short or announced addition from the same reporter continues it (seconds).
+    public var followUpWindow: Double = 48 * 3600
+    /// What a short follow-up without such a word must share with the complaint (containment of its words).
+    public var followUpSimilarity: Double = 0.0
     /// At most this many complaints are indexed; the oldest half is dropped when it fills.
     public var capacity: Int
 
     public init(
         mergeWindow: Double = 72 * 3600, clusterWindow: Double = 14 * 86400, mergeSimilarity: Double = 0.4,
-        clusterSimilarity: Double = 0.3, textOnlyClusterSimilarity: Double = 0.6, minimumWords: Int = 3,
+        clusterSimilarity: Double = 0.2, textOnlyClusterSimilarity: Double = 0.6, minimumWords: Int = 3,
         capacity: Int = 2_000_000
     ) {
         self.mergeWindow = mergeWindow

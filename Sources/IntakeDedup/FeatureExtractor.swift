@@ -13,8 +13,15 @@ public struct FeatureExtractor: Sendable {
     public func features(title: String?, body: String, identities: [String]) -> DedupFeatures {
         var words = IndonesianText.words(body)
         if let title, !title.isEmpty { words = IndonesianText.words(title) + words }
-        let places = gazetteer.places(in: words)
-        var tokens = IndonesianText.contentWords(words).map(Self.tokenHash)
+        let (places, spans) = gazetteer.placeMentions(in: words)
+        // Place names are compared as places; left in the words they would make two problems at one
+        // terminal look alike.
+        var problemWords = words
+        for span in spans.reversed() { problemWords.removeSubrange(span) }
+        var tokens = IndonesianText.contentWords(problemWords).map(Self.tokenHash)
+        if words.contains(where: IndonesianText.followUpWords.contains) || (title.map(Self.isReply) ?? false) {
+            tokens.append(Self.followUpMarker)
+        }
         tokens.sort()
         tokens = Self.distinct(tokens)
         return DedupFeatures(identities: identities.map(Self.identityHash), tokens: tokens, places: places)
@@ -31,6 +38,15 @@ public struct FeatureExtractor: Sendable {
             case .social, .web: return "\(reporter.kind.rawValue):\(channelType.rawValue):\(reporter.address.lowercased())"
             }
         }
+    }
+
+    /// A token no word hashes to by accident: the message reads as a follow-up of an earlier one.
+    static let followUpMarker = tokenHash("\u{1}follow-up")
+
+    /// "Re: …", "RE:", "Balas: …": the subject of a reply.
+    static func isReply(_ title: String) -> Bool {
+        let lower = title.trimmed.lowercased()
+        return lower.hasPrefix("re:") || lower.hasPrefix("balas:") || lower.hasPrefix("fwd:") || lower.hasPrefix("fw:")
     }
 
     /// FNV-1a over the word's bytes, folded to 32 bits: stable across runs, so stored features stay valid.

@@ -57,7 +57,7 @@ public struct Gazetteer: Sendable {
         self.places = places
         self.phrases = phrases
         self.longest = min(longest, 5)
-        everyday = Self.everydayWords
+        everyday = Self.everydayWords.union(IndonesianText.stopWords).union(IndonesianText.abbreviations.values.flatMap { $0 })
         self.longestFrom = longestFrom
         byCode = Dictionary(places.enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
@@ -73,7 +73,13 @@ public struct Gazetteer: Sendable {
     /// The places named in `words` (from `IndonesianText.words`), most specific only: a district drops its
     /// regency, and a name shared by several places keeps those that fit the other places named.
     public func places(in words: [String]) -> [String] {
+        placeMentions(in: words).codes
+    }
+
+    /// The places named in `words`, and which words named them (the words of a kept mention only).
+    public func placeMentions(in words: [String]) -> (codes: [String], words: [Range<Int>]) {
         var mentions: [[Int32]] = []
+        var spans: [Range<Int>] = []
         var index = 0
         while index < words.count {
             var matched = 0
@@ -84,7 +90,11 @@ public struct Gazetteer: Sendable {
                     let cue = index > 0 ? Self.cues[words[index - 1]] : nil
                     let candidates = cue.map { kinds in found.filter { kinds.contains(places[Int($0)].kind) } } ?? found
                     if !candidates.isEmpty && (length > 1 || cue != nil || !everyday.contains(phrase)) {
-                        mentions.append(candidates)
+                        // A lone one-word district name ("sukarame", "gantung") is as often a village or a
+                        // word: it counts only when another mention in the message backs it up.
+                        let weak = length == 1 && cue == nil && candidates.allSatisfy { places[Int($0)].kind == .district }
+                        mentions.append(weak ? candidates.map { -1 - $0 } : candidates)
+                        spans.append(index..<(index + length))
                         matched = length
                         break
                     }
@@ -93,26 +103,36 @@ public struct Gazetteer: Sendable {
             }
             index += max(matched, 1)
         }
-        return resolve(mentions)
+        let (codes, kept) = resolve(mentions)
+        return (codes, kept.map { spans[$0] })
     }
 
     /// Narrows ambiguous mentions by the others, then keeps only the most specific codes.
-    private func resolve(_ mentions: [[Int32]]) -> [String] {
-        guard !mentions.isEmpty else { return [] }
+    private func resolve(_ mentions: [[Int32]]) -> (codes: [String], kept: [Int]) {
+        guard !mentions.isEmpty else { return ([], []) }
+        var kept: [Int] = []
+        // Weak mentions are stored negated (-1 - index).
+        let decoded = mentions.map { mention in mention.map { $0 < 0 ? places[Int(-1 - $0)].code : places[Int($0)].code } }
         var codes: [String] = []
         for (position, mention) in mentions.enumerated() {
-            var chosen = mention.map { places[Int($0)].code }
-            if chosen.count > 1 {
-                let others = mentions.enumerated().filter { $0.offset != position }.flatMap { $0.element }.map { places[Int($0)].code }
+            var chosen = decoded[position]
+            let weak = mention.first.map { $0 < 0 } ?? false
+            if chosen.count > 1 || weak {
+                let others = decoded.enumerated().filter { $0.offset != position }.flatMap { $0.element }
                 let fitting = chosen.filter { code in others.contains { Self.related(code, $0) } }
-                if !fitting.isEmpty { chosen = fitting }
+                if !fitting.isEmpty {
+                    chosen = fitting
+                } else if weak {
+                    continue
+                }
             }
             // A name shared by many places says little about which one is meant.
             if chosen.count > 4 { continue }
             codes.append(contentsOf: chosen)
+            kept.append(position)
         }
         let unique = Array(Set(codes))
-        return unique.filter { code in !unique.contains { $0 != code && $0.hasPrefix(code + ".") } }.sorted()
+        return (unique.filter { code in !unique.contains { $0 != code && $0.hasPrefix(code + ".") } }.sorted(), kept)
     }
 
     /// True when one code is the other or contains it ("34.04" and "34.04.07").
@@ -148,6 +168,8 @@ public struct Gazetteer: Sendable {
         "matahari", "angin", "api", "banjar", "bina", "karya", "tani", "nelayan", "buruh", "guru", "bumi",
         "sentral", "central", "pesisir", "kepulauan", "limau", "kuala", "koto", "nagari",
         "pasir", "kebon", "rejo", "sumber", "mekar", "jati", "waru", "bambu", "cendana",
-        "kembang", "kopi", "teh", "gula", "garam", "padi", "jagung", "kedung",
+        "kembang", "kopi", "teh", "gula", "garam", "padi", "jagung", "kedung", "kubu", "selat", "tambak", "tugu",
+        "rambutan", "kemuning", "abang", "ayah", "ibu", "benteng", "beringin", "candi", "empang", "gajah", "web",
+        "rakit", "gantung", "foto", "mau", "gu", "ki", "dal", "mam", "jembatan", "bayar", "lunas", "antre",
     ]
 }

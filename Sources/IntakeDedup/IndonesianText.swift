@@ -78,6 +78,12 @@ public enum IndonesianText {
         return content
     }
 
+    /// Words that mark a message as adding to an earlier one ("tambahan", "foto", "susulan", a quoted reply).
+    static let followUpWords: Set<String> = [
+        "tambahan", "menambahkan", "foto", "lampiran", "terlampir", "susulan", "lanjutan", "update", "sebelumnya",
+        "tadi", "td", "menulis", "wrote", "kirim", "dikirim", "barusan", "kemarin", "lupa", "ralat", "koreksi",
+    ]
+
     /// Strips the particles and suffixes that reword without changing the subject ("jalannya" → "jalan",
     /// "diperbaiki" and "perbaikan" stay apart: prefixes change too much to strip blindly).
     static func stem(_ word: String) -> String {
@@ -142,7 +148,8 @@ public enum IndonesianText {
             ("utk", "untuk"), ("untk", "untuk"), ("buat", "untuk"), ("krn", "karena"), ("krna", "karena"), ("karna", "karena"),
             ("tlg", "tolong"), ("tlng", "tolong"), ("mhn", "mohon"), ("mohn", "mohon"),
             ("jln", "jalan"), ("jl", "jalan"), ("jlan", "jalan"), ("kab", "kabupaten"), ("kec", "kecamatan"),
-            ("kel", "kelurahan"), ("ds", "desa"), ("dsn", "dusun"), ("prov", "provinsi"), ("kot", "kota"),
+            ("kel", "kelurahan"), ("kp", "kampung"), ("kmp", "kampung"), ("pel", "pelabuhan"), ("plb", "pelabuhan"),
+            ("term", "terminal"), ("stas", "stasiun"), ("st", "stasiun"), ("ds", "desa"), ("dsn", "dusun"), ("prov", "provinsi"), ("kot", "kota"),
             ("bgt", "banget"), ("bngt", "banget"), ("dr", "dari"), ("dri", "dari"), ("sy", "saya"), ("sya", "saya"),
             ("aku", "saya"), ("ak", "saya"), ("gw", "saya"), ("gue", "saya"), ("skrg", "sekarang"), ("skrang", "sekarang"),
             ("sm", "sama"), ("trs", "terus"), ("trus", "terus"), ("jg", "juga"), ("jga", "juga"),

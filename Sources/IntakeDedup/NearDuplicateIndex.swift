@@ -63,7 +63,10 @@ public final class NearDuplicateIndex {
             stamp = 1
         }
         var best = Best()
-        let query = Query(features: features, placeIDs: features.places.map(placeID), time: time, mergeWindow: mergeWindow)
+        let query = Query(
+            features: features, placeIDs: features.places.map(placeID), time: time, mergeWindow: mergeWindow,
+            followUp: features.tokens.contains(FeatureExtractor.followUpMarker)
+        )
         var areas: [Int32] = []
         for code in features.places {
             let area = placeID(Self.area(of: code))
@@ -208,6 +211,7 @@ public final class NearDuplicateIndex {
         var placeIDs: [Int32]
         var time: Double
         var mergeWindow: Double
+        var followUp: Bool
     }
 
     private struct Best {
@@ -270,21 +274,30 @@ public final class NearDuplicateIndex {
         let containment = smaller == 0 ? 0 : Double(shared) / Double(smaller)
         let age = query.time - times[entry]
         let sameReporter = age <= query.mergeWindow && sharesIdentity(query.features.identities, entry: entry)
-        let clusterable = age <= policy.clusterWindow && jaccard >= policy.clusterSimilarity
+        let clusterable = age <= policy.clusterWindow && jaccard >= min(policy.clusterSimilarity, policy.exactPlaceClusterSimilarity)
             && mine.count >= policy.minimumWords && theirs >= policy.minimumWords
         // Most candidates fail on words alone; places are compared only for those that could still match.
         guard sameReporter || clusterable else { return }
         let relation = placeRelation(query.placeIDs, entry: entry)
 
         if sameReporter, relation.isCompatible {
-            let score = smaller < policy.minimumWords ? jaccard : max(jaccard, 0.9 * containment)
-            let needed = smaller < policy.minimumWords ? 0.8 : policy.mergeSimilarity
+            var score = smaller < policy.minimumWords ? jaccard : max(jaccard, 0.9 * containment)
+            var needed = smaller < policy.minimumWords ? 0.8 : policy.mergeSimilarity
+            // A short note or an announced addition ("tambahan", "foto", a reply) soon after continues the
+            // earlier complaint even when it shares few words with it.
+            if age <= policy.followUpWindow && (query.followUp || mine.count <= policy.minimumWords) {
+                // An announced addition may share nothing ("ini fotonya"); a merely short one must share something.
+                needed = min(needed, query.followUp ? 0 : policy.followUpSimilarity)
+                score = max(score, containment)
+            }
             if score >= needed && score > (best.merge?.score ?? -1) { best.merge = (entry, score) }
         }
         guard clusterable else { return }
         switch relation {
         case .agree(let code):
-            if jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, code) }
+            // Naming the same district or landmark is stronger evidence than naming the same regency.
+            let needed = code.utf8.count(where: { $0 == UInt8(ascii: ".") }) >= 2 ? policy.exactPlaceClusterSimilarity : policy.clusterSimilarity
+            if jaccard >= needed && jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, code) }
         case .unknown:
             if jaccard >= policy.textOnlyClusterSimilarity && jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, nil) }
         case .conflict:
