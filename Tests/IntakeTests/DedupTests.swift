@@ -268,3 +268,47 @@ struct DedupServerTests {
         #expect(undos == ["unmerge", "uncluster"])
     }
 }
+
+@Suite("Dedup configuration")
+struct DedupConfigTests {
+    @Test func windowsAreConfigurablePerChannelAndCampaign() throws {
+        let yaml = """
+            admin_token: a-token-of-enough-length
+            dedup:
+              window_hours: 48
+              cluster_window_hours: 240
+              channel_window_hours: {sms-1708: 24}
+              campaign_window_hours: {mudik-2026: 6}
+            channels:
+              - {id: sms-1708, type: generic, secret: s3cret-for-tests}
+            """
+        let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: GatewayServer.families, environment: [:])
+        #expect(config.dedup.policy.mergeWindow == 48 * 3600)
+        #expect(config.dedup.policy.clusterWindow == 240 * 3600)
+        #expect(config.dedup.mergeWindow(channel: "sms-1708", campaign: nil) == 24 * 3600)
+        #expect(config.dedup.mergeWindow(channel: "sms-1708", campaign: "mudik-2026") == 6 * 3600)
+        #expect(config.dedup.mergeWindow(channel: "web", campaign: nil) == 48 * 3600)
+    }
+
+    @Test func aBadWindowIsReportedByKeyPath() {
+        let yaml = """
+            dedup:
+              campaign_window_hours: {mudik-2026: soon}
+            """
+        #expect {
+            _ = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: GatewayServer.families, environment: [:])
+        } throws: { error in
+            "\(error)".contains("dedup.campaign_window_hours.mudik-2026")
+        }
+    }
+
+    @Test func aShorterCampaignWindowStopsMergesSooner() {
+        let index = NearDuplicateIndex(policy: DedupPolicy())
+        let extractor = FeatureExtractor()
+        let features = extractor.features(title: nil, body: "antrean kendaraan pelabuhan merak dermaga 3 sudah 6 jam tidak bergerak",
+                                          identities: ["phone:+6281234567890"])
+        index.insert(features, key: 1, cluster: 1, at: 0)
+        if case .merge = index.decide(features, at: 10 * 3600) {} else { Issue.record("expected a merge within 72h") }
+        if case .merge = index.decide(features, at: 10 * 3600, mergeWindow: 6 * 3600) { Issue.record("merged outside a 6h window") }
+    }
+}
