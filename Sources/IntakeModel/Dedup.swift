@@ -49,7 +49,7 @@ public struct DedupFeatures: Sendable, Equatable {
     public var identities: [UInt64]
     /// Sorted, distinct hashes of the content words (normalized, stop words dropped).
     public var tokens: [UInt32]
-    /// The most specific gazetteer codes of the places named ("34.04", "36.72.L1").
+    /// The most specific gazetteer codes of the places named ("14.04", "16.05.L1").
     public var places: [String]
 
     public init(identities: [UInt64], tokens: [UInt32], places: [String]) {
