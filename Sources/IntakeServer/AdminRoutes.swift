@@ -121,8 +121,8 @@ struct AdminRoutes: Sendable {
         guard let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) else {
             throw HTTPFailure.notFound("complaint '\(id)'")
         }
-        let complaintID = complaint.id
-        let items = try await database.read { try $0.complaintMessages(complaintID: complaintID) }
+        let (complaintID, journalID) = (complaint.id, complaint.journalID)
+        let items = try await database.read { try $0.complaintMessages(complaintID: complaintID, journalID: journalID) }
         return try Self.json(["items": items])
     }
 

@@ -106,12 +106,16 @@ public enum DedupUndoAction: String, Sendable {
 }
 
 extension Connection {
-    /// The journal entries a complaint came from: its own first, then the messages merged into it.
-    public func complaintMessages(complaintID: String) throws -> [ComplaintMessage] {
+    /// The journal entries a complaint came from: its own (`journalID`) first, then the messages merged into it.
+    /// Two lookups, each by an index: the entry by its id, the merges by the partial `journal_complaint` index.
+    public func complaintMessages(complaintID: String, journalID: Int64) throws -> [ComplaintMessage] {
         try query("""
+            SELECT id, channel_id, external_id, received_at, state, dedup_score, dedup_reason FROM journal WHERE id = ?
+            UNION ALL
             SELECT id, channel_id, external_id, received_at, state, dedup_score, dedup_reason FROM journal
-            WHERE complaint_id = ? AND state IN ('processed', 'duplicate') ORDER BY id
-            """, [.text(complaintID)]).compactMap { row in
+            WHERE complaint_id = ? AND state = 'duplicate'
+            ORDER BY id
+            """, [.integer(journalID), .text(complaintID)]).compactMap { row in
             guard let id = row.int(0), let channel = row.string(1), let external = row.string(2), let time = row.double(3) else { return nil }
             return ComplaintMessage(
                 messageID: id, channelID: channel, externalID: external,

@@ -248,14 +248,14 @@ struct DedupServerTests {
         let merged = try await gateway.submit([message("u2", "081234567890", "lampu PJU di jln magelang km 10 sleman mati semua udh seminggu")], raw: [])[0]
         #expect(merged.duplicate && merged.trackingNumber == first.trackingNumber)
         let firstID = try #require(first.complaintID)
-        let listed = try await server.database.read { try $0.complaintMessages(complaintID: firstID) }
+        let listed = try await server.database.read { try $0.complaintMessages(complaintID: firstID, journalID: first.journalID) }
         #expect(listed.map(\.merged) == [false, true])
         #expect(listed.last?.reason?.hasPrefix("same reporter, similarity") == true)
 
         let split = try await gateway.unmerge(messageID: merged.journalID, note: "two different lamps")
         #expect(split.trackingNumber != first.trackingNumber)
         #expect(split.externalID == "u2")
-        let after = try await server.database.read { try $0.complaintMessages(complaintID: firstID) }
+        let after = try await server.database.read { try $0.complaintMessages(complaintID: firstID, journalID: first.journalID) }
         #expect(after.count == 1)
         await #expect(throws: DedupUndoError.self) { try await gateway.unmerge(messageID: merged.journalID, note: nil) }
 
