@@ -130,21 +130,13 @@ public struct DedupSettings: Sendable, Equatable {
 
     /// The engine's policy with these windows and the built-in thresholds.
     public var policy: DedupPolicy {
-        DedupPolicy(mergeWindow: window.seconds, clusterWindow: clusterWindow.seconds)
+        DedupPolicy(mergeWindow: window.timeInterval, clusterWindow: clusterWindow.timeInterval)
     }
 
     /// The merge window for a message on `channel` in `campaign`, in seconds.
     public func mergeWindow(channel: String, campaign: String?) -> Double {
-        if let campaign, let window = campaignWindows[campaign] { return window.seconds }
-        return (channelWindows[channel] ?? window).seconds
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, fractions included.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        if let campaign, let window = campaignWindows[campaign] { return window.timeInterval }
+        return (channelWindows[channel] ?? window).timeInterval
     }
 }
 

@@ -112,8 +112,7 @@ public struct ExactDuplicateDetector: DuplicateDetector {
         if let earlier = try lookup.complaint(channelID: message.channelID, externalID: message.externalID) {
             return .merge(into: earlier, score: 1, reason: "same provider message id")
         }
-        let (seconds, attoseconds) = window.components
-        let since = candidate.receivedAt.addingTimeInterval(-(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18))
+        let since = candidate.receivedAt.addingTimeInterval(-window.timeInterval)
         if !candidate.matchKey.isEmpty,
            let earlier = try lookup.recentComplaint(from: message.reporter, matchKey: candidate.matchKey, since: since) {
             return .merge(into: earlier, score: 1, reason: "same reporter, same text within \(Self.describe(window))")
@@ -127,5 +126,13 @@ public struct ExactDuplicateDetector: DuplicateDetector {
         if seconds >= 3600 && seconds % 3600 == 0 { return "\(seconds / 3600)h" }
         if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60)m" }
         return "\(seconds)s"
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, fractions included, for `Date` arithmetic.
+    public var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

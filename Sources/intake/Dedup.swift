@@ -131,8 +131,8 @@ extension Dedup {
             }
             free(line)
             let measured = max(0, seen - prior)
-            let seconds = Double(measuredTime.components.seconds) + Double(measuredTime.components.attoseconds) / 1e18
-            let build = Double(buildTime.components.seconds) + Double(buildTime.components.attoseconds) / 1e18
+            let seconds = measuredTime.timeInterval
+            let build = buildTime.timeInterval
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             print(String(format: "{\"tool\":\"intake\",\"prior\":%d,\"measured\":%d,\"build_seconds\":%.2f,\"seconds\":%.3f,\"msgs_per_sec\":%.0f,\"indexed\":%d,\"merges\":%d,\"clusters\":%d,\"peak_rss_mib\":%.1f}",
