@@ -10,7 +10,6 @@ public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable
     // Safe: `index` is only touched with `lock` held; everything else is immutable.
     private let lock = NSLock()
     private let index: NearDuplicateIndex
-    private let exact: ExactDuplicateDetector
     private let extractor: FeatureExtractor
     /// The merge window of a message, by its channel and campaign (seconds).
     private let mergeWindow: @Sendable (ChannelID, String?) -> Double
@@ -20,7 +19,6 @@ public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable
         mergeWindow: @escaping @Sendable (ChannelID, String?) -> Double
     ) {
         index = NearDuplicateIndex(policy: policy, gazetteer: extractor.gazetteer)
-        exact = ExactDuplicateDetector(window: .milliseconds(Int64(policy.mergeWindow * 1000)))
         self.extractor = extractor
         self.mergeWindow = mergeWindow
     }
@@ -44,12 +42,12 @@ public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable
     }
 
     public func decide(_ candidate: DedupCandidate, lookup: some ComplaintLookup) throws -> DedupDecision {
-        if case .merge(let earlier, let score, let reason) = try exact.decide(candidate, lookup: lookup) {
-            return .merge(into: earlier, score: score, reason: reason)
-        }
-        guard let features = candidate.features else { return .new(.unique) }
         let message = candidate.message
         let window = mergeWindow(message.channelID, message.campaign)
+        // The exact checks (provider id, identical text) run under the message's own window too.
+        let exact = try ExactDuplicateDetector(window: .milliseconds(Int64(window * 1000))).decide(candidate, lookup: lookup)
+        if case .merge = exact { return exact }
+        guard let features = candidate.features else { return .new(.unique) }
         let time = candidate.receivedAt.timeIntervalSince1970
         // A match whose complaint is not stored (its transaction rolled back) is forgotten, and asked again.
         for _ in 0..<3 {

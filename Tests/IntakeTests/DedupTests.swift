@@ -237,6 +237,31 @@ struct DedupServerTests {
         #expect(stored?.dedup.reason?.contains("Sleman") == true)
     }
 
+    @Test func aChannelsShorterWindowAppliesToIdenticalResendsToo() async throws {
+        let directory = try TemporaryDirectory("intake-window")
+        defer { directory.remove() }
+        var logger = Logger(label: "intake-test")
+        logger.logLevel = .warning
+        let server = try GatewayServer(
+            config: GatewayConfig(
+                storage: StorageSettings(path: directory.appending("data")), adminToken: RunningGateway.adminToken,
+                dedup: DedupSettings(channelWindows: ["generic": .milliseconds(300)]),
+                channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"])]
+            ),
+            logger: logger
+        )
+        defer { server.database.close() }
+        try await server.loadDedupIndex()
+        let text = "antrean kendaraan pelabuhan merak dermaga 3 sudah 6 jam tidak bergerak"
+        let first = try await server.gateway.submit([message("w1", "081234567890", text)], raw: [])[0]
+        let soon = try await server.gateway.submit([message("w2", "081234567890", text)], raw: [])[0]
+        #expect(soon.duplicate && soon.trackingNumber == first.trackingNumber)
+        try await Task.sleep(for: .milliseconds(400))
+        let later = try await server.gateway.submit([message("w3", "081234567890", text)], raw: [])[0]
+        #expect(!later.duplicate)
+        #expect(later.trackingNumber != first.trackingNumber)
+    }
+
     @Test func operatorsCanSplitAWrongMergeAndLeaveAClusterAndBothAreRecorded() async throws {
         let directory = try TemporaryDirectory("intake-undo")
         defer { directory.remove() }
