@@ -104,18 +104,16 @@ public struct Evaluation {
             }
             seenIDs["\(message.channel)\u{0}\(message.id)"] = key
             let features = extractor.features(title: message.title, body: message.body, identities: Self.identities(of: message))
-            switch index.decide(features, at: times[position]) {
+            switch index.admit(features, key: key, at: times[position]) {
             case .merge(let into, _, _):
                 complaintOf[key] = complaintOf[into]
                 clusterOf[key] = clusterOf[into]
             case .cluster(_, let cluster, _, _):
                 complaintOf[key] = message.id
                 clusterOf[key] = clusterOf[cluster] ?? message.id
-                index.insert(features, key: key, cluster: cluster, at: times[position])
             case .distinct:
                 complaintOf[key] = message.id
                 clusterOf[key] = message.id
-                index.insert(features, key: key, cluster: key, at: times[position])
             }
             labels[position] = EvaluationLabel(id: message.id, complaint: complaintOf[key]!, cluster: clusterOf[key]!)
         }
@@ -124,10 +122,9 @@ public struct Evaluation {
 
     /// What matching sees of a message: its content words and places, for `--explain`.
     public func explain(_ message: EvaluationMessage) -> String {
-        var words = IndonesianText.words(message.body)
-        if let title = message.title, !title.isEmpty { words = IndonesianText.words(title) + words }
-        let places = extractor.gazetteer.places(in: words).map { "\($0) \(extractor.gazetteer.name(of: $0) ?? "?")" }
-        return "\(message.id): words [\(IndonesianText.contentWords(words).joined(separator: " "))] places [\(places.joined(separator: ", "))]"
+        let (words, places, followUp) = extractor.reading(title: message.title, body: message.body)
+        let named = places.map { "\($0) \(extractor.gazetteer.name(of: $0) ?? "?")" }
+        return "\(message.id): words [\(words.joined(separator: " "))] places [\(named.joined(separator: ", "))]\(followUp ? " follow-up" : "")"
     }
 
     /// The reporter as the matching channel's adapter would normalize it.

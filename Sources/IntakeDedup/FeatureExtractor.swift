@@ -9,19 +9,24 @@ public struct FeatureExtractor: Sendable {
         self.gazetteer = gazetteer
     }
 
-    /// Features of a message with `title` and `body`, sent by the holder of `identities`.
-    public func features(title: String?, body: String, identities: [String]) -> DedupFeatures {
+    /// What matching reads of a message: the words of its problem (place names taken out: they are compared
+    /// as places, and left in they would make two problems at one terminal look alike), its places, and
+    /// whether it announces itself as an addition to an earlier message.
+    public func reading(title: String?, body: String) -> (problemWords: [String], places: [String], followUp: Bool) {
         var words = IndonesianText.words(body)
         if let title, !title.isEmpty { words = IndonesianText.words(title) + words }
         let (places, spans) = gazetteer.placeMentions(in: words)
-        // Place names are compared as places; left in the words they would make two problems at one
-        // terminal look alike.
         var problemWords = words
         for span in spans.reversed() { problemWords.removeSubrange(span) }
-        var tokens = IndonesianText.contentWords(problemWords).map(Self.tokenHash)
-        if words.contains(where: IndonesianText.followUpWords.contains) || (title.map(Self.isReply) ?? false) {
-            tokens.append(Self.followUpMarker)
-        }
+        let followUp = words.contains(where: IndonesianText.followUpWords.contains) || (title.map(Self.isReply) ?? false)
+        return (IndonesianText.contentWords(problemWords), places, followUp)
+    }
+
+    /// Features of a message with `title` and `body`, sent by the holder of `identities`.
+    public func features(title: String?, body: String, identities: [String]) -> DedupFeatures {
+        let (words, places, followUp) = reading(title: title, body: body)
+        var tokens = words.map(Self.tokenHash)
+        if followUp { tokens.append(Self.followUpMarker) }
         tokens.sort()
         tokens = Self.distinct(tokens)
         return DedupFeatures(identities: identities.map(Self.identityHash), tokens: tokens, places: places)

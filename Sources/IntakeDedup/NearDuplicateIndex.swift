@@ -98,6 +98,18 @@ public final class NearDuplicateIndex {
         return .distinct
     }
 
+    /// Decides, then indexes the message as a complaint under `key` unless it was merged: what a store
+    /// with nothing to roll back (an evaluation, a benchmark) does with each message.
+    public func admit(_ features: DedupFeatures, key: Int64, at time: Double, mergeWindow: Double? = nil) -> NearDuplicateVerdict {
+        let verdict = decide(features, at: time, mergeWindow: mergeWindow)
+        switch verdict {
+        case .merge: break
+        case .cluster(_, let cluster, _, _): insert(features, key: key, cluster: cluster, at: time)
+        case .distinct: insert(features, key: key, cluster: key, at: time)
+        }
+        return verdict
+    }
+
     /// Indexes a stored complaint. `cluster` is the key of its cluster's first complaint (its own key when alone).
     public func insert(_ features: DedupFeatures, key: Int64, cluster: Int64, at time: Double) {
         if keys.count >= policy.capacity { compact() }

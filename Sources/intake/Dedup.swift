@@ -116,14 +116,10 @@ extension Dedup {
                 let key = Int64(seen)
                 let start = clock.now
                 let features = extractor.features(title: message.title, body: message.body, identities: Evaluation.identities(of: message))
-                switch index.decide(features, at: time) {
-                case .merge:
-                    decisions.merge += 1
-                case .cluster(_, let cluster, _, _):
-                    decisions.cluster += 1
-                    index.insert(features, key: key, cluster: cluster, at: time)
-                case .distinct:
-                    index.insert(features, key: key, cluster: key, at: time)
+                switch index.admit(features, key: key, at: time) {
+                case .merge: decisions.merge += 1
+                case .cluster: decisions.cluster += 1
+                case .distinct: break
                 }
                 let spent = clock.now - start
                 if seen < prior { buildTime += spent } else { measuredTime += spent }
