@@ -55,10 +55,7 @@ struct AdminRoutes: Sendable {
         do {
             return try await body()
         } catch let error as DedupUndoError {
-            switch error {
-            case .noSuchMessage, .noSuchComplaint: return HTTPFailure.notFound(error.description.replacingOccurrences(of: " does not exist", with: "")).response
-            default: return HTTPFailure.conflict(error.description).response
-            }
+            return HTTPFailure.undo(error).response
         } catch let failure as HTTPFailure {
             if failure.status == .unauthorized || failure.status == .forbidden {
                 metrics.rejected(channel: "_admin", reason: failure.reason)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import IntakeCore
 import IntakeModel
 import IntakeStorage
 
@@ -13,14 +14,15 @@ enum HTTPFailure: Error {
     case adminAPIDisabled
     case notFound(String)
     case badQuery(field: String, message: String)
-    /// The request is understood but the resource's state forbids it (undoing a merge that is none).
-    case conflict(String)
+    /// An operator's undo of a dedup decision was refused: nothing to undo (409) or nothing there (404).
+    case undo(DedupUndoError)
     case storage(any Error)
 
     var status: HTTPResponse.Status {
         switch self {
         case .unknownChannel, .notFound: .notFound
-        case .conflict: .conflict
+        case .undo(.noSuchMessage), .undo(.noSuchComplaint): .notFound
+        case .undo: .conflict
         case .channelNotWebhook: .methodNotAllowed
         case .adapter(.unauthorized): .forbidden
         case .adapter(.malformed), .badQuery: .badRequest
@@ -46,7 +48,8 @@ enum HTTPFailure: Error {
         case .unauthorizedAdmin, .adminAPIDisabled: "admin_auth"
         case .notFound: "not_found"
         case .badQuery: "bad_query"
-        case .conflict: "conflict"
+        case .undo(.noSuchMessage), .undo(.noSuchComplaint): "not_found"
+        case .undo: "conflict"
         case .storage: "storage"
         }
     }
@@ -61,7 +64,7 @@ enum HTTPFailure: Error {
         case .adminAPIDisabled: "the admin API is disabled: set admin_token in the configuration"
         case .notFound(let what): "\(what) not found"
         case .badQuery(let field, let message): "\(field): \(message)"
-        case .conflict(let message): message
+        case .undo(let error): error.description
         // Storage details stay in the log; the caller only learns to retry.
         case .storage: "storage is unavailable; nothing was stored, retry later"
         }

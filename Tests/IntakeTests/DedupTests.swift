@@ -2,6 +2,7 @@ import Foundation
 import IntakeConfig
 import IntakeCore
 import IntakeDedup
+import IntakeHTTPClient
 import IntakeModel
 import IntakeServer
 import Logging
@@ -335,5 +336,44 @@ struct DedupConfigTests {
         index.insert(features, key: 1, cluster: 1, at: 0)
         if case .merge = index.decide(features, at: 10 * 3600) {} else { Issue.record("expected a merge within 72h") }
         if case .merge = index.decide(features, at: 10 * 3600, mergeWindow: 6 * 3600) { Issue.record("merged outside a 6h window") }
+    }
+}
+
+@Suite("Dedup undo over HTTP")
+struct DedupUndoHTTPTests {
+    func post(_ gateway: RunningGateway, _ path: String, body: String = "", token: String? = RunningGateway.adminToken) async throws -> HTTPClientResponse {
+        let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
+        return try await gateway.client.send(HTTPClientRequest(method: "POST", url: gateway.baseURL + path, headers: headers, body: Array(body.utf8)))
+    }
+
+    @Test func undoRoutesAnswerWithTheChangedComplaintOrAClearRefusal() async throws {
+        try await RunningGateway.with { gateway in
+            let first = try await gateway.postMessage(["id": "h1", "from": "081234567890", "text": "lampu pju jalan magelang km 10 sleman mati semua sejak seminggu"])
+            let resend = try await gateway.postMessage(["id": "h2", "from": "081234567890", "text": "lampu PJU di jln magelang km 10 sleman mati semua udh seminggu"])
+            let number = try #require(first.json["tracking_number"] as? String)
+            #expect(resend.json["duplicate"] as? Bool == true)
+
+            let messages = try await gateway.get("/api/v1/complaints/\(number)/messages")
+            let items = try #require(messages.json["items"] as? [[String: Any]])
+            #expect(items.map { $0["merged"] as? Bool } == [false, true])
+            let mergedID = try #require(items.last?["message_id"] as? Int)
+
+            #expect(try await post(gateway, "/api/v1/messages/\(mergedID)/unmerge", token: nil).status == 401)
+            #expect(try await post(gateway, "/api/v1/messages/\(mergedID)/unmerge", body: "[1]").status == 400)
+            let split = try await post(gateway, "/api/v1/messages/\(mergedID)/unmerge", body: #"{"note": "two lamps"}"#)
+            #expect(split.status == 200)
+            #expect(split.json["external_id"] as? String == "h2")
+            #expect(split.json["tracking_number"] as? String != number)
+
+            let again = try await post(gateway, "/api/v1/messages/\(mergedID)/unmerge")
+            #expect(again.status == 409)
+            #expect((again.json["error"] as? String)?.contains("was not merged") == true)
+            let missing = try await post(gateway, "/api/v1/messages/999999/unmerge")
+            #expect(missing.status == 404)
+            #expect(missing.json["error"] as? String == "message 999999 does not exist")
+            let alone = try await post(gateway, "/api/v1/complaints/\(number)/uncluster")
+            #expect(alone.status == 409)
+            #expect((alone.json["error"] as? String)?.contains("is not in a cluster") == true)
+        }
     }
 }
