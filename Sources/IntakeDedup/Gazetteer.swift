@@ -79,8 +79,7 @@ public struct Gazetteer: Sendable {
 
     /// The places named in `words`, and which words named them (the words of a kept mention only).
     public func placeMentions(in words: [String]) -> (codes: [String], words: [Range<Int>]) {
-        var mentions: [[Int32]] = []
-        var spans: [Range<Int>] = []
+        var mentions: [Mention] = []
         var index = 0
         while index < words.count {
             var matched = 0
@@ -94,8 +93,7 @@ public struct Gazetteer: Sendable {
                         // A lone one-word district name ("sukarame", "gantung") is as often a village or a
                         // word: it counts only when another mention in the message backs it up.
                         let weak = length == 1 && cue == nil && candidates.allSatisfy { places[Int($0)].kind == .district }
-                        mentions.append(weak ? candidates.map { -1 - $0 } : candidates)
-                        spans.append(index..<(index + length))
+                        mentions.append(Mention(codes: candidates.map { places[Int($0)].code }, weak: weak, words: index..<(index + length)))
                         matched = length
                         break
                     }
@@ -104,36 +102,38 @@ public struct Gazetteer: Sendable {
             }
             index += max(matched, 1)
         }
-        let (codes, kept) = resolve(mentions)
-        return (codes, kept.map { spans[$0] })
+        let kept = resolve(mentions)
+        let codes = Array(Set(kept.flatMap(\.codes)))
+        return (codes.filter { code in !codes.contains { $0 != code && $0.hasPrefix(code + ".") } }.sorted(), kept.map(\.words))
     }
 
-    /// Narrows ambiguous mentions by the others, then keeps only the most specific codes.
-    private func resolve(_ mentions: [[Int32]]) -> (codes: [String], kept: [Int]) {
-        guard !mentions.isEmpty else { return ([], []) }
-        var kept: [Int] = []
-        // Weak mentions are stored negated (-1 - index).
-        let decoded = mentions.map { mention in mention.map { $0 < 0 ? places[Int(-1 - $0)].code : places[Int($0)].code } }
-        var codes: [String] = []
+    /// One place name found in a message: the places it may mean, and the words that named it.
+    private struct Mention {
+        var codes: [String]
+        /// Counts only if another mention backs it up.
+        var weak: Bool
+        var words: Range<Int>
+    }
+
+    /// Narrows ambiguous mentions by the others and drops those that stay too vague or unsupported.
+    private func resolve(_ mentions: [Mention]) -> [Mention] {
+        var kept: [Mention] = []
         for (position, mention) in mentions.enumerated() {
-            var chosen = decoded[position]
-            let weak = mention.first.map { $0 < 0 } ?? false
-            if chosen.count > 1 || weak {
-                let others = decoded.enumerated().filter { $0.offset != position }.flatMap { $0.element }
-                let fitting = chosen.filter { code in others.contains { Self.related(code, $0) } }
+            var chosen = mention
+            if mention.codes.count > 1 || mention.weak {
+                let others = mentions.enumerated().filter { $0.offset != position }.flatMap { $0.element.codes }
+                let fitting = mention.codes.filter { code in others.contains { Self.related(code, $0) } }
                 if !fitting.isEmpty {
-                    chosen = fitting
-                } else if weak {
+                    chosen.codes = fitting
+                } else if mention.weak {
                     continue
                 }
             }
             // A name shared by many places says little about which one is meant.
-            if chosen.count > 4 { continue }
-            codes.append(contentsOf: chosen)
-            kept.append(position)
+            if chosen.codes.count > 4 { continue }
+            kept.append(chosen)
         }
-        let unique = Array(Set(codes))
-        return (unique.filter { code in !unique.contains { $0 != code && $0.hasPrefix(code + ".") } }.sorted(), kept)
+        return kept
     }
 
     /// True when one code is the other or contains it ("14.04" and "14.04.15").
