@@ -89,9 +89,4 @@ public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable
     public func detach(journalID: Int64) {
         lock.withLock { index.setCluster(of: journalID, to: journalID) }
     }
-
-    /// Forgets a complaint for matching (an operator split a wrong merge off it, or it was rolled back).
-    public func forget(journalID: Int64) {
-        lock.withLock { index.remove(journalID) }
-    }
 }

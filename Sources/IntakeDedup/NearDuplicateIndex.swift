@@ -139,11 +139,6 @@ public final class NearDuplicateIndex {
         keys[Int(entry)] = Self.removedKey
     }
 
-    /// The cluster a complaint is in, if it is indexed.
-    public func cluster(of key: Int64) -> Int64? {
-        entryByKey[key].map { clusters[Int($0)] }
-    }
-
     private static let removedKey = Int64.min
 
     private func append(_ tokens: [UInt32], identities newIdentities: [UInt64], placeIDs newPlaces: [Int32], key: Int64, cluster: Int64, time: Double) {
