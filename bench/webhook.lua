@@ -1,8 +1,8 @@
 -- wrk script: POSTs signed generic webhooks, each a distinct complaint.
 --
--- Every request gets a unique provider id and a unique text, because the
--- server dedups on both; repeating one body would measure the dedup fast path
--- instead of a durable insert. That forces a fresh HMAC per request, computed
+-- Every request gets a unique provider id, a unique text and, within a run, a
+-- reporter of its own, because the server dedups on all three; repeating one
+-- body would measure the dedup fast path instead of a durable insert. That forces a fresh HMAC per request, computed
 -- here in Lua (see hmac_sha256.lua).
 --
 -- Environment:
@@ -63,6 +63,8 @@ assert_json_safe(run, "INTAKE_BENCH_RUN")
 -- state) writes globals into the thread's state; 0 only without setup().
 id = id or 0
 local counter = 0
+local run_offset = 0
+for i = 1, #run do run_offset = (run_offset * 31 + run:byte(i)) % 100000000 end
 local last_second, sent_at = -1, nil
 
 local threads_seen = 0  -- only meaningful in the main state, where setup() runs
@@ -75,8 +77,10 @@ function request()
   counter = counter + 1
   local ref = format("%s-%d-%d", run, id, counter)
   -- 0812 + 8 digits: 7919 is coprime to 10^8, so numbers stay distinct per
-  -- thread for the first 10^8 requests and do not look sequential.
-  local phone = format("0812%08d", (counter * 7919 + id * 1234567) % 100000000)
+  -- thread for the first 10^8 requests and do not look sequential. The run's
+  -- offset keeps the warm-up's reporters from coming back in the measured run,
+  -- where the same reporter with the same template would be merged, not stored.
+  local phone = format("0812%08d", (counter * 7919 + id * 1234567 + run_offset) % 100000000)
 
   -- os.date per request is measurable at these rates; one string per second is enough.
   local now = os.time()

@@ -188,22 +188,26 @@ durable_warm="$phase_warm"
 durable_result="$phase_result"
 
 # Durability: every acknowledged request (warm-up included, same data dir) must
-# be a stored row. Requests still in flight when wrk stopped may be stored
-# without wrk counting them, so stored may exceed acknowledged, never the reverse.
+# be a stored journal entry, whether it made a complaint or was merged into one.
+# Requests still in flight when wrk stopped may be stored without wrk counting
+# them, so stored may exceed acknowledged, never the reverse.
 acked_total=$(( $(acked "$durable_warm") + $(acked "$durable_result") ))
 db="$tmp/durable/data/intake.sqlite"
+made=""
 if ! command -v sqlite3 >/dev/null; then
   stored="unknown (sqlite3 CLI not installed)"
-elif ! stored="$(sqlite3 "$db" "select count(*) from complaints" 2>&1)"; then
+elif ! stored="$(sqlite3 "$db" "select count(*) from journal where state in ('processed', 'duplicate')" 2>&1)"; then
   stored="unknown ($stored)"
+else
+  made=" ($(sqlite3 "$db" "select count(*) from complaints") complaints, $(sqlite3 "$db" "select count(*) from journal where state = 'duplicate'") merged)"
 fi
 verdict=""
 if [[ "$stored" =~ ^[0-9]+$ ]]; then
   if (( stored >= acked_total )); then verdict="  (ok: stored >= acknowledged)"
-  else verdict="  (LOST $(( acked_total - stored )) acknowledged complaints)"; fi
+  else verdict="  (LOST $(( acked_total - stored )) acknowledged messages)"; fi
 fi
 echo "bench: durability: acknowledged $acked_total" \
-     "(warm-up $(acked "$durable_warm") + measured $(acked "$durable_result")), stored $stored$verdict"
+     "(warm-up $(acked "$durable_warm") + measured $(acked "$durable_result")), stored $stored$made$verdict"
 
 # Acknowledged requests per second, so error responses never count as throughput.
 summary_line() { # label result-line
