@@ -46,7 +46,9 @@ public struct Gateway: Sendable {
         }
         let pipeline = self.pipeline
         let batch = prepared
-        let receipts = try await database.write { connection in
+        // One message and no cursor: `record` keeps its own failures inside a savepoint and its last resort,
+        // the failed journal row, is one statement; only a group must be undone as a whole.
+        let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil) { connection in
             let receipts = try batch.map { try pipeline.record($0, in: connection) }
             if let cursor {
                 try connection.saveCursor(cursor.cursor, for: cursor.channelID, at: receivedAt)
