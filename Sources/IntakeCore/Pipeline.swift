@@ -22,7 +22,7 @@ public struct OutboxHandoff: RoutingHandoff {
 public struct PreparedMessage: Sendable {
     public var record: JournalRecord
     public var complaint: Complaint
-    var complaintDocument: String
+    var document: Complaint.DocumentParts
     var matchKey: String
     var features: DedupFeatures?
 }
@@ -52,7 +52,7 @@ public struct Pipeline: Sendable {
     private func prepare(_ record: JournalRecord) -> PreparedMessage {
         let (complaint, matchKey) = normalizer.normalize(record.message, attachments: record.attachments, receivedAt: record.receivedAt)
         return PreparedMessage(
-            record: record, complaint: complaint, complaintDocument: complaint.document, matchKey: matchKey,
+            record: record, complaint: complaint, document: complaint.documentParts, matchKey: matchKey,
             features: detector.analyze(record.message)
         )
     }
@@ -110,15 +110,11 @@ public struct Pipeline: Sendable {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: id)
         case .new(let outcome):
             var complaint = prepared.complaint
-            var document = prepared.complaintDocument
             let (id, number) = try journal(prepared, as: journalID, state: .processed, complaintID: complaint.id, in: connection)
             complaint.journalID = id
             complaint.trackingNumber = number
-            if outcome != .unique {
-                complaint.dedup = outcome
-                document = complaint.document
-            }
-            try connection.insertComplaint(complaint, document: document, matchKey: prepared.matchKey)
+            complaint.dedup = outcome
+            try connection.insertComplaint(complaint, document: prepared.document.text(dedup: outcome), matchKey: prepared.matchKey)
             try detector.record(complaint, candidate: candidate, lookup: lookup)
             try handoff.handOff(complaint, in: connection)
             return Receipt(trackingNumber: number, duplicate: false, complaintID: complaint.id, journalID: id)

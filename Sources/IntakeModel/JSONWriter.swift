@@ -93,6 +93,17 @@ public struct JSONWriter {
         endArray()
     }
 
+    /// Continues an object another writer began: the next key is preceded by a comma.
+    public mutating func continueObject() {
+        needsComma = true
+    }
+
+    /// Bytes another writer produced, appended as they are; they must leave the document well formed.
+    public mutating func appendRaw(_ written: [UInt8]) {
+        bytes.append(contentsOf: written)
+        needsComma = written.last.map { $0 != UInt8(ascii: "{") && $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: ":") } ?? false
+    }
+
     private mutating func raw(_ text: String) {
         separate()
         bytes.append(contentsOf: text.utf8)
@@ -136,7 +147,12 @@ public struct JSONWriter {
 
 extension Complaint {
     /// The complaint's stored document: the same keys and values as its `Codable` form, written directly.
-    public var document: String {
+    public var document: String { documentParts.text(dedup: dedup) }
+
+    /// The document around its `dedup` object. The dedup decision is made after everything else is
+    /// written (on the writer thread, where every microsecond holds up other requests), so it is spliced
+    /// in rather than the whole document written again.
+    public var documentParts: DocumentParts {
         var json = JSONWriter()
         json.beginObject()
         json.field("id", id)
@@ -165,18 +181,35 @@ extension Complaint {
         json.strings(tags)
         json.field("campaign", campaign)
         json.key("dedup")
-        json.beginObject()
-        json.field("merged_into", dedup.mergedInto)
-        json.field("cluster_id", dedup.clusterID)
-        json.key("score")
-        if let score = dedup.score { json.double(score) } else { json.null() }
-        json.field("reason", dedup.reason)
-        json.endObject()
-        json.field("status", status.rawValue)
-        json.key("journal_id")
-        json.integer(journalID)
-        json.endObject()
-        return json.text
+        let head = json.bytes
+        var tail = JSONWriter(capacity: 64)
+        tail.continueObject()
+        tail.field("status", status.rawValue)
+        tail.key("journal_id")
+        tail.integer(journalID)
+        tail.endObject()
+        return DocumentParts(head: head, tail: tail.bytes)
+    }
+
+    /// A complaint's document without its `dedup` value; `text(dedup:)` completes it.
+    public struct DocumentParts: Sendable {
+        let head: [UInt8]
+        let tail: [UInt8]
+
+        /// The whole document with `dedup` as its dedup object.
+        public func text(dedup: DedupOutcome) -> String {
+            var json = JSONWriter(capacity: head.count + tail.count + 128)
+            json.appendRaw(head)
+            json.beginObject()
+            json.field("merged_into", dedup.mergedInto)
+            json.field("cluster_id", dedup.clusterID)
+            json.key("score")
+            if let score = dedup.score { json.double(score) } else { json.null() }
+            json.field("reason", dedup.reason)
+            json.endObject()
+            json.appendRaw(tail)
+            return json.text
+        }
     }
 }
 
