@@ -119,6 +119,53 @@ import Testing
         }
     }
 
+    // MARK: Reading JSON
+
+    /// Bodies as partners write them, each read by hand now: what comes out must be what JSON means.
+    @Test(arguments: [
+        (#"{"id":"a","from":"081234567890","text":"caf\u00e9 \ud83d\ude00 \"kutip\" \\ \/ baris\nbaru\ttab"}"#,
+         "café 😀 \"kutip\" \\ / baris\nbaru\ttab"),
+        (#" { "text" : "jalan  rusak" , "id" : "a" , "from" : "081234567890" } "#, "jalan  rusak"),
+        (#"{"id":"a","from":"081234567890","text":"x","extra":{"nested":[1,-2.5e3,true,null,{"k":"v"}]},"n":0}"#, "x"),
+        (#"{"id":"a","from":"081234567890","text":"teks ünïcödé","title":null,"tags":["a","b"],"anonymous":false}"#,
+         "teks ünïcödé"),
+    ])
+    func bodiesAreReadAsJSONMeansThem(body: String, text: String) throws {
+        let messages = try Self.adapter.receive(raw: Array(body.utf8))
+        #expect(messages.map(\.text) == [text])
+    }
+
+    @Test(arguments: [
+        (#"{"id":"a","from":"081234567890","text":"x",}"#, nil),
+        (#"{"id":"a","from":"081234567890","text":"x"} {}"#, nil),
+        (#"{"id":"a","from":"081234567890","text":"\ud83d"}"#, nil),
+        (#"{"id":"a","from":"081234567890","text":"\x"}"#, nil),
+        ("{\"id\":\"a\",\"from\":\"081234567890\",\"text\":\"tab\tinside\"}", nil),
+        (#"{"id":"a","from":"081234567890","text":"x","n":01}"#, nil),
+        (#"{"id":"a","from":"081234567890","text":"x","n":tru}"#, nil),
+        (#"{"id":1,"from":"081234567890","text":"x"}"#, "id"),
+        (#"{"id":"a","from":"081234567890","text":["x"]}"#, "text"),
+        (#"{"id":"a","from":"081234567890","text":"x","tags":["a",2]}"#, "tags"),
+        (#"{"id":"a","from":"081234567890","text":"x","confidential":"yes"}"#, "confidential"),
+        // A wrong type before a syntax error: the body is not JSON, and that is what is said.
+        (#"{"id":1,"from":"081234567890","text":"x""#, nil),
+        (#"["not", "an", "object"]"#, nil),
+    ] as [(String, String?)])
+    func badBodiesAreRefusedNamingTheField(body: String, field: String?) {
+        let error = #expect(throws: AdapterError.self) { try Self.adapter.receive(raw: Array(body.utf8)) }
+        guard case .malformed(let named, _) = error else { Issue.record("not malformed: \(String(describing: error))"); return }
+        #expect(named == field)
+    }
+
+    @Test func invalidUTF8AndDeepNestingAreNotJSON() {
+        let invalid: [UInt8] = Array(#"{"id":"a","from":"081234567890","text":""#.utf8) + [0xff, 0xfe] + Array(#""}"#.utf8)
+        let deep = Array((#"{"id":"a","from":"081234567890","text":"x","d":"# + String(repeating: "[", count: 600)
+            + String(repeating: "]", count: 600) + "}").utf8)
+        for body in [invalid, deep] {
+            #expect(throws: AdapterError.malformed(field: nil, message: "body is not valid JSON")) { try Self.adapter.receive(raw: body) }
+        }
+    }
+
     // MARK: Signatures
 
     static let body = Array(#"{"id":"sms-001","from":"081234567890","text":"tlg jln rusak di Sleman"}"#.utf8)

@@ -1,0 +1,356 @@
+import IntakeModel
+
+/// Reads the generic webhook's body into a `GenericPayload`, byte by byte.
+///
+/// The body is one JSON object whose known members are strings, booleans or a list of strings; members
+/// it does not know are skipped, but must still be valid JSON. Written by hand because `JSONDecoder`
+/// (its generic `Codable` machinery, a value tree, then the containers) was the largest single cost of
+/// accepting a webhook after HTTP itself. The answers are the decoder's: a body that is not JSON at all
+/// is "not valid JSON" (even when a member before the error had the wrong type), and otherwise the first
+/// member in declaration order with the wrong type is named.
+struct GenericPayloadReader {
+    private let bytes: [UInt8]
+    private var index = 0
+    private var depth = 0
+    /// Wrong types seen, by member name; reported only once the whole body proved to be JSON.
+    private var mismatches: [String: String] = [:]
+
+    /// Deeper nesting than this is refused, as `JSONDecoder` refuses it.
+    static let maximumDepth = 512
+
+    static func read(_ body: [UInt8]) throws(AdapterError) -> GenericPayload {
+        var reader = GenericPayloadReader(bytes: body)
+        return try reader.payload()
+    }
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    private mutating func payload() throws(AdapterError) -> GenericPayload {
+        var payload = GenericPayload()
+        guard let parsed = try? document(into: &payload) else {
+            throw .malformed(field: nil, message: "body is not valid JSON")
+        }
+        guard parsed else { throw .malformed(field: nil, message: "body must be one JSON object") }
+        for field in GenericPayload.fieldOrder {
+            if let message = mismatches[field] { throw .malformed(field: field, message: message) }
+        }
+        return payload
+    }
+
+    /// The whole body; false when it is valid JSON but not an object.
+    private mutating func document(into payload: inout GenericPayload) throws(SyntaxError) -> Bool {
+        skipWhitespace()
+        let isObject = peek() == UInt8(ascii: "{")
+        if isObject {
+            try members(into: &payload)
+        } else {
+            try skipValue()
+        }
+        skipWhitespace()
+        guard index == bytes.count else { throw SyntaxError() }
+        return isObject
+    }
+
+    private mutating func members(into payload: inout GenericPayload) throws(SyntaxError) {
+        index += 1
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            let name = try string()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            try member(name, into: &payload)
+            skipWhitespace()
+            switch next() {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "}"): return
+            default: throw SyntaxError()
+            }
+        }
+    }
+
+    private mutating func member(_ name: String, into payload: inout GenericPayload) throws(SyntaxError) {
+        switch name {
+        case "id": payload.id = try stringValue(for: name)
+        case "from": payload.from = try stringValue(for: name)
+        case "name": payload.name = try stringValue(for: name)
+        case "text": payload.text = try stringValue(for: name)
+        case "title": payload.title = try stringValue(for: name)
+        case "sent_at": payload.sentAt = try stringValue(for: name)
+        case "kind": payload.kind = try stringValue(for: name)
+        case "location": payload.location = try stringValue(for: name)
+        case "incident_date": payload.incidentDate = try stringValue(for: name)
+        case "category": payload.category = try stringValue(for: name)
+        case "anonymous": payload.anonymous = try boolValue(for: name)
+        case "confidential": payload.confidential = try boolValue(for: name)
+        case "tags": payload.tags = try stringListValue(for: name)
+        default: try skipValue()
+        }
+    }
+
+    /// A string member; null is absent. Any other value is skipped and remembered as a wrong type.
+    private mutating func stringValue(for name: String) throws(SyntaxError) -> String? {
+        switch peek() {
+        case UInt8(ascii: "\""):
+            return try string()
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return nil
+        default:
+            try skipValue()
+            mismatches[name] = "must be a string"
+            return nil
+        }
+    }
+
+    private mutating func boolValue(for name: String) throws(SyntaxError) -> Bool? {
+        switch peek() {
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return true
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return false
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return nil
+        default:
+            try skipValue()
+            mismatches[name] = "must be true or false"
+            return nil
+        }
+    }
+
+    private mutating func stringListValue(for name: String) throws(SyntaxError) -> [String]? {
+        switch peek() {
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return nil
+        case UInt8(ascii: "["):
+            break
+        default:
+            try skipValue()
+            mismatches[name] = "must be a list of strings"
+            return nil
+        }
+        index += 1
+        var values: [String] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            return values
+        }
+        while true {
+            skipWhitespace()
+            if peek() == UInt8(ascii: "\"") {
+                values.append(try string())
+            } else {
+                try skipValue()
+                mismatches[name] = "must be a list of strings"
+            }
+            skipWhitespace()
+            switch next() {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "]"): return values
+            default: throw SyntaxError()
+            }
+        }
+    }
+
+    // MARK: - JSON grammar
+
+    private mutating func skipValue() throws(SyntaxError) {
+        switch peek() {
+        case UInt8(ascii: "\""):
+            _ = try string()
+        case UInt8(ascii: "{"):
+            try nested { reader throws(SyntaxError) in
+                reader.index += 1
+                reader.skipWhitespace()
+                if reader.peek() == UInt8(ascii: "}") {
+                    reader.index += 1
+                    return
+                }
+                while true {
+                    reader.skipWhitespace()
+                    _ = try reader.string()
+                    reader.skipWhitespace()
+                    try reader.expect(UInt8(ascii: ":"))
+                    reader.skipWhitespace()
+                    try reader.skipValue()
+                    reader.skipWhitespace()
+                    switch reader.next() {
+                    case UInt8(ascii: ","): continue
+                    case UInt8(ascii: "}"): return
+                    default: throw SyntaxError()
+                    }
+                }
+            }
+        case UInt8(ascii: "["):
+            try nested { reader throws(SyntaxError) in
+                reader.index += 1
+                reader.skipWhitespace()
+                if reader.peek() == UInt8(ascii: "]") {
+                    reader.index += 1
+                    return
+                }
+                while true {
+                    reader.skipWhitespace()
+                    try reader.skipValue()
+                    reader.skipWhitespace()
+                    switch reader.next() {
+                    case UInt8(ascii: ","): continue
+                    case UInt8(ascii: "]"): return
+                    default: throw SyntaxError()
+                    }
+                }
+            }
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: try number()
+        }
+    }
+
+    private mutating func nested(_ body: (inout GenericPayloadReader) throws(SyntaxError) -> Void) throws(SyntaxError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw SyntaxError() }
+        try body(&self)
+        depth -= 1
+    }
+
+    /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`
+    private mutating func number() throws(SyntaxError) {
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        if peek() == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            guard digits() > 0 else { throw SyntaxError() }
+        }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { throw SyntaxError() }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            index += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw SyntaxError() }
+        }
+    }
+
+    private mutating func digits() -> Int {
+        let start = index
+        while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { index += 1 }
+        return index - start
+    }
+
+    /// A string token, unescaped. Raw bytes are copied in runs; the result must be valid UTF-8.
+    private mutating func string() throws(SyntaxError) -> String {
+        try expect(UInt8(ascii: "\""))
+        var start = index
+        var unescaped: [UInt8] = []
+        var escaped = false
+        while true {
+            guard let byte = next() else { throw SyntaxError() }
+            switch byte {
+            case UInt8(ascii: "\""):
+                let text: String?
+                if escaped {
+                    unescaped.append(contentsOf: bytes[start..<(index - 1)])
+                    text = String(validating: unescaped, as: UTF8.self)
+                } else {
+                    text = String(validating: bytes[start..<(index - 1)], as: UTF8.self)
+                }
+                guard let text else { throw SyntaxError() }
+                return text
+            case UInt8(ascii: "\\"):
+                unescaped.append(contentsOf: bytes[start..<(index - 1)])
+                escaped = true
+                try escape(into: &unescaped)
+                start = index
+            case ..<0x20:
+                throw SyntaxError()
+            default:
+                continue
+            }
+        }
+    }
+
+    private mutating func escape(into output: inout [UInt8]) throws(SyntaxError) {
+        guard let byte = next() else { throw SyntaxError() }
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(byte)
+        case UInt8(ascii: "b"): output.append(0x08)
+        case UInt8(ascii: "f"): output.append(0x0c)
+        case UInt8(ascii: "n"): output.append(0x0a)
+        case UInt8(ascii: "r"): output.append(0x0d)
+        case UInt8(ascii: "t"): output.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try hexQuad()
+            if (0xD800...0xDBFF).contains(scalar) {
+                // A high surrogate must be followed by an escaped low one.
+                guard next() == UInt8(ascii: "\\"), next() == UInt8(ascii: "u") else { throw SyntaxError() }
+                let low = try hexQuad()
+                guard (0xDC00...0xDFFF).contains(low) else { throw SyntaxError() }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let unicode = Unicode.Scalar(scalar) else { throw SyntaxError() }
+            output.append(contentsOf: UTF8.encode(unicode)!)
+        default:
+            throw SyntaxError()
+        }
+    }
+
+    private mutating func hexQuad() throws(SyntaxError) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let byte = next() else { throw SyntaxError() }
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw SyntaxError()
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    private mutating func literal(_ word: StaticString) throws(SyntaxError) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw SyntaxError() }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
+            throw SyntaxError()
+        }
+        index += count
+    }
+
+    private mutating func expect(_ byte: UInt8) throws(SyntaxError) {
+        guard next() == byte else { throw SyntaxError() }
+    }
+
+    private func peek() -> UInt8? {
+        index < bytes.count ? bytes[index] : nil
+    }
+
+    private mutating func next() -> UInt8? {
+        guard index < bytes.count else { return nil }
+        defer { index += 1 }
+        return bytes[index]
+    }
+
+    private mutating func skipWhitespace() {
+        while let byte = peek(), byte == 0x20 || byte == 0x0a || byte == 0x0d || byte == 0x09 { index += 1 }
+    }
+
+    /// The body is not JSON; where exactly does not matter to the sender's answer.
+    private struct SyntaxError: Error {}
+}
