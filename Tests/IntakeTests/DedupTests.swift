@@ -246,7 +246,9 @@ struct DedupServerTests {
         let server = try GatewayServer(
             config: GatewayConfig(
                 storage: StorageSettings(path: directory.appending("data")), adminToken: RunningGateway.adminToken,
-                dedup: DedupSettings(channelWindows: ["generic": .milliseconds(300)]),
+                // Long enough that a loaded machine running other suites in parallel does not stretch the gap
+                // between two back-to-back submissions past it (300 ms did, once).
+                dedup: DedupSettings(channelWindows: ["generic": .seconds(2)]),
                 channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"])]
             ),
             logger: logger
@@ -257,7 +259,7 @@ struct DedupServerTests {
         let first = try await server.gateway.submit([message("w1", "081234567890", text)], raw: [])[0]
         let soon = try await server.gateway.submit([message("w2", "081234567890", text)], raw: [])[0]
         #expect(soon.duplicate && soon.trackingNumber == first.trackingNumber)
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(2200))
         let later = try await server.gateway.submit([message("w3", "081234567890", text)], raw: [])[0]
         #expect(!later.duplicate)
         #expect(later.trackingNumber != first.trackingNumber)
