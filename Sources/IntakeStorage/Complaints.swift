@@ -146,16 +146,14 @@ public struct StoredComplaintLookup: ComplaintLookup {
     public init(connection: Connection) { self.connection = connection }
 
     public func complaint(channelID: ChannelID, externalID: String) throws -> ComplaintReference? {
-        let values: [SQLValue] = [.text(channelID), .text(externalID)]
-        if let made = try connection.query(
-            "SELECT id, journal_id, cluster_id FROM complaints WHERE channel_id = ? AND external_id = ?", values
-        ).first {
-            return connection.reference(made)
-        }
-        return try connection.query("""
+        // One statement for both places a provider id can be (asked for every message, on the writer thread).
+        try connection.query("""
+            SELECT id, journal_id, cluster_id FROM complaints WHERE channel_id = ?1 AND external_id = ?2
+            UNION ALL
             SELECT c.id, c.journal_id, c.cluster_id FROM merged_external_ids m JOIN complaints c ON c.id = m.complaint_id
-            WHERE m.channel_id = ? AND m.external_id = ?
-            """, values).first.flatMap(connection.reference)
+            WHERE m.channel_id = ?1 AND m.external_id = ?2
+            LIMIT 1
+            """, [.text(channelID), .text(externalID)]).first.flatMap(connection.reference)
     }
 
     public func recentComplaint(from reporter: Reporter, matchKey: String, since: Date) throws -> ComplaintReference? {
