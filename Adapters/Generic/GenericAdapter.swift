@@ -57,7 +57,7 @@ public struct GenericAdapter: WebhookAdapter, PushAdapter {
 
     func verifySignature(_ header: String?, body: [UInt8]) throws(AdapterError) {
         guard let header else { throw .unauthorized("missing \(Self.signatureHeader) header") }
-        guard header.hasPrefix("sha256="), let mac = Self.bytes(fromHex: header.dropFirst(7)), mac.count == 32 else {
+        guard header.hasPrefix("sha256="), let mac = Hex.bytes(header.dropFirst(7)), mac.count == 32 else {
             throw .unauthorized("\(Self.signatureHeader) must be sha256=<64 hex digits>")
         }
         var hmac = keyed
@@ -70,29 +70,6 @@ public struct GenericAdapter: WebhookAdapter, PushAdapter {
 
     func parse(_ body: [UInt8]) throws(AdapterError) -> InboundMessage {
         try GenericPayloadReader.read(body).message(channel: channel)
-    }
-
-    static func bytes(fromHex hex: Substring) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 
