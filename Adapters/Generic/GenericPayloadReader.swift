@@ -15,7 +15,7 @@ struct GenericPayloadReader {
     /// Wrong types seen, by member name; reported only once the whole body proved to be JSON.
     private var mismatches: [String: String] = [:]
 
-    /// Deeper nesting than this is refused, as `JSONDecoder` refuses it.
+    /// Deeper nesting than this (the body's own object counts as one level) is refused.
     static let maximumDepth = 512
 
     static func read(_ body: [UInt8]) throws(AdapterError) -> GenericPayload {
@@ -44,36 +44,13 @@ struct GenericPayloadReader {
         skipWhitespace()
         let isObject = peek() == UInt8(ascii: "{")
         if isObject {
-            try members(into: &payload)
+            try object { reader, name throws(SyntaxError) in try reader.member(name, into: &payload) }
         } else {
             try skipValue()
         }
         skipWhitespace()
         guard index == bytes.count else { throw SyntaxError() }
         return isObject
-    }
-
-    private mutating func members(into payload: inout GenericPayload) throws(SyntaxError) {
-        index += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            let name = try string()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
-            skipWhitespace()
-            try member(name, into: &payload)
-            skipWhitespace()
-            switch next() {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "}"): return
-            default: throw SyntaxError()
-            }
-        }
     }
 
     private mutating func member(_ name: String, into payload: inout GenericPayload) throws(SyntaxError) {
@@ -140,28 +117,16 @@ struct GenericPayloadReader {
             mismatches[name] = "must be a list of strings"
             return nil
         }
-        index += 1
         var values: [String] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
-            index += 1
-            return values
-        }
-        while true {
-            skipWhitespace()
-            if peek() == UInt8(ascii: "\"") {
-                values.append(try string())
+        try array { reader throws(SyntaxError) in
+            if reader.peek() == UInt8(ascii: "\"") {
+                values.append(try reader.string())
             } else {
-                try skipValue()
-                mismatches[name] = "must be a list of strings"
-            }
-            skipWhitespace()
-            switch next() {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "]"): return values
-            default: throw SyntaxError()
+                try reader.skipValue()
+                reader.mismatches[name] = "must be a list of strings"
             }
         }
+        return values
     }
 
     // MARK: - JSON grammar
@@ -171,47 +136,9 @@ struct GenericPayloadReader {
         case UInt8(ascii: "\""):
             _ = try string()
         case UInt8(ascii: "{"):
-            try nested { reader throws(SyntaxError) in
-                reader.index += 1
-                reader.skipWhitespace()
-                if reader.peek() == UInt8(ascii: "}") {
-                    reader.index += 1
-                    return
-                }
-                while true {
-                    reader.skipWhitespace()
-                    _ = try reader.string()
-                    reader.skipWhitespace()
-                    try reader.expect(UInt8(ascii: ":"))
-                    reader.skipWhitespace()
-                    try reader.skipValue()
-                    reader.skipWhitespace()
-                    switch reader.next() {
-                    case UInt8(ascii: ","): continue
-                    case UInt8(ascii: "}"): return
-                    default: throw SyntaxError()
-                    }
-                }
-            }
+            try object { reader, _ throws(SyntaxError) in try reader.skipValue() }
         case UInt8(ascii: "["):
-            try nested { reader throws(SyntaxError) in
-                reader.index += 1
-                reader.skipWhitespace()
-                if reader.peek() == UInt8(ascii: "]") {
-                    reader.index += 1
-                    return
-                }
-                while true {
-                    reader.skipWhitespace()
-                    try reader.skipValue()
-                    reader.skipWhitespace()
-                    switch reader.next() {
-                    case UInt8(ascii: ","): continue
-                    case UInt8(ascii: "]"): return
-                    default: throw SyntaxError()
-                    }
-                }
-            }
+            try array { reader throws(SyntaxError) in try reader.skipValue() }
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
@@ -219,10 +146,44 @@ struct GenericPayloadReader {
         }
     }
 
-    private mutating func nested(_ body: (inout GenericPayloadReader) throws(SyntaxError) -> Void) throws(SyntaxError) {
+    /// An object at the cursor: `member` reads each value, the cursor on its first byte, given its name.
+    private mutating func object(
+        _ member: (inout GenericPayloadReader, String) throws(SyntaxError) -> Void
+    ) throws(SyntaxError) {
+        try enclosed(closing: UInt8(ascii: "}")) { reader throws(SyntaxError) in
+            let name = try reader.string()
+            reader.skipWhitespace()
+            try reader.expect(UInt8(ascii: ":"))
+            reader.skipWhitespace()
+            try member(&reader, name)
+        }
+    }
+
+    /// An array at the cursor: `element` reads each value, the cursor on its first byte.
+    private mutating func array(_ element: (inout GenericPayloadReader) throws(SyntaxError) -> Void) throws(SyntaxError) {
+        try enclosed(closing: UInt8(ascii: "]"), element)
+    }
+
+    /// The comma-separated items between the opening byte at the cursor and `closing`, one nesting level deeper.
+    private mutating func enclosed(
+        closing: UInt8, _ item: (inout GenericPayloadReader) throws(SyntaxError) -> Void
+    ) throws(SyntaxError) {
         depth += 1
         guard depth <= Self.maximumDepth else { throw SyntaxError() }
-        try body(&self)
+        index += 1
+        skipWhitespace()
+        if peek() == closing {
+            index += 1
+        } else {
+            while true {
+                skipWhitespace()
+                try item(&self)
+                skipWhitespace()
+                let separator = next()
+                if separator == closing { break }
+                guard separator == UInt8(ascii: ",") else { throw SyntaxError() }
+            }
+        }
         depth -= 1
     }
 
