@@ -133,6 +133,12 @@ public struct DedupSettings: Sendable, Equatable {
         DedupPolicy(mergeWindow: window.timeInterval, clusterWindow: clusterWindow.timeInterval)
     }
 
+    /// The longest merge window of any channel or campaign, in seconds: how far back a reporter's
+    /// complaints can matter to their next message.
+    public var longestMergeWindow: Double {
+        (Array(channelWindows.values) + Array(campaignWindows.values)).reduce(window) { max($0, $1) }.timeInterval
+    }
+
     /// The merge window for a message on `channel` in `campaign`, in seconds.
     public func mergeWindow(channel: String, campaign: String?) -> Double {
         if let campaign, let window = campaignWindows[campaign] { return window.timeInterval }

@@ -14,18 +14,27 @@ public struct CursorUpdate: Sendable, Equatable {
     }
 }
 
-/// The one door every channel uses: journals messages durably, processes them in the same transaction,
-/// and answers with receipts only after the commit reached the disk.
+/// The one door every channel uses: journals messages durably and answers with receipts only after the
+/// commit reached the disk.
+///
+/// A message that could repeat an earlier one is decided and stored in the same transaction as its journal
+/// row. With a `backlog`, any other message is only journaled, as `pending`, and processed from the journal
+/// later (`processBacklog`), so a burst is answered at the speed of the journal.
 public struct Gateway: Sendable {
     public let database: Database
     public let attachments: AttachmentStore
     public let pipeline: Pipeline
+    /// Pending entries awaiting processing; nil processes every message before answering it.
+    public let backlog: ProcessingBacklog?
     let logger: Logger
 
-    public init(database: Database, attachments: AttachmentStore, pipeline: Pipeline, logger: Logger) {
+    public init(
+        database: Database, attachments: AttachmentStore, pipeline: Pipeline, backlog: ProcessingBacklog? = nil, logger: Logger
+    ) {
         self.database = database
         self.attachments = attachments
         self.pipeline = pipeline
+        self.backlog = backlog
         self.logger = logger
     }
 
@@ -34,36 +43,122 @@ public struct Gateway: Sendable {
         try await submit(messages.map { PolledMessage(message: $0, raw: raw) }, cursor: nil)
     }
 
+    /// A message ready for the writer: its journal row, and its processing prepared when it will likely be
+    /// decided at once.
+    private struct Admitted: Sendable {
+        var record: JournalRecord
+        var keys: ProcessingBacklog.Keys?
+        var prepared: PreparedMessage?
+    }
+
     /// Journals and processes messages and commits `cursor` with them: either all of it is durable or none.
     public func submit(_ messages: [PolledMessage], cursor: CursorUpdate?) async throws -> [Receipt] {
-        var prepared: [PreparedMessage] = []
-        prepared.reserveCapacity(messages.count)
+        var admitted: [Admitted] = []
+        admitted.reserveCapacity(messages.count)
         let receivedAt = Date()
+        let time = receivedAt.timeIntervalSince1970
         for item in messages {
             // Attachment files are fsynced before the journal commit that refers to them.
             let stored = try await attachments.store(item.message.attachments)
-            prepared.append(try pipeline.prepare(item.message, attachments: stored, raw: item.raw, receivedAt: receivedAt))
+            let record = try JournalRecord(message: item.message, attachments: stored, raw: item.raw, receivedAt: receivedAt)
+            var keys: ProcessingBacklog.Keys?
+            var deferrable = false
+            if let backlog = self.backlog {
+                let messageKeys = ProcessingBacklog.Keys(record.message)
+                // The writer asks again and has the last word; preparing here only keeps the work off its thread.
+                deferrable = backlog.mayDefer(messageKeys, at: time)
+                keys = messageKeys
+            }
+            admitted.append(Admitted(record: record, keys: keys, prepared: deferrable ? nil : pipeline.prepare(record)))
         }
         let pipeline = self.pipeline
-        let batch = prepared
-        // One message and no cursor: `record` keeps its own failures inside a savepoint and its last resort,
-        // the failed journal row, is one statement; only a group must be undone as a whole.
-        let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil) { connection in
-            let receipts = try batch.map { try pipeline.record($0, in: connection) }
+        let backlog = self.backlog
+        let batch = admitted
+        // One message and no cursor: each step below keeps its own failures inside a savepoint or is one
+        // statement; only a group must be undone as a whole.
+        let (receipts, processed) = try await database.write(isolated: batch.count > 1 || cursor != nil) { connection in
+            var processed: [Int64] = []
+            let receipts = try batch.map { try Self.admit($0, pipeline: pipeline, backlog: backlog, processed: &processed, in: connection) }
             if let cursor {
                 try connection.saveCursor(cursor.cursor, for: cursor.channelID, at: receivedAt)
             }
-            return receipts
+            return (receipts, processed)
         }
+        backlog?.finished(processed)
         if logger.logLevel <= .debug {
             for (item, receipt) in zip(messages, receipts) {
                 logger.debug("journaled", metadata: [
                     "channel": "\(item.message.channelID)", "reporter": "\(item.message.reporter.redactedAddress)",
                     "tracking_number": "\(receipt.trackingNumber)", "duplicate": "\(receipt.duplicate)",
+                    "processed": "\(receipt.complaintID != nil)",
                 ])
             }
         }
         return receipts
+    }
+
+    /// Journals one message on the writer thread: as pending when nothing it could repeat is known,
+    /// otherwise processed at once after the pending entries it could repeat.
+    private static func admit(
+        _ item: Admitted, pipeline: Pipeline, backlog: ProcessingBacklog?, processed: inout [Int64], in connection: Connection
+    ) throws -> Receipt {
+        let record = item.record
+        let time = record.receivedAt.timeIntervalSince1970
+        if let backlog, let keys = item.keys {
+            switch backlog.admission(keys, at: time) {
+            case .deferrable:
+                let message = record.message
+                // The provider id is the one repeat that needs no recent reporter: a retry days later.
+                if try StoredComplaintLookup(connection: connection).complaint(channelID: message.channelID, externalID: message.externalID) == nil {
+                    let (id, number) = try connection.insertJournal(record, state: .pending, complaintID: nil, error: nil)
+                    backlog.deferred(id, keys: keys, at: time)
+                    return Receipt(trackingNumber: number, duplicate: false, complaintID: nil, journalID: id)
+                }
+            case .decideNow(let earlier):
+                for id in earlier {
+                    try pipeline.processPending(id, in: connection)
+                    processed.append(id)
+                }
+            }
+        }
+        let receipt = try pipeline.record(item.prepared ?? pipeline.prepare(record), in: connection)
+        if let backlog, let keys = item.keys, !receipt.duplicate {
+            backlog.stored(keys, at: time)
+        }
+        return receipt
+    }
+
+    /// Processes up to `limit` pending entries, oldest first and none above `last`; returns how many were taken.
+    /// Entries are read and prepared off the writer thread, which then only decides and stores them.
+    @discardableResult
+    public func processBacklog(limit: Int = 32, through last: Int64 = .max) async throws -> Int {
+        guard let backlog else { return 0 }
+        let ids = backlog.oldest(limit, through: last)
+        guard !ids.isEmpty else { return 0 }
+        let pipeline = self.pipeline
+        let entries = try await database.read { connection in ids.map { id in Result { try connection.journalEntry(id) } } }
+        let prepared = zip(ids, entries).map { id, entry in
+            (id, entry.flatMap { entry in Result { try entry.map { ($0, try pipeline.prepare($0)) } } })
+        }
+        try await database.write { connection in
+            for (id, item) in prepared {
+                switch item {
+                case .success(let ready?): try pipeline.processPending(ready.0, prepared: ready.1, in: connection)
+                case .success(nil): continue
+                case .failure: try pipeline.processPending(id, in: connection)
+                }
+            }
+        }
+        backlog.finished(ids)
+        return ids.count
+    }
+
+    /// Processes everything journaled before this call that still waits, so a read that follows sees it
+    /// (the admin API's read-your-writes). Gives up after `timeout`, answering with what is stored by then.
+    public func settle(timeout: Duration = .seconds(10)) async throws {
+        guard let backlog, let last = backlog.newest else { return }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, try await processBacklog(limit: 512, through: last) > 0 {}
     }
 
     /// Re-runs processing of journal entries; idempotent, so entries already processed change nothing.
@@ -84,6 +179,7 @@ public struct Gateway: Sendable {
                 }
             }
             guard let last = batch.last else { break }
+            backlog?.finished(batch.map(\.0))
             nextID = last.0 + 1
             for (_, before, receipt) in batch {
                 summary.examined += 1

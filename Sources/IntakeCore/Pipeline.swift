@@ -49,7 +49,7 @@ public struct Pipeline: Sendable {
         prepare(try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt))
     }
 
-    private func prepare(_ record: JournalRecord) -> PreparedMessage {
+    func prepare(_ record: JournalRecord) -> PreparedMessage {
         let (complaint, matchKey) = normalizer.normalize(record.message, attachments: record.attachments, receivedAt: record.receivedAt)
         return PreparedMessage(
             record: record, complaint: complaint, document: complaint.documentParts, matchKey: matchKey,
@@ -78,6 +78,38 @@ public struct Pipeline: Sendable {
         } catch {
             try connection.markJournal(entry.id, state: .failed, complaintID: nil, error: String(describing: error))
             return Receipt(trackingNumber: entry.trackingNumber, duplicate: false, complaintID: nil, journalID: entry.id)
+        }
+    }
+
+    /// Processes entry `id` if it is still pending (a deferred message); anything else is left as it is.
+    public func processPending(_ id: Int64, in connection: Connection) throws {
+        let entry: JournalEntry?
+        do {
+            entry = try connection.journalEntry(id)
+        } catch {
+            try connection.markJournal(id, state: .failed, complaintID: nil, error: String(describing: error))
+            return
+        }
+        guard let entry, entry.state == .pending else { return }
+        _ = try processKeepingFailures(entry, in: connection)
+    }
+
+    /// Prepares a journaled entry for `processPending(_:prepared:in:)`, off the writer thread.
+    public func prepare(_ entry: JournalEntry) throws -> PreparedMessage {
+        prepare(try JournalRecord(message: entry.message, attachments: entry.attachments, raw: entry.raw, receivedAt: entry.receivedAt))
+    }
+
+    /// Processes `entry`, read before this transaction, if it is still pending; its failure is kept as
+    /// `failed` for the replay.
+    public func processPending(_ entry: JournalEntry, prepared: PreparedMessage, in connection: Connection) throws {
+        // Read outside this transaction: it may have been processed since (a message it could repeat came).
+        guard let current = try connection.journalState(entry.id), current == .pending else { return }
+        do {
+            _ = try connection.withSavepoint("process") {
+                try decideAndStore(prepared, journalID: entry.id, in: connection)
+            }
+        } catch {
+            try connection.markJournal(entry.id, state: .failed, complaintID: nil, error: String(describing: error))
         }
     }
 

@@ -106,6 +106,41 @@ public struct PollerService: Service {
     }
 }
 
+/// Processes deferred messages from the journal: as soon as acknowledgments pause, or when the oldest has
+/// waited the backlog's `maxLag` under steady load. Stopping leaves the rest pending in the journal; the
+/// replay at the next start processes it.
+public struct ProcessingService: Service {
+    let gateway: Gateway
+    let logger: Logger
+
+    public init(gateway: Gateway, logger: Logger) {
+        self.gateway = gateway
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard let backlog = gateway.backlog else { return }
+        backlog.enable()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            guard let delay = backlog.delay() else {
+                try? await cancelWhenGracefulShutdown { await backlog.waitForWork() }
+                continue
+            }
+            if delay > 0 {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(delay)) }
+                continue
+            }
+            do {
+                try await gateway.processBacklog()
+            } catch {
+                // Storage busy or closing: the entries stay pending in the journal, so wait and try again.
+                logger.warning("processing of pending journal entries failed", metadata: ["error": "\(error)"])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
+        }
+    }
+}
+
 /// Retries journal entries whose processing failed, so a transient fault heals without an operator.
 public struct JournalReplayService: Service {
     let gateway: Gateway

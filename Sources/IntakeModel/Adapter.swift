@@ -28,9 +28,18 @@ public struct HeaderFields: Sendable, ExpressibleByDictionaryLiteral {
     public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
     public init(dictionaryLiteral elements: (String, String)...) { self.fields = elements.map { ($0.0, $0.1) } }
 
-    /// The first value of `name`, compared without regard to case.
+    /// The first value of `name`, compared without regard to ASCII case (field names are ASCII tokens).
     public subscript(_ name: String) -> String? {
-        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        fields.first { Self.sameName($0.name, name) }?.value
+    }
+
+    private static func sameName(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return zip(a.utf8, b.utf8).allSatisfy { x, y in
+            // Setting bit 5 lower-cases an ASCII letter; only letters may differ in it.
+            let lower = x | 0x20
+            return x == y || (lower == y | 0x20 && lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
+        }
     }
 
     public mutating func append(name: String, value: String) { fields.append((name, value)) }

@@ -103,46 +103,58 @@ public enum PhoneNumber {
     public static func e164(_ raw: String, defaultCountryCode: String = "62") -> String? {
         let trimmed = raw.trimmed
         guard looksLikePhone(trimmed) else { return nil }
-        let digits = trimmed.filter(\.isASCIIDigit)
-        var international: String
-        if trimmed.drop(while: { $0 == "(" }).hasPrefix("+") {
+        // From here on the text is ASCII (digits, "+" and the separators `looksLikePhone` allows): bytes.
+        let text = Array(trimmed.utf8)
+        let digits = text.filter(Self.isDigit)
+        let country = Array(defaultCountryCode.utf8)
+        let zero = UInt8(ascii: "0")
+        var international: [UInt8]
+        if text.first(where: { $0 != UInt8(ascii: "(") }) == UInt8(ascii: "+") {
             international = digits
-        } else if digits.hasPrefix("00") {
-            international = String(digits.dropFirst(2))
-        } else if digits.hasPrefix("0") {
-            international = defaultCountryCode + digits.dropFirst()
-        } else if digits.hasPrefix(defaultCountryCode) && digits.count >= 10 {
+        } else if digits.starts(with: [zero, zero]) {
+            international = Array(digits.dropFirst(2))
+        } else if digits.first == zero {
+            international = country + digits.dropFirst()
+        } else if digits.starts(with: country) && digits.count >= 10 {
             international = digits
-        } else if defaultCountryCode == "62" && digits.hasPrefix("8") && (9...12).contains(digits.count) {
+        } else if defaultCountryCode == "62" && digits.first == UInt8(ascii: "8") && (9...12).contains(digits.count) {
             // Mobile numbers written without the trunk 0, as some forms store them.
-            international = "62" + digits
+            international = Self.indonesia + digits
         } else {
             return nil
         }
         // "+62 (0) 812…", "+62 0812…", "620812…": the trunk 0 people keep after the country code.
-        if international.hasPrefix("620") { international = "62" + international.dropFirst(3) }
+        if international.starts(with: Self.indonesia + [zero]) { international = Self.indonesia + international.dropFirst(3) }
         // E.164 allows at most 15 digits; fewer than 8 is a short code or a typo, not a person.
-        guard (8...15).contains(international.count), international.first != "0" else { return nil }
-        if international.hasPrefix("62") {
+        guard (8...15).contains(international.count), international.first != zero else { return nil }
+        if international.starts(with: Self.indonesia) {
             // Indonesia's numbering plan (as libphonenumber has it): 7–11 digits after +62, 9–12 for mobiles (8…).
             let national = international.dropFirst(2)
-            guard (national.hasPrefix("8") ? 9...12 : 7...11).contains(national.count) else { return nil }
+            guard (national.first == UInt8(ascii: "8") ? 9...12 : 7...11).contains(national.count) else { return nil }
         }
-        return "+" + international
+        return "+" + String(decoding: international, as: UTF8.self)
     }
 
-    /// True when the text has only the characters people write phone numbers with and enough digits.
+    private static let indonesia: [UInt8] = Array("62".utf8)
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Digits with at most the separators people write ("+62 812-3456-7890", "(0274) 123456"), and enough of them.
     public static func looksLikePhone(_ text: String) -> Bool {
+        // Any byte outside ASCII belongs to a character that is neither a digit nor an allowed separator.
         var digitCount = 0
-        for (offset, character) in text.enumerated() {
-            if character.isASCIIDigit {
+        var onlyBrackets = true
+        for byte in text.utf8 {
+            if isDigit(byte) {
                 digitCount += 1
-            } else if character == "+" {
+            } else if byte == UInt8(ascii: "+") {
                 // Leading, or just inside a bracket as in "(+62) 812…".
-                guard text.prefix(offset).allSatisfy({ $0 == "(" }) else { return false }
-            } else if !" -.()".contains(character) {
+                guard onlyBrackets else { return false }
+            } else if !(byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                        || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")")) {
                 return false
             }
+            if byte != UInt8(ascii: "(") { onlyBrackets = false }
         }
         return digitCount >= 6
     }

@@ -68,6 +68,8 @@ struct AdminRoutes: Sendable {
 
     private func list(_ request: Request) async throws -> Response {
         try authorize(request)
+        // Read your writes: messages acknowledged before this request are processed before it looks.
+        try await gateway.settle()
         let query = request.uri.queryParameters
         var filter = ComplaintFilter()
         filter.channelID = query["channel"].map(String.init)
@@ -99,6 +101,8 @@ struct AdminRoutes: Sendable {
 
     private func show(_ request: Request, id: String) async throws -> Response {
         try authorize(request)
+        // Read your writes: messages acknowledged before this request are processed before it looks.
+        try await gateway.settle()
         if let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) {
             return try Self.json(complaint)
         }
@@ -115,6 +119,8 @@ struct AdminRoutes: Sendable {
     /// with each merge's score and reason.
     private func messages(_ request: Request, id: String) async throws -> Response {
         try authorize(request)
+        // Read your writes: messages acknowledged before this request are processed before it looks.
+        try await gateway.settle()
         guard let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) else {
             throw HTTPFailure.notFound("complaint '\(id)'")
         }
@@ -126,6 +132,8 @@ struct AdminRoutes: Sendable {
     /// Runs an undo with the optional `{"note": "..."}` of the request body; answers the changed complaint.
     private func undo(_ request: Request, _ perform: (String?) async throws -> Complaint) async throws -> Response {
         try authorize(request)
+        // Read your writes: messages acknowledged before this request are processed before it looks.
+        try await gateway.settle()
         var request = request
         let body = try await request.collectBody(upTo: 64 * 1024)
         var note: String?

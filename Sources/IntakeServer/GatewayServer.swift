@@ -32,6 +32,15 @@ public struct GatewayServer: Sendable {
         logger.info("dedup index loaded", metadata: ["complaints": "\(loaded)"])
     }
 
+    /// Teaches the backlog who reported within the longest merge window, so their next message is decided
+    /// before it is answered. `run` does this before it listens.
+    func loadRecentReporters() async throws {
+        guard let backlog = gateway.backlog else { return }
+        let since = Date().addingTimeInterval(-backlog.window)
+        let reporters = try await database.read { try $0.recentReporters(since: since) }
+        backlog.remember(reporters: reporters)
+    }
+
     /// Opens storage and builds the pipeline; nothing listens until `run`.
     public init(config: GatewayConfig, families: [AdapterFamily] = GatewayServer.families, logger: Logger,
                 routingCore: (any RoutingCore)? = nil) throws {
@@ -47,7 +56,10 @@ public struct GatewayServer: Sendable {
         }
         let pipeline = Pipeline(normalizer: Normalizer(channels: config.channels), detector: detector)
         let attachments = AttachmentStore(directory: (config.storage.path as NSString).appendingPathComponent("attachments"))
-        gateway = Gateway(database: database, attachments: attachments, pipeline: pipeline, logger: logger)
+        // Deferring needs `ProcessingService`, which only `run` starts: a command such as `intake ingest`
+        // processes each message before it exits.
+        let backlog = ProcessingBacklog(window: dedup.longestMergeWindow)
+        gateway = Gateway(database: database, attachments: attachments, pipeline: pipeline, backlog: backlog, logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then drains in-flight requests, stops the services and closes storage.
@@ -78,6 +90,7 @@ public struct GatewayServer: Sendable {
         )
         // Decisions need the index of earlier complaints before the first message is processed.
         try await loadDedupIndex()
+        try await loadRecentReporters()
         let gateway = self.gateway
         let logger = self.logger
         // Entries left unfinished by a failed processing are retried before new traffic; a failure here is
@@ -90,7 +103,11 @@ public struct GatewayServer: Sendable {
             }
         }
 
-        var services: [any Service] = [StorageService(database: database), app, JournalReplayService(gateway: gateway, logger: logger)]
+        // Stopped in reverse order: the server first, so no message is deferred after processing stopped.
+        var services: [any Service] = [
+            StorageService(database: database), ProcessingService(gateway: gateway, logger: logger), app,
+            JournalReplayService(gateway: gateway, logger: logger),
+        ]
         if let routingCore {
             services.append(OutboxRelay(database: database, routingCore: routingCore, logger: logger))
         }
@@ -107,7 +124,9 @@ public struct GatewayServer: Sendable {
     func webhookRoutes() -> WebhookRoutes {
         var served: [ChannelID: ServedChannel] = [:]
         for channel in config.channels {
-            served[channel.id] = ServedChannel(config: channel, webhook: families[channel.type]?.makeWebhook?(channel))
+            served[channel.id] = ServedChannel(
+                config: channel, webhook: families[channel.type]?.makeWebhook?(channel), metrics: metrics.channel(channel.id)
+            )
         }
         return WebhookRoutes(channels: served, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
     }

@@ -20,35 +20,40 @@ public struct ServerMetrics: Sendable {
         self.factory = factory
     }
 
-    /// A webhook request reached a configured channel.
-    func received(channel: ChannelID) {
-        Counter(label: "intake_messages_received_total", dimensions: [("channel", channel)], factory: factory).increment()
-    }
-
-    /// A message was journaled and made a new complaint (or awaits replay).
-    func accepted(channel: ChannelID, count: Int = 1) {
-        Counter(label: "intake_messages_accepted_total", dimensions: [("channel", channel)], factory: factory).increment(by: count)
-    }
-
-    /// A message repeated an earlier one.
-    func duplicate(channel: ChannelID, count: Int = 1) {
-        Counter(label: "intake_messages_duplicate_total", dimensions: [("channel", channel)], factory: factory).increment(by: count)
-    }
-
     /// A request was refused; `reason` is a short fixed word (`signature`, `malformed`, `too_large`…).
     func rejected(channel: ChannelID, reason: String) {
         Counter(label: "intake_requests_rejected_total", dimensions: [("channel", channel), ("reason", reason)], factory: factory)
             .increment()
     }
 
-    /// Time from request start to the durable acknowledgment.
-    func webhookLatency(channel: ChannelID, since start: ContinuousClock.Instant) {
-        Timer(label: "intake_webhook_duration_seconds", dimensions: [("channel", channel)], factory: factory)
-            .recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+    /// The counters of one channel, made once: making a metric looks it up in the registry under a lock.
+    func channel(_ channel: ChannelID) -> ChannelMetrics {
+        ChannelMetrics(
+            received: CoreMetrics.Counter(label: "intake_messages_received_total", dimensions: [("channel", channel)], factory: factory),
+            accepted: CoreMetrics.Counter(label: "intake_messages_accepted_total", dimensions: [("channel", channel)], factory: factory),
+            duplicate: CoreMetrics.Counter(label: "intake_messages_duplicate_total", dimensions: [("channel", channel)], factory: factory),
+            latency: CoreMetrics.Timer(label: "intake_webhook_duration_seconds", dimensions: [("channel", channel)], factory: factory)
+        )
     }
 
     /// The Prometheus text exposition.
     func exposition() -> [UInt8] {
         registry.emitToBuffer()
+    }
+}
+
+/// One channel's webhook metrics (the same series `ServerMetrics` names), ready to update.
+struct ChannelMetrics: Sendable {
+    /// Webhook requests that reached the channel.
+    let received: CoreMetrics.Counter
+    /// Messages journaled that made a new complaint (or await processing).
+    let accepted: CoreMetrics.Counter
+    /// Messages that repeated an earlier one.
+    let duplicate: CoreMetrics.Counter
+    /// Time from request start to the durable acknowledgment.
+    let latency: CoreMetrics.Timer
+
+    func webhookLatency(since start: ContinuousClock.Instant) {
+        latency.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
     }
 }

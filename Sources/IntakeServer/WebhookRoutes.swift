@@ -9,6 +9,7 @@ import NIOCore
 struct ServedChannel: Sendable {
     var config: ChannelConfig
     var webhook: (any WebhookAdapter)?
+    var metrics: ChannelMetrics
 }
 
 /// `POST /webhooks/{channel_id}`: read the body within the channel's limit, let the adapter verify and
@@ -39,7 +40,7 @@ struct WebhookRoutes: Sendable {
             return reject(.unknownChannel(channelID), metricChannel: "_unknown")
         }
         guard let adapter = channel.webhook else { return reject(.channelNotWebhook(channelID), metricChannel: channelID) }
-        metrics.received(channel: channelID)
+        channel.metrics.received.increment()
         let limit = adapter.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             return reject(.bodyTooLarge(limit: limit), metricChannel: channelID)
@@ -79,9 +80,9 @@ struct WebhookRoutes: Sendable {
             return reject(.storage(error), metricChannel: channelID)
         }
         let duplicates = receipts.count { $0.duplicate }
-        if duplicates > 0 { metrics.duplicate(channel: channelID, count: duplicates) }
-        if receipts.count > duplicates { metrics.accepted(channel: channelID, count: receipts.count - duplicates) }
-        metrics.webhookLatency(channel: channelID, since: start)
+        if duplicates > 0 { channel.metrics.duplicate.increment(by: duplicates) }
+        if receipts.count > duplicates { channel.metrics.accepted.increment(by: receipts.count - duplicates) }
+        channel.metrics.webhookLatency(since: start)
         return Self.response(adapter.acknowledge(receipts))
     }
 

@@ -170,6 +170,19 @@ public struct StoredComplaintLookup: ComplaintLookup {
 }
 
 extension Connection {
+    /// The reporters of complaints received since `since`: who the gateway must treat as known at start.
+    public func recentReporters(since: Date) throws -> [(kind: ReporterKind, address: String, receivedAt: Double)] {
+        try query(
+            "SELECT reporter_kind, reporter_address, received_at FROM complaints WHERE received_at >= ?",
+            [.real(since.timeIntervalSince1970)]
+        ).compactMap { row in
+            guard let kind = row.string(0).flatMap(ReporterKind.init(rawValue:)), let address = row.string(1),
+                  let receivedAt = row.double(2)
+            else { return nil }
+            return (kind, address, receivedAt)
+        }
+    }
+
     /// The complaint already made from journal entry `journalID`, if any: what makes processing idempotent.
     public func complaintReference(journalID: Int64) throws -> ComplaintReference? {
         try query("SELECT id, journal_id, cluster_id FROM complaints WHERE journal_id = ?", [.integer(journalID)]).first.flatMap(reference)

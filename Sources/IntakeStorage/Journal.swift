@@ -117,6 +117,11 @@ extension Connection {
             .map(journalEntry)
     }
 
+    /// The state of entry `id`, nil when there is none.
+    public func journalState(_ id: Int64) throws -> JournalState? {
+        try query("SELECT state FROM journal WHERE id = ?", [.integer(id)]).first?.string(0).flatMap(JournalState.init(rawValue:))
+    }
+
     /// One entry by id.
     public func journalEntry(_ id: Int64) throws -> JournalEntry? {
         try query("SELECT \(Self.journalColumns) FROM journal WHERE id = ?", [.integer(id)]).first.map(journalEntry)
