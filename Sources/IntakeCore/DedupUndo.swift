@@ -55,6 +55,7 @@ extension Gateway {
                 throw DedupUndoError.noSuchMessage(messageID)
             }
             try connection.recordUndo(.unmerge, complaintID: merged, journalID: messageID, newComplaintID: id, previousClusterID: nil, note: note)
+            backlog?.stored(ProcessingBacklog.Keys(entry.message), at: entry.receivedAt.timeIntervalSince1970)
             return complaint
         }
     }

@@ -175,13 +175,20 @@ public struct Gateway: Sendable {
                     ? try connection.journalEntries(from: startID, limit: batchLimit)
                     : try connection.unfinishedJournalEntries(after: startID - 1, limit: batchLimit)
                 return try entries.map { entry in
-                    (entry.id, entry.state, try pipeline.processKeepingFailures(entry, in: connection))
+                    (entry, try pipeline.processKeepingFailures(entry, in: connection))
                 }
             }
             guard let last = batch.last else { break }
-            backlog?.finished(batch.map(\.0))
-            nextID = last.0 + 1
-            for (_, before, receipt) in batch {
+            if let backlog {
+                backlog.finished(batch.map(\.0.id))
+                // Complaints made here (after a crash, a failure) make their reporters known, as at the answer.
+                for (entry, receipt) in batch where receipt.complaintID != nil && !receipt.duplicate {
+                    backlog.stored(ProcessingBacklog.Keys(entry.message), at: entry.receivedAt.timeIntervalSince1970)
+                }
+            }
+            nextID = last.0.id + 1
+            for (entry, receipt) in batch {
+                let before = entry.state
                 summary.examined += 1
                 if receipt.complaintID == nil {
                     summary.failed += 1

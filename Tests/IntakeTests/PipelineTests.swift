@@ -351,7 +351,10 @@ struct PipelineHarness {
     var databaseDirectory: String { directory.appending("data") }
 
     /// Runs `body` against a fresh gateway, then closes the database and removes its files, whatever `body` did.
-    static func with(detector: any DuplicateDetector = ExactDuplicateDetector(), _ body: (PipelineHarness) async throws -> Void) async throws {
+    static func with(
+        detector: any DuplicateDetector = ExactDuplicateDetector(), backlog: ProcessingBacklog? = nil,
+        _ body: (PipelineHarness) async throws -> Void
+    ) async throws {
         let directory = try TemporaryDirectory("pipeline")
         defer { directory.remove() }
         let database = try Database(directory: directory.appending("data"), synchronous: .normal)
@@ -360,7 +363,8 @@ struct PipelineHarness {
         logger.logLevel = .critical
         let harness = PipelineHarness(
             directory: directory, database: database,
-            gateway: makeGateway(database: database, directory: directory, detector: detector, logger: logger), logger: logger
+            gateway: makeGateway(database: database, directory: directory, detector: detector, backlog: backlog, logger: logger),
+            logger: logger
         )
         try await body(harness)
     }
@@ -370,11 +374,14 @@ struct PipelineHarness {
         Self.makeGateway(database: database, directory: directory, detector: detector, logger: logger)
     }
 
-    private static func makeGateway(database: Database, directory: TemporaryDirectory, detector: any DuplicateDetector, logger: Logger) -> Gateway {
+    private static func makeGateway(
+        database: Database, directory: TemporaryDirectory, detector: any DuplicateDetector, backlog: ProcessingBacklog? = nil, logger: Logger
+    ) -> Gateway {
         Gateway(
             database: database,
             attachments: AttachmentStore(directory: directory.appending("attachments")),
             pipeline: Pipeline(normalizer: Normalizer(channels: channels), detector: detector),
+            backlog: backlog,
             logger: logger
         )
     }

@@ -42,6 +42,27 @@ struct ServerTests {
         }
     }
 
+    @Test func pendingMessagesAreProcessedWithoutAnyoneAsking() async throws {
+        try await RunningGateway.with { gateway in
+            for index in 0..<5 {
+                var message = Self.report
+                message["id"] = "SM-P\(index)"
+                message["from"] = "0813-0000-000\(index)"
+                #expect(try await gateway.postMessage(message).status == 200)
+            }
+            // /healthz reads the journal as it is: it never processes anything itself.
+            var pending = -1
+            for _ in 0..<200 {
+                pending = try await gateway.get("/healthz", token: nil).json["journal_pending"] as? Int ?? -1
+                if pending == 0 { break }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(pending == 0, "the processing service should have processed every pending message")
+            let stored = try await gateway.server.database.read { try $0.complaintCount() }
+            #expect(stored == 5)
+        }
+    }
+
     @Test func resentMessageGetsTheSameTrackingNumberAndNoNewComplaint() async throws {
         try await RunningGateway.with { gateway in
             let first = try await gateway.postMessage(Self.report)
