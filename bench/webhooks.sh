@@ -4,14 +4,18 @@
 # Two phases against the same binary, each with a fresh data directory:
 #   bare     `serve --bare`: the webhook route answers 200 without doing any work,
 #            so this is the ceiling set by HTTP, the loopback and wrk itself;
-#   durable  `serve`: every 2xx means the complaint is on disk.
+#   durable  `serve`: every 2xx means the message is on disk in the journal. A
+#            message that cannot repeat an earlier one is processed behind the
+#            answer, once arrivals slow down; after the load the script waits
+#            for that and reports how long it took.
 # The ratio durable/bare says how much of the HTTP ceiling survives durability.
 # After the durable phase the stored row count is printed next to the number
 # of acknowledged requests: an ack without a row would be a lost complaint.
 #
 # Usage: bench/webhooks.sh <path-to-intake-binary>
 # Knobs (environment): DURATION (20s), CONNECTIONS (64), THREADS (1), WARMUP (2s),
-#   TIMEOUT (10s, wrk's per-request timeout), KEEP=1 to keep the temp dir.
+#   TIMEOUT (10s, wrk's per-request timeout), DRAIN_TIMEOUT (600, seconds to wait
+#   for processing after the load), KEEP=1 to keep the temp dir.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +28,7 @@ THREADS="${THREADS:-1}"
 WARMUP="${WARMUP:-2s}"
 TIMEOUT="${TIMEOUT:-10s}"
 KEEP="${KEEP:-0}"
+DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-600}"
 
 SECRET="bench-secret-0123456789"
 CHANNEL="bench"
@@ -152,6 +157,30 @@ acked() { # result-line
   echo $(( $(field "$1" requests) - $(field "$1" non2xx) ))
 }
 
+journal_pending() { # port -> the journal_pending count /healthz reports
+  curl -fsS --max-time 5 "http://127.0.0.1:$1/healthz" | sed -n 's/.*"journal_pending" *: *\([0-9]*\).*/\1/p'
+}
+
+# Waits until the processing service has processed every pending message; sets
+# drain_pending (pending when the load stopped) and drain_seconds.
+drain() { # port
+  local port="$1" start now pending
+  start="$(date +%s.%N)"
+  drain_pending="$(journal_pending "$port")"
+  [[ "$drain_pending" =~ ^[0-9]+$ ]] || die "[durable] /healthz did not report journal_pending"
+  pending="$drain_pending"
+  while (( pending > 0 )); do
+    now="$(date +%s.%N)"
+    if awk -v a="$start" -v b="$now" -v t="$DRAIN_TIMEOUT" 'BEGIN { exit !(b - a > t) }'; then
+      echo "bench: warning: $pending messages still pending after ${DRAIN_TIMEOUT}s" >&2
+      break
+    fi
+    sleep 0.2
+    pending="$(journal_pending "$port")"
+  done
+  drain_seconds="$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
+}
+
 # Runs one phase; sets phase_warm and phase_result to the two RESULT lines.
 run_phase() { # name [serve flags...]
   local name="$1" dir="$tmp/$1" port
@@ -165,6 +194,7 @@ run_phase() { # name [serve flags...]
   phase_warm="$(run_wrk "$port" "$WARMUP" "$$-$name-warm" "$dir/wrk-warmup.txt")"
   phase_result="$(run_wrk "$port" "$DURATION" "$$-$name" "$dir/wrk.txt")"
   echo "bench: [$name] $phase_result"
+  if [[ "$name" == durable ]]; then drain "$port"; fi
   stop_server "$dir"
   local errors=$(( $(field "$phase_result" non2xx) + $(field "$phase_result" socket_errors) ))
   if (( $(acked "$phase_result") == 0 )); then
@@ -188,18 +218,19 @@ durable_warm="$phase_warm"
 durable_result="$phase_result"
 
 # Durability: every acknowledged request (warm-up included, same data dir) must
-# be a stored journal entry, whether it made a complaint or was merged into one.
-# Requests still in flight when wrk stopped may be stored without wrk counting
-# them, so stored may exceed acknowledged, never the reverse.
+# be a journal entry, and after the drain every entry must be processed, into a
+# complaint or merged into one. Requests still in flight when wrk stopped may be
+# stored without wrk counting them, so stored may exceed acknowledged, never the
+# reverse.
 acked_total=$(( $(acked "$durable_warm") + $(acked "$durable_result") ))
 db="$tmp/durable/data/intake.sqlite"
 made=""
 if ! command -v sqlite3 >/dev/null; then
   stored="unknown (sqlite3 CLI not installed)"
-elif ! stored="$(sqlite3 "$db" "select count(*) from journal where state in ('processed', 'duplicate')" 2>&1)"; then
+elif ! stored="$(sqlite3 "$db" "select count(*) from journal" 2>&1)"; then
   stored="unknown ($stored)"
 else
-  made=" ($(sqlite3 "$db" "select count(*) from complaints") complaints, $(sqlite3 "$db" "select count(*) from journal where state = 'duplicate'") merged)"
+  made=" ($(sqlite3 "$db" "select count(*) from complaints") complaints, $(sqlite3 "$db" "select count(*) from journal where state = 'duplicate'") merged, $(sqlite3 "$db" "select count(*) from journal where state in ('pending', 'failed')") unprocessed)"
 fi
 verdict=""
 if [[ "$stored" =~ ^[0-9]+$ ]]; then
@@ -208,6 +239,10 @@ if [[ "$stored" =~ ^[0-9]+$ ]]; then
 fi
 echo "bench: durability: acknowledged $acked_total" \
      "(warm-up $(acked "$durable_warm") + measured $(acked "$durable_result")), stored $stored$made$verdict"
+awk -v n="$drain_pending" -v s="$drain_seconds" 'BEGIN {
+  printf "bench: processing: %d messages were pending when the load stopped; processed in %.1f s", n, s
+  if (s > 0) printf " (%.0f msgs/s)", n / s
+  printf "\n" }'
 
 # Acknowledged requests per second, so error responses never count as throughput.
 summary_line() { # label result-line

@@ -129,28 +129,51 @@ public struct Gateway: Sendable {
     }
 
     /// Processes up to `limit` pending entries, oldest first and none above `last`; returns how many were taken.
-    /// Entries are read and prepared off the writer thread, which then only decides and stores them.
     @discardableResult
     public func processBacklog(limit: Int = 32, through last: Int64 = .max) async throws -> Int {
         guard let backlog else { return 0 }
-        let ids = backlog.oldest(limit, through: last)
-        guard !ids.isEmpty else { return 0 }
+        let batch = try await prepareBacklog(backlog.oldest(limit, through: last))
+        try await storeBacklog(batch)
+        return batch.count
+    }
+
+    /// Reads pending entries and prepares them (normalize, features) off the writer thread, in parallel.
+    public func prepareBacklog(_ ids: [Int64]) async throws -> PreparedBacklog {
+        guard !ids.isEmpty else { return PreparedBacklog(items: []) }
         let pipeline = self.pipeline
         let entries = try await database.read { connection in ids.map { id in Result { try connection.journalEntry(id) } } }
-        let prepared = zip(ids, entries).map { id, entry in
-            (id, entry.flatMap { entry in Result { try entry.map { ($0, try pipeline.prepare($0)) } } })
+        let chunk = max(16, (ids.count + 3) / 4)
+        let items = await withTaskGroup(of: (Int, [PreparedBacklog.Item]).self) { group in
+            for start in stride(from: 0, to: ids.count, by: chunk) {
+                let range = start..<min(start + chunk, ids.count)
+                let slice = Array(zip(ids[range], entries[range]))
+                group.addTask {
+                    (start, slice.map { id, entry in
+                        PreparedBacklog.Item(id: id, ready: entry.flatMap { entry in Result { try entry.map { ($0, try pipeline.prepare($0)) } } })
+                    })
+                }
+            }
+            var parts: [(Int, [PreparedBacklog.Item])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
+        return PreparedBacklog(items: items)
+    }
+
+    /// Decides and stores prepared entries on the writer, each still pending when its turn comes.
+    public func storeBacklog(_ batch: PreparedBacklog) async throws {
+        guard let backlog, !batch.items.isEmpty else { return }
+        let pipeline = self.pipeline
         try await database.write { connection in
-            for (id, item) in prepared {
-                switch item {
+            for item in batch.items {
+                switch item.ready {
                 case .success(let ready?): try pipeline.processPending(ready.0, prepared: ready.1, in: connection)
                 case .success(nil): continue
-                case .failure: try pipeline.processPending(id, in: connection)
+                case .failure: try pipeline.processPending(item.id, in: connection)
                 }
             }
         }
-        backlog.finished(ids)
-        return ids.count
+        backlog.finished(batch.items.map(\.id))
     }
 
     /// Processes everything journaled before this call that still waits, so a read that follows sees it
@@ -216,4 +239,21 @@ public struct ReplaySummary: Sendable, Equatable {
     public var failed = 0
 
     public init() {}
+}
+
+/// Pending journal entries read and prepared for `Gateway.storeBacklog`.
+public struct PreparedBacklog: Sendable {
+    struct Item: Sendable {
+        var id: Int64
+        /// The entry and its prepared processing; nil when there is no such entry; a failure to read or
+        /// prepare it is recorded when it is stored.
+        var ready: Result<(JournalEntry, PreparedMessage)?, any Error>
+    }
+
+    var items: [Item]
+
+    /// How many entries the batch holds.
+    public var count: Int { items.count }
+    /// The newest entry in the batch.
+    public var last: Int64? { items.last?.id }
 }

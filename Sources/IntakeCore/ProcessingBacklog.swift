@@ -166,30 +166,46 @@ public final class ProcessingBacklog: @unchecked Sendable {
     /// The newest pending id, or nil when nothing waits.
     public var newest: Int64? { lock.withLock { pending.isEmpty ? nil : order.last } }
 
-    /// Up to `limit` pending ids, oldest first, none above `through`.
-    public func oldest(_ limit: Int, through last: Int64 = .max) -> [Int64] {
+    /// Up to `limit` pending ids, oldest first, above `after` and none above `through`.
+    public func oldest(_ limit: Int, after first: Int64 = 0, through last: Int64 = .max) -> [Int64] {
         lock.withLock {
             var ids: [Int64] = []
             var index = head
             while index < order.count && ids.count < limit && order[index] <= last {
-                if pending[order[index]] != nil { ids.append(order[index]) }
+                if order[index] > first && pending[order[index]] != nil { ids.append(order[index]) }
                 index += 1
             }
             return ids
         }
     }
 
-    /// Seconds to wait before processing may run (zero: now); nil when nothing waits. Processing may run
-    /// when fewer messages than `busyRate` arrived per second since the last look, at least `interval` ago.
-    public func delay(now: Double = Date().timeIntervalSince1970) -> Double? {
+    /// What the processing loop should do now.
+    public enum Pace: Sendable, Equatable {
+        /// Nothing is pending.
+        case idle
+        /// Messages arrive fast: look again after this many seconds.
+        case wait(Double)
+        /// Process a batch of at most this many entries: large when arrivals are slow, small when the
+        /// oldest entry has waited `maxLag` under load, so acknowledgments queue behind little work.
+        case run(batch: Int)
+    }
+
+    /// Batch sizes for `Pace.run`.
+    public static let quietBatch = 256
+    public static let lateBatch = 32
+
+    /// Processing may run when fewer than `busyRate` messages per second arrived since the last look, at
+    /// least `interval` ago, or when the oldest entry has waited `maxLag`.
+    public func pace(now: Double = Date().timeIntervalSince1970) -> Pace {
         lock.withLock {
-            guard head < order.count, let oldest = pending[order[head]] else { return nil }
-            if now - oldest.time >= maxLag { return 0 }
+            guard head < order.count, let oldest = pending[order[head]] else { return .idle }
+            let late = now - oldest.time >= maxLag
             let elapsed = now - lookedAt.time
-            if elapsed < interval { return interval - elapsed }
+            if elapsed < interval { return late ? .run(batch: Self.lateBatch) : .wait(interval - elapsed) }
             let rate = Double(admitted - lookedAt.count) / elapsed
             lookedAt = (admitted, now)
-            return rate < busyRate ? 0 : interval
+            if rate < busyRate { return .run(batch: Self.quietBatch) }
+            return late ? .run(batch: Self.lateBatch) : .wait(interval)
         }
     }
 

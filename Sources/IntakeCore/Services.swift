@@ -121,18 +121,38 @@ public struct ProcessingService: Service {
     public func run() async throws {
         guard let backlog = gateway.backlog else { return }
         backlog.enable()
+        // The next batch is read and prepared while the current one is stored.
+        var ahead: Task<PreparedBacklog, any Error>?
+        defer { ahead?.cancel() }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            guard let delay = backlog.delay() else {
+            let size: Int
+            switch backlog.pace() {
+            case .idle:
                 try? await cancelWhenGracefulShutdown { await backlog.waitForWork() }
                 continue
-            }
-            if delay > 0 {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(delay)) }
+            case .wait(let seconds):
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
                 continue
+            case .run(let batch):
+                size = batch
             }
             do {
-                try await gateway.processBacklog()
+                let batch: PreparedBacklog
+                if let prepared = ahead {
+                    ahead = nil
+                    batch = try await prepared.value
+                } else {
+                    batch = try await gateway.prepareBacklog(backlog.oldest(size))
+                }
+                guard let last = batch.last else { continue }
+                let next = backlog.oldest(size, after: last)
+                if !next.isEmpty {
+                    let gateway = self.gateway
+                    ahead = Task { try await gateway.prepareBacklog(next) }
+                }
+                try await gateway.storeBacklog(batch)
             } catch {
+                ahead = nil
                 // Storage busy or closing: the entries stay pending in the journal, so wait and try again.
                 logger.warning("processing of pending journal entries failed", metadata: ["error": "\(error)"])
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }

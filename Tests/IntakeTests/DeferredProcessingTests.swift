@@ -156,20 +156,26 @@ struct DeferredProcessingTests {
         backlog.enable()
         let start = 1_000_000.0
         let keys = ProcessingBacklog.Keys(SampleMessage.sms(externalID: "SM-1"))
-        #expect(backlog.delay(now: start) == nil, "nothing pending, nothing to wait for")
+        #expect(backlog.pace(now: start) == .idle, "nothing pending, nothing to do")
         backlog.deferred(1, keys: keys, at: start)
 
-        #expect(backlog.delay(now: start) == 0, "quiet: process now")
+        #expect(backlog.pace(now: start) == .run(batch: ProcessingBacklog.quietBatch), "quiet: process a large batch now")
         for index in 0..<100 {
             _ = backlog.admission(ProcessingBacklog.Keys(SampleMessage.sms(externalID: "X-\(index)", from: "+628500000\(1000 + index)")), at: start)
         }
-        #expect(backlog.delay(now: start + 0.010) == 0.005, "100 messages in 10 ms is busy: wait")
-        #expect(abs((backlog.delay(now: start + 0.011) ?? 0) - 0.004) < 1e-9, "looks again only after the interval")
-        #expect(backlog.delay(now: start + 0.020) == 0, "nothing arrived since: process")
+        #expect(backlog.pace(now: start + 0.010) == .wait(0.005), "100 messages in 10 ms is busy: wait")
+        guard case .wait(let rest) = backlog.pace(now: start + 0.011) else {
+            Issue.record("a look within the interval should wait")
+            return
+        }
+        #expect(abs(rest - 0.004) < 1e-9, "looks again only after the interval")
+        #expect(backlog.pace(now: start + 0.020) == .run(batch: ProcessingBacklog.quietBatch), "nothing arrived since: process")
+        #expect(backlog.pace(now: start + 29.99) == .run(batch: ProcessingBacklog.quietBatch))
         for index in 0..<100 {
             _ = backlog.admission(ProcessingBacklog.Keys(SampleMessage.sms(externalID: "Y-\(index)", from: "+628600000\(1000 + index)")), at: start)
         }
-        #expect(backlog.delay(now: start + 30) == 0, "busy, but the oldest has waited the longest lag allowed")
+        #expect(backlog.pace(now: start + 30) == .run(batch: ProcessingBacklog.lateBatch),
+                "busy, but the oldest has waited the longest lag allowed: small batches")
     }
 
     @Test func keysFoldWebIDsCaseLikeTheDedupIdentities() {
