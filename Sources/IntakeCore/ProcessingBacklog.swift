@@ -194,6 +194,12 @@ public final class ProcessingBacklog: @unchecked Sendable {
     public static let quietBatch = 256
     public static let lateBatch = 32
 
+    /// Starts a new look at the arrival rate from now. Called after a batch was stored: acknowledgments
+    /// that queued behind it must not read as a lull, or processing would keep itself running.
+    public func lookAgain(now: Double = Date().timeIntervalSince1970) {
+        lock.withLock { lookedAt = (admitted, now) }
+    }
+
     /// Processing may run when fewer than `busyRate` messages per second arrived since the last look, at
     /// least `interval` ago, or when the oldest entry has waited `maxLag`.
     public func pace(now: Double = Date().timeIntervalSince1970) -> Pace {

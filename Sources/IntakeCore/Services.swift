@@ -151,6 +151,7 @@ public struct ProcessingService: Service {
                     ahead = Task { try await gateway.prepareBacklog(next) }
                 }
                 try await gateway.storeBacklog(batch)
+                backlog.lookAgain()
             } catch {
                 ahead = nil
                 // Storage busy or closing: the entries stay pending in the journal, so wait and try again.
