@@ -1,3 +1,5 @@
+import IntakeModel
+
 /// Indonesian text as matching sees it: lower-case ASCII words with accents folded, punctuation gone,
 /// stretched letters collapsed ("tolooong" → "tolong") and SMS abbreviations spelled out ("yg" → "yang").
 ///
@@ -41,13 +43,13 @@ public enum IndonesianText {
                 let byte = UInt8(value)
                 switch byte {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"):
-                    if let last = current.last, isDigit(last) { flush() }
+                    if let last = current.last, last.isASCIIDigit { flush() }
                     current.append(byte)
                 case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                    if let last = current.last, isDigit(last) { flush() }
+                    if let last = current.last, last.isASCIIDigit { flush() }
                     current.append(byte | 0x20)
                 case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    if let last = current.last, !isDigit(last) { flush() }
+                    if let last = current.last, !last.isASCIIDigit { flush() }
                     current.append(byte)
                 case UInt8(ascii: "'"), UInt8(ascii: "`"):
                     // "jum'at", "qur'an": one word.
@@ -56,7 +58,7 @@ public enum IndonesianText {
                     flush()
                 }
             } else if let folded = fold(value) {
-                if let last = current.last, isDigit(last) { flush() }
+                if let last = current.last, last.isASCIIDigit { flush() }
                 current.append(folded)
             } else if value == 0x2019 {
                 continue
@@ -88,19 +90,17 @@ public enum IndonesianText {
     /// "diperbaiki" and "perbaikan" stay apart: prefixes change too much to strip blindly).
     static func stem(_ word: String) -> String {
         let utf8 = word.utf8
-        guard utf8.count > 5, let first = utf8.first, !isDigit(first) else { return word }
+        guard utf8.count > 5, let first = utf8.first, !first.isASCIIDigit else { return word }
         for suffix in ["nya", "lah", "kah", "pun"] where word.hasSuffix(suffix) && utf8.count - 3 >= 4 {
             return String(word.dropLast(3))
         }
         return word
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-
     /// Runs of three or more of one letter become one ("parahhh", "tolooong"); a doubled letter at the end
     /// of a word becomes one too ("parahh"). Digits are never touched: 100 is not 10.
     private static func collapseRuns(_ word: inout [UInt8]) {
-        guard word.count > 2, let first = word.first, !isDigit(first) else { return }
+        guard word.count > 2, let first = word.first, !first.isASCIIDigit else { return }
         var out: [UInt8] = []
         out.reserveCapacity(word.count)
         var index = 0

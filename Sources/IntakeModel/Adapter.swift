@@ -34,12 +34,7 @@ public struct HeaderFields: Sendable, ExpressibleByDictionaryLiteral {
     }
 
     private static func sameName(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
-        return zip(a.utf8, b.utf8).allSatisfy { x, y in
-            // Setting bit 5 lower-cases an ASCII letter; only letters may differ in it.
-            let lower = x | 0x20
-            return x == y || (lower == y | 0x20 && lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
-        }
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
     }
 
     public mutating func append(name: String, value: String) { fields.append((name, value)) }

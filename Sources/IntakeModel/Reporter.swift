@@ -105,7 +105,7 @@ public enum PhoneNumber {
         guard looksLikePhone(trimmed) else { return nil }
         // From here on the text is ASCII (digits, "+" and the separators `looksLikePhone` allows): bytes.
         let text = Array(trimmed.utf8)
-        let digits = text.filter(Self.isDigit)
+        let digits = text.filter(\.isASCIIDigit)
         let country = Array(defaultCountryCode.utf8)
         let zero = UInt8(ascii: "0")
         var international: [UInt8]
@@ -137,15 +137,13 @@ public enum PhoneNumber {
 
     private static let indonesia: [UInt8] = Array("62".utf8)
 
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
     /// Digits with at most the separators people write ("+62 812-3456-7890", "(0274) 123456"), and enough of them.
     public static func looksLikePhone(_ text: String) -> Bool {
         // Any byte outside ASCII belongs to a character that is neither a digit nor an allowed separator.
         var digitCount = 0
         var onlyBrackets = true
         for byte in text.utf8 {
-            if isDigit(byte) {
+            if byte.isASCIIDigit {
                 digitCount += 1
             } else if byte == UInt8(ascii: "+") {
                 // Leading, or just inside a bracket as in "(+62) 812…".

@@ -113,8 +113,8 @@ public enum MatchText {
         var pendingSpace = false
         for byte in text.utf8 {
             guard byte < 0x80 else { return nil }
-            let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
-            if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(lowered) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(lowered) {
+            let lowered = byte.asciiLowercased
+            if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(lowered) || lowered.isASCIIDigit {
                 if pendingSpace { key.append(UInt8(ascii: " ")) }
                 pendingSpace = false
                 key.append(lowered)
@@ -136,4 +136,12 @@ extension StringProtocol {
 
     /// True when the text has nothing but white space.
     public var isBlank: Bool { allSatisfy(\.isWhitespace) }
+}
+
+extension UInt8 {
+    /// An ASCII digit, `0`–`9`.
+    public var isASCIIDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+
+    /// `A`–`Z` lower-cased; every other byte as it is.
+    public var asciiLowercased: UInt8 { self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self + 32 : self }
 }
