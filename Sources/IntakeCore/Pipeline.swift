@@ -72,9 +72,10 @@ public struct Pipeline: Sendable {
     }
 
     /// Re-runs processing of a journaled entry, marking it failed (and rethrowing nothing) when it fails again.
-    public func processKeepingFailures(_ entry: JournalEntry, in connection: Connection) throws -> Receipt {
+    /// `prepared`, when given, is the entry's processing prepared off the writer thread (`prepare(_:)`).
+    public func processKeepingFailures(_ entry: JournalEntry, prepared: PreparedMessage? = nil, in connection: Connection) throws -> Receipt {
         do {
-            return try connection.withSavepoint("process") { try process(entry, in: connection) }
+            return try connection.withSavepoint("process") { try process(entry, prepared: prepared, in: connection) }
         } catch {
             try connection.markJournal(entry.id, state: .failed, complaintID: nil, error: String(describing: error))
             return Receipt(trackingNumber: entry.trackingNumber, duplicate: false, complaintID: nil, journalID: entry.id)
@@ -94,27 +95,21 @@ public struct Pipeline: Sendable {
         _ = try processKeepingFailures(entry, in: connection)
     }
 
-    /// Prepares a journaled entry for `processPending(_:prepared:in:)`, off the writer thread.
+    /// Processes `entry`, read and prepared before this transaction, if it is still pending; its failure is
+    /// kept as `failed` for the replay.
+    public func processPending(_ entry: JournalEntry, prepared: PreparedMessage, in connection: Connection) throws {
+        // Read outside this transaction: it may have been processed since (a message it could repeat came).
+        guard try connection.journalState(entry.id) == .pending else { return }
+        _ = try processKeepingFailures(entry, prepared: prepared, in: connection)
+    }
+
+    /// A journaled entry's processing prepared off the writer thread, for `processPending(_:prepared:in:)`.
     public func prepare(_ entry: JournalEntry) throws -> PreparedMessage {
         prepare(try JournalRecord(message: entry.message, attachments: entry.attachments, raw: entry.raw, receivedAt: entry.receivedAt))
     }
 
-    /// Processes `entry`, read before this transaction, if it is still pending; its failure is kept as
-    /// `failed` for the replay.
-    public func processPending(_ entry: JournalEntry, prepared: PreparedMessage, in connection: Connection) throws {
-        // Read outside this transaction: it may have been processed since (a message it could repeat came).
-        guard let current = try connection.journalState(entry.id), current == .pending else { return }
-        do {
-            _ = try connection.withSavepoint("process") {
-                try decideAndStore(prepared, journalID: entry.id, in: connection)
-            }
-        } catch {
-            try connection.markJournal(entry.id, state: .failed, complaintID: nil, error: String(describing: error))
-        }
-    }
-
     /// Re-runs processing of a journaled entry, throwing on failure.
-    public func process(_ entry: JournalEntry, in connection: Connection) throws -> Receipt {
+    public func process(_ entry: JournalEntry, prepared: PreparedMessage? = nil, in connection: Connection) throws -> Receipt {
         if let earlier = try connection.complaintReference(journalID: entry.id) {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: false, complaintID: earlier.id, journalID: entry.id)
         }
@@ -122,8 +117,7 @@ public struct Pipeline: Sendable {
         if entry.state == .duplicate, let merged = entry.complaintID, let earlier = try connection.complaintReference(id: merged) {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: entry.id)
         }
-        let record = try JournalRecord(message: entry.message, attachments: entry.attachments, raw: entry.raw, receivedAt: entry.receivedAt)
-        return try decideAndStore(prepare(record), journalID: entry.id, in: connection)
+        return try decideAndStore(prepared ?? prepare(entry), journalID: entry.id, in: connection)
     }
 
     /// Dedup decision, then the journal row (new, or the existing `journalID` updated), complaint and outbox.
