@@ -87,8 +87,7 @@ public final class ProcessingBacklog: @unchecked Sendable {
     public func remember(reporters: [(kind: ReporterKind, address: String, receivedAt: Double)]) {
         lock.withLock {
             for reporter in reporters {
-                let key = Keys.reporterKey(kind: reporter.kind, address: reporter.address)
-                recent[key] = max(recent[key] ?? 0, reporter.receivedAt)
+                rememberLocked(Keys.reporterKey(kind: reporter.kind, address: reporter.address), at: reporter.receivedAt)
             }
         }
     }

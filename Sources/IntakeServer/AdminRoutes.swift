@@ -67,9 +67,7 @@ struct AdminRoutes: Sendable {
     }
 
     private func list(_ request: Request) async throws -> Response {
-        try authorize(request)
-        // Read your writes: messages acknowledged before this request are processed before it looks.
-        try await gateway.settle()
+        try await authorizeAndSettle(request)
         let query = request.uri.queryParameters
         var filter = ComplaintFilter()
         filter.channelID = query["channel"].map(String.init)
@@ -100,9 +98,7 @@ struct AdminRoutes: Sendable {
     }
 
     private func show(_ request: Request, id: String) async throws -> Response {
-        try authorize(request)
-        // Read your writes: messages acknowledged before this request are processed before it looks.
-        try await gateway.settle()
+        try await authorizeAndSettle(request)
         if let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) {
             return try Self.json(complaint)
         }
@@ -118,9 +114,7 @@ struct AdminRoutes: Sendable {
     /// `GET /api/v1/complaints/{id}/messages`: the message a complaint was made from and those merged into it,
     /// with each merge's score and reason.
     private func messages(_ request: Request, id: String) async throws -> Response {
-        try authorize(request)
-        // Read your writes: messages acknowledged before this request are processed before it looks.
-        try await gateway.settle()
+        try await authorizeAndSettle(request)
         guard let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: id) }) else {
             throw HTTPFailure.notFound("complaint '\(id)'")
         }
@@ -131,9 +125,7 @@ struct AdminRoutes: Sendable {
 
     /// Runs an undo with the optional `{"note": "..."}` of the request body; answers the changed complaint.
     private func undo(_ request: Request, _ perform: (String?) async throws -> Complaint) async throws -> Response {
-        try authorize(request)
-        // Read your writes: messages acknowledged before this request are processed before it looks.
-        try await gateway.settle()
+        try await authorizeAndSettle(request)
         var request = request
         let body = try await request.collectBody(upTo: 64 * 1024)
         var note: String?
@@ -162,6 +154,13 @@ struct AdminRoutes: Sendable {
         } catch {
             return HTTPFailure.storage(error).response
         }
+    }
+
+    /// Checks the admin token, then processes every message acknowledged before this request, so the
+    /// complaints API reads what was answered (read your writes).
+    private func authorizeAndSettle(_ request: Request) async throws {
+        try authorize(request)
+        try await gateway.settle()
     }
 
     private func authorize(_ request: Request) throws {
