@@ -46,7 +46,12 @@ public enum Hex {
 
     /// The bytes that `text` spells in hex digits (either case); nil for an odd count or a non-digit.
     public static func bytes(_ text: some StringProtocol) -> [UInt8]? {
-        let digits = Array(text.utf8)
+        // One concrete copy: iterating a generic `utf8` view from another module is not specialized.
+        var text = String(text)
+        return text.withUTF8(bytes(utf8:))
+    }
+
+    private static func bytes(utf8 digits: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard digits.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)

@@ -8,37 +8,43 @@ public struct TrackingNumber: Hashable, Sendable, Codable, CustomStringConvertib
     /// The eight symbols without prefix or dashes.
     public let symbols: String
 
-    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    /// The alphabet as ASCII bytes; a number is made for every journal entry, so this stays off `Character`.
+    static let alphabet: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    /// Each byte's value in the alphabet, or 0xff for a byte outside it.
+    static let values: [UInt8] = {
+        var values = [UInt8](repeating: 0xff, count: 256)
+        for (value, symbol) in alphabet.enumerated() { values[Int(symbol)] = UInt8(value) }
+        return values
+    }()
     static let prefix = "LPR"
     static let payloadLength = 7
 
     /// A fresh random number; uniqueness is enforced by storage, which draws again on collision.
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> TrackingNumber {
-        var payload = [Character]()
-        payload.reserveCapacity(payloadLength + 1)
+        var payload: UInt64 = 0
         for _ in 0..<payloadLength {
-            payload.append(alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))])
+            payload = payload * 32 + UInt64(generator.next(upperBound: UInt8(alphabet.count)))
         }
-        payload.append(checkSymbol(for: payload))
-        return TrackingNumber(validatedSymbols: String(payload))
+        return TrackingNumber(payload: payload)
     }
 
     /// The number whose seven payload symbols spell `payload` (below 32^7) in base 32.
     public init(payload: UInt64) {
         precondition(payload < Self.payloadSpace, "tracking number payload out of range")
-        var symbols = [Character](repeating: "0", count: Self.payloadLength)
-        var rest = payload
-        for index in stride(from: Self.payloadLength - 1, through: 0, by: -1) {
-            symbols[index] = Self.alphabet[Int(rest % 32)]
-            rest /= 32
-        }
-        symbols.append(Self.checkSymbol(for: symbols))
-        self.init(validatedSymbols: String(symbols))
+        self.init(validatedSymbols: String(unsafeUninitializedCapacity: Self.payloadLength + 1) { symbols in
+            var rest = payload
+            for index in stride(from: Self.payloadLength - 1, through: 0, by: -1) {
+                symbols[index] = Self.alphabet[Int(rest % 32)]
+                rest /= 32
+            }
+            symbols[Self.payloadLength] = Self.checkSymbol(for: UnsafeBufferPointer(rebasing: symbols[..<Self.payloadLength]))
+            return Self.payloadLength + 1
+        })
     }
 
     /// The seven payload symbols as a number below 32^7.
     public var payload: UInt64 {
-        symbols.prefix(Self.payloadLength).reduce(0) { $0 * 32 + UInt64(Self.alphabet.firstIndex(of: $1)!) }
+        symbols.utf8.prefix(Self.payloadLength).reduce(0) { $0 * 32 + UInt64(Self.values[Int($1)]) }
     }
 
     /// How many distinct numbers there are: 32^7 = 2^35.
@@ -58,18 +64,18 @@ public struct TrackingNumber: Hashable, Sendable, Codable, CustomStringConvertib
         if cleaned.count == Self.prefix.count + Self.payloadLength + 1 && cleaned.hasPrefix(Self.prefix) {
             cleaned.removeFirst(Self.prefix.count)
         }
-        let symbols = cleaned.map { symbol -> Character in
+        let symbols = cleaned.utf8.map { symbol -> UInt8 in
             switch symbol {
-            case "O": "0"
-            case "I", "L": "1"
+            case UInt8(ascii: "O"): UInt8(ascii: "0")
+            case UInt8(ascii: "I"), UInt8(ascii: "L"): UInt8(ascii: "1")
             default: symbol
             }
         }
         guard symbols.count == Self.payloadLength + 1,
-              symbols.allSatisfy({ Self.alphabet.contains($0) }),
-              Self.checkSymbol(for: Array(symbols.dropLast())) == symbols.last
+              symbols.allSatisfy({ Self.values[Int($0)] != 0xff }),
+              symbols.withUnsafeBufferPointer({ Self.checkSymbol(for: UnsafeBufferPointer(rebasing: $0.dropLast())) }) == symbols.last
         else { return nil }
-        self.init(validatedSymbols: String(symbols))
+        self.init(validatedSymbols: String(decoding: symbols, as: UTF8.self))
     }
 
     private init(validatedSymbols: String) {
@@ -78,7 +84,23 @@ public struct TrackingNumber: Hashable, Sendable, Codable, CustomStringConvertib
 
     /// The form shown to citizens and used in the API: `LPR-XXXX-XXXX`.
     public var description: String {
-        "\(Self.prefix)-\(symbols.prefix(4))-\(symbols.suffix(4))"
+        // Built from bytes: every webhook answer carries one.
+        String(unsafeUninitializedCapacity: 13) { text in
+            var position = 0
+            for byte in Self.prefix.utf8 {
+                text[position] = byte
+                position += 1
+            }
+            for (index, byte) in symbols.utf8.enumerated() {
+                if index % 4 == 0 {
+                    text[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                text[position] = byte
+                position += 1
+            }
+            return position
+        }
     }
 
     public static func < (lhs: TrackingNumber, rhs: TrackingNumber) -> Bool { lhs.symbols < rhs.symbols }
@@ -98,12 +120,12 @@ public struct TrackingNumber: Hashable, Sendable, Codable, CustomStringConvertib
     }
 
     /// Luhn mod N over the alphabet: doubling every second symbol from the right.
-    static func checkSymbol(for payload: [Character]) -> Character {
+    static func checkSymbol(for payload: UnsafeBufferPointer<UInt8>) -> UInt8 {
         let base = alphabet.count
         var sum = 0
         var factor = 2
         for symbol in payload.reversed() {
-            let value = alphabet.firstIndex(of: symbol)! * factor
+            let value = Int(values[Int(symbol)]) * factor
             sum += value / base + value % base
             factor = factor == 2 ? 1 : 2
         }

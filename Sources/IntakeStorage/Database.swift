@@ -51,10 +51,10 @@ public final class Database: Sendable {
             let syncer = synchronous == .full ? WALSyncer(walPath: path + "-wal") : nil
             self.syncer = syncer
             // Each connection is captured by its own thread's handler only: one owner, by construction.
-            writer = BatchingThread(name: "intake-db-writer", maxBatch: maxBatch, gatherWindow: Self.gatherWindow) { jobs in
+            writer = BatchingThread(name: "intake-writer", maxBatch: maxBatch, gatherWindow: Self.gatherWindow) { jobs in
                 Database.runTransaction(writeConnection, jobs, syncer: syncer)
             }
-            reader = BatchingThread(name: "intake-db-reader", maxBatch: 64) { jobs in
+            reader = BatchingThread(name: "intake-reader", maxBatch: 64) { jobs in
                 Database.runEach(readConnection, jobs)
             }
         } catch {

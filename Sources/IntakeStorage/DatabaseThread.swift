@@ -31,8 +31,11 @@ final class BatchingThread<Item>: @unchecked Sendable {
         self.maxBatch = maxBatch
         self.gatherWindow = gatherWindow
         self.handle = handle
-        let thread = Thread { [self] in loop() }
-        thread.name = name
+        let thread = Thread { [self] in
+            // Set from the thread itself, the name also reaches the kernel (top -H, perf); before start it does not.
+            Thread.current.name = name
+            loop()
+        }
         thread.start()
     }
 

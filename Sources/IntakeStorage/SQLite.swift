@@ -36,6 +36,7 @@ public final class Connection {
 
     /// Opens (creating if needed) the database at `path` in serialized-off, no-mutex mode: the owning thread is the lock.
     public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        _ = Self.libraryConfigured
         var pointer: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &pointer, flags, nil)
@@ -49,6 +50,11 @@ public final class Connection {
         // Another process (intake ingest, intake replay) may hold the write lock for a moment.
         sqlite3_busy_timeout(handle, 5_000)
     }
+
+    /// Process-wide settings, applied once before the first connection initializes the library.
+    private static let libraryConfigured: Void = {
+        _ = intake_sqlite3_disable_memory_statistics()
+    }()
 
     deinit {
         statements.removeAll()

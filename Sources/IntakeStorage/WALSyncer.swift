@@ -21,7 +21,7 @@ final class WALSyncer: @unchecked Sendable {
 
     init(walPath: String) {
         self.walPath = walPath
-        thread = BatchingThread(name: "intake-wal-sync", maxBatch: .max) { [unowned self] completions in
+        thread = BatchingThread(name: "intake-walsync", maxBatch: .max) { [unowned self] completions in
             let error = flush()
             for complete in completions { complete(error) }
         }
