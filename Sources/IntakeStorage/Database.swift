@@ -5,12 +5,11 @@ import IntakeModel
 ///
 /// Writes from concurrent requests are queued and run together in one transaction, each inside its own
 /// savepoint, so one fsync acknowledges a whole batch and a failing write never takes its neighbours down.
-/// With `.full` durability the fsync runs on a third thread (`WALSyncer`) while the writer already builds
-/// the next batch.
+/// Copying the write-ahead log into the database file (checkpoints) runs on a third thread (`Checkpointer`).
 public final class Database: Sendable {
     private let writer: BatchingThread<DatabaseJob>
     private let reader: BatchingThread<DatabaseJob>
-    private let syncer: WALSyncer?
+    private let checkpointer: Checkpointer
     /// The database file.
     public let path: String
 
@@ -29,11 +28,8 @@ public final class Database: Sendable {
             try writeConnection.execute("PRAGMA synchronous=NORMAL")
             try writeConnection.execute("PRAGMA foreign_keys=ON")
             try Migrations.apply(Schema.migrations, to: writeConnection)
-            // A checkpoint copies each changed page once however often it changed, so fewer, larger ones write
-            // less; but each runs on the writer and holds every waiting request, so not too large (p99 went
-            // from 14 ms to 52 ms at 8000 pages). On a thread of its own it measured no faster, and under
-            // steady load a concurrent checkpoint never catches up, so the log would grow without bound.
-            try writeConnection.execute("PRAGMA wal_autocheckpoint=2000")
+            // Checkpoints are the checkpointer's: SQLite's automatic one would run on the writer.
+            writeConnection.trackWAL()
             // 64 MiB of page cache: the dedup indexes are read at random, and a miss is a disk read.
             try writeConnection.execute("PRAGMA cache_size=-65536")
             // Each job runs in its own savepoint, whose undo log (the statement journal) holds the first image
@@ -48,11 +44,13 @@ public final class Database: Sendable {
             // The database file and its directory (new on first start) must be durable before any answer.
             Directory.sync(directory)
             Directory.sync((directory as NSString).deletingLastPathComponent)
-            let syncer = synchronous == .full ? WALSyncer(walPath: path + "-wal") : nil
-            self.syncer = syncer
+            let flush = synchronous == .full ? WALFlush(walPath: path + "-wal") : nil
+            let checkpointer = try Checkpointer(path: path)
+            self.checkpointer = checkpointer
             // Each connection is captured by its own thread's handler only: one owner, by construction.
             writer = BatchingThread(name: "intake-writer", maxBatch: maxBatch, gatherWindow: Self.gatherWindow) { jobs in
-                Database.runTransaction(writeConnection, jobs, syncer: syncer)
+                Database.runTransaction(writeConnection, jobs, flush: flush)
+                checkpointer.maintain(writeConnection)
             }
             reader = BatchingThread(name: "intake-reader", maxBatch: 64) { jobs in
                 Database.runEach(readConnection, jobs)
@@ -127,11 +125,11 @@ public final class Database: Sendable {
     /// Finishes queued work and stops both threads; later calls fail with `StorageError.closed`.
     public func close() {
         writer.stop()
-        syncer?.stop()
+        checkpointer.stop()
         reader.stop()
     }
 
-    private static func runTransaction(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>, syncer: WALSyncer?) {
+    private static func runTransaction(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>, flush: WALFlush?) {
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
@@ -153,15 +151,14 @@ public final class Database: Sendable {
         }
         do {
             try connection.execute("COMMIT")
-            if let syncer {
-                syncer.enqueue(completions)
-            } else {
-                for complete in completions { complete(nil) }
-            }
         } catch {
             try? connection.execute("ROLLBACK")
             for complete in completions { complete(StorageError.sqlite(error)) }
+            return
         }
+        // Nobody is told before the flush that covers their commit returned.
+        let error = flush?.flush()
+        for complete in completions { complete(error) }
     }
 
     private static func runEach(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>) {

@@ -58,6 +58,7 @@ public final class Connection {
 
     deinit {
         statements.removeAll()
+        sqlite3_wal_hook(handle, nil, nil)
         sqlite3_close_v2(handle)
     }
 
@@ -112,6 +113,31 @@ public final class Connection {
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Frames in the write-ahead log after this connection's last commit; kept once `trackWAL` ran.
+    public private(set) var walFrames = 0
+
+    /// Keeps `walFrames` current. SQLite then no longer checkpoints by itself after commits (its automatic
+    /// checkpoint is the same hook): whoever calls this owns checkpointing.
+    func trackWAL() {
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            Unmanaged<Connection>.fromOpaque(context!).takeUnretainedValue().walFrames = Int(frames)
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// A passive checkpoint: copies what it can from the write-ahead log into the database file without
+    /// waiting for readers or the writer, then syncs the file. Returns the log's frames and how many of them
+    /// are now in the database file; SQLite restarts the log once all are and no reader still needs it.
+    @discardableResult
+    func checkpoint() throws(SQLiteError) -> (frames: Int, copied: Int) {
+        var frames: Int32 = 0
+        var copied: Int32 = 0
+        let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied)
+        guard status == SQLITE_OK else { throw SQLiteError(code: status, message: lastMessage, sql: "checkpoint") }
+        walFrames = Int(frames)
+        return (Int(frames), Int(copied))
+    }
 
     fileprivate var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 }
