@@ -134,7 +134,8 @@ public final class ProcessingBacklog: @unchecked Sendable {
     }
 
     private func rememberLocked(_ key: UInt64, at time: Double) {
-        recent[key] = max(recent[key] ?? 0, time)
+        // One hash lookup in the usual case (a newer time); an older one puts the newer back.
+        if let newer = recent.updateValue(time, forKey: key), newer > time { recent[key] = newer }
         if recent.count >= pruneAt {
             let horizon = time - window
             recent = recent.filter { $0.value >= horizon }

@@ -130,6 +130,15 @@ extension StringProtocol {
     /// The text without leading and trailing white space (newlines included). Native Swift: Foundation's
     /// `trimmingCharacters(in:)` bridges through CFString on Linux and showed up on every request.
     public var trimmed: String {
+        // Most texts begin and end with a visible ASCII character: an ASCII byte is a whole scalar, so it is
+        // then the first (last) character's first scalar, and nothing is trimmed.
+        let text = String(self)  // free for a String
+        if let first = text.utf8.first, let last = text.utf8.last, first.isASCIIVisible, last.isASCIIVisible { return text }
+        return text.trimmedInFull
+    }
+
+    /// `trimmed` over characters, for every text.
+    var trimmedInFull: String {
         guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
         return String(self[first...last])
     }
@@ -141,6 +150,9 @@ extension StringProtocol {
 extension UInt8 {
     /// An ASCII digit, `0`–`9`.
     public var isASCIIDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+
+    /// An ASCII character that is neither white space nor a control: `!` through `~`.
+    public var isASCIIVisible: Bool { self > 0x20 && self < 0x7f }
 
     /// `A`–`Z` lower-cased; every other byte as it is.
     public var asciiLowercased: UInt8 { self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self + 32 : self }

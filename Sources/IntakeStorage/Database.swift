@@ -81,13 +81,16 @@ public final class Database: Sendable {
 
     /// Runs `work` in a transaction shared with other concurrent writes; returns once it is durable.
     ///
+    /// Every job is resumed exactly once, by its completion or by `abandon` (write and read both rely on it
+    /// to use unchecked continuations, which cost less on every request).
+    ///
     /// If `work` throws, its changes are rolled back and the error returned; nothing it wrote remains.
     /// That takes a savepoint around `work`; pass `isolated: false` only when `work` already leaves nothing
     /// behind when it throws (one statement, or its own savepoint), which saves one per job.
     public func write<T: Sendable>(
         isolated: Bool = true, _ work: @escaping @Sendable (Connection) throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             let job = DatabaseJob { connection in
                 let result = Result { isolated ? try connection.withSavepoint("job") { try work(connection) } : try work(connection) }
                 return { commitError in
@@ -109,7 +112,7 @@ public final class Database: Sendable {
 
     /// Runs `body` on the reader connection, which sees the last committed state.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             let job = DatabaseJob { connection in
                 let result = Result { try body(connection) }
                 return { _ in continuation.resume(with: result) }

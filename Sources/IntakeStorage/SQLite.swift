@@ -30,7 +30,7 @@ public enum SQLValue: Sendable, Equatable {
 /// `DatabaseThread`, which is the only code that ever calls it.
 public final class Connection {
     private let handle: OpaquePointer
-    private var statements: [String: Statement] = [:]
+    private var statements: [StatementKey: Statement] = [:]
     /// Maps journal ids to tracking numbers; `Database` sets the installation's key when it opens.
     public internal(set) var trackingNumbers = TrackingNumberCodec(key: 0)
 
@@ -80,7 +80,7 @@ public final class Connection {
 
     /// A prepared statement for `sql`, cached per connection so hot statements are compiled once.
     public func prepare(_ sql: String) throws(SQLiteError) -> Statement {
-        if let cached = statements[sql] {
+        if let cached = statements[StatementKey(sql)] {
             cached.reset()
             return cached
         }
@@ -90,7 +90,7 @@ public final class Connection {
             throw SQLiteError(code: status, message: lastMessage, sql: sql)
         }
         let statement = Statement(handle: pointer, connection: self, sql: sql)
-        statements[sql] = statement
+        statements[StatementKey(sql)] = statement
         return statement
     }
 
@@ -140,6 +140,25 @@ public final class Connection {
     }
 
     fileprivate var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+/// A statement cache key that hashes the SQL's length and first 64 bytes only: the writer looks up a few
+/// statements of several hundred bytes for every message, and hashing all of them cost more than the lookup.
+/// Equality still compares the whole text.
+private struct StatementKey: Hashable {
+    let sql: String
+
+    init(_ sql: String) {
+        self.sql = sql
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var sql = self.sql
+        sql.withUTF8 { utf8 in
+            hasher.combine(utf8.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8.prefix(64))))
+        }
+    }
 }
 
 /// A compiled statement, owned and cached by its connection.

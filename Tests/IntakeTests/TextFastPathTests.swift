@@ -27,6 +27,13 @@ struct TextFastPathTests {
         }
     }
 
+    @Test func fastTrimmingMatchesTheGeneralPath() {
+        for text in Self.texts(count: 20_000) + ["\r\n", "a\r\n", "\u{00A0}a\u{2003}", "a\u{0301}", "\u{0600}1", "\u{1F}x\u{7F}"] {
+            #expect(text.trimmed == text.trimmedInFull, "\(text.debugDescription)")
+            #expect(text.dropFirst(0).trimmed == text.trimmedInFull, "\(text.debugDescription)")
+        }
+    }
+
     /// What the format styles alone make of a time (the path every unusual shape takes).
     static func parsedByFormatStyles(_ text: String) -> Date? {
         for style in [Date.ISO8601FormatStyle.iso8601, Date.ISO8601FormatStyle(includingFractionalSeconds: true)] {
