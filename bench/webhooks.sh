@@ -9,18 +9,22 @@
 #            answer, once arrivals slow down; after the load the script waits
 #            for that and reports how long it took.
 # The ratio durable/bare says how much of the HTTP ceiling survives durability.
+# The two phases alternate for ROUNDS rounds and the ratio is taken over the
+# totals: on a shared machine the speed drifts by 10 % or more within a minute,
+# and one long phase of each would mostly measure that drift.
 # After the durable phase the stored row count is printed next to the number
 # of acknowledged requests: an ack without a row would be a lost complaint.
 #
 # Usage: bench/webhooks.sh <path-to-intake-binary>
-# Knobs (environment): DURATION (20s), CONNECTIONS (64), THREADS (1), WARMUP (2s),
+# Knobs (environment): ROUNDS (3), DURATION (10s, per phase and round), CONNECTIONS (64), THREADS (1), WARMUP (2s),
 #   TIMEOUT (10s, wrk's per-request timeout), DRAIN_TIMEOUT (600, seconds to wait
 #   for processing after the load), KEEP=1 to keep the temp dir.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-DURATION="${DURATION:-20s}"
+ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 # One wrk thread: the machine has two cores and the server should get the other
 # one (and then some); a second wrk thread would just steal from the server.
@@ -46,6 +50,7 @@ for tool in wrk curl; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 (( THREADS >= 1 && CONNECTIONS >= THREADS )) || die "need 1 <= THREADS <= CONNECTIONS"
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive whole number"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/intake-bench.XXXXXX")"
 server_pid=""
@@ -182,17 +187,17 @@ drain() { # port
 }
 
 # Runs one phase; sets phase_warm and phase_result to the two RESULT lines.
-run_phase() { # name [serve flags...]
-  local name="$1" dir="$tmp/$1" port
-  shift
+run_phase() { # name round [serve flags...]
+  local name="$1" round="$2" dir="$tmp/$1-$2" port
+  shift 2
   mkdir -p "$dir/data"
   port="$(free_port)"
   write_config "$dir" "$port"
   start_server "$dir" "$port" "$@"
   echo "bench: [$name] server up on 127.0.0.1:$port; warm-up $WARMUP, then $DURATION with $CONNECTIONS connections, $THREADS wrk thread(s)"
   # Distinct run ids keep warm-up and measured message ids from colliding in dedup.
-  phase_warm="$(run_wrk "$port" "$WARMUP" "$$-$name-warm" "$dir/wrk-warmup.txt")"
-  phase_result="$(run_wrk "$port" "$DURATION" "$$-$name" "$dir/wrk.txt")"
+  phase_warm="$(run_wrk "$port" "$WARMUP" "$$-$name-warm-$round" "$dir/wrk-warmup.txt")"
+  phase_result="$(run_wrk "$port" "$DURATION" "$$-$name-$round" "$dir/wrk.txt")"
   echo "bench: [$name] $phase_result"
   if [[ "$name" == durable ]]; then drain "$port"; fi
   stop_server "$dir"
@@ -208,52 +213,72 @@ run_phase() { # name [serve flags...]
   fi
 }
 
-echo "bench: $(nproc) CPU(s), binary $bin, temp dir $tmp"
-
-run_phase bare --bare
-bare_result="$phase_result"
-
-run_phase durable
-durable_warm="$phase_warm"
-durable_result="$phase_result"
-
-# Durability: every acknowledged request (warm-up included, same data dir) must
-# be a journal entry, and after the drain every entry must be processed, into a
-# complaint or merged into one. Requests still in flight when wrk stopped may be
-# stored without wrk counting them, so stored may exceed acknowledged, never the
-# reverse.
-acked_total=$(( $(acked "$durable_warm") + $(acked "$durable_result") ))
-db="$tmp/durable/data/intake.sqlite"
-made=""
-if ! command -v sqlite3 >/dev/null; then
-  stored="unknown (sqlite3 CLI not installed)"
-elif ! stored="$(sqlite3 "$db" "select count(*) from journal" 2>&1)"; then
-  stored="unknown ($stored)"
-else
-  made=" ($(sqlite3 "$db" "select count(*) from complaints") complaints, $(sqlite3 "$db" "select count(*) from journal where state = 'duplicate'") merged, $(sqlite3 "$db" "select count(*) from journal where state in ('pending', 'failed')") unprocessed)"
-fi
-verdict=""
-if [[ "$stored" =~ ^[0-9]+$ ]]; then
-  if (( stored >= acked_total )); then verdict="  (ok: stored >= acknowledged)"
-  else verdict="  (LOST $(( acked_total - stored )) acknowledged messages)"; fi
-fi
-echo "bench: durability: acknowledged $acked_total" \
-     "(warm-up $(acked "$durable_warm") + measured $(acked "$durable_result")), stored $stored$made$verdict"
-awk -v n="$drain_pending" -v s="$drain_seconds" 'BEGIN {
-  printf "bench: processing: %d messages were pending when the load stopped; processed in %.1f s", n, s
-  if (s > 0) printf " (%.0f msgs/s)", n / s
-  printf "\n" }'
+# Checks one durable phase: every acknowledged request (warm-up included, same
+# data dir) must be a journal entry, and after the drain every entry must be
+# processed, into a complaint or merged into one. Requests still in flight when
+# wrk stopped may be stored without wrk counting them, so stored may exceed
+# acknowledged, never the reverse. Sets lost to the shortfall.
+check_durability() { # round warm-result result
+  local acked_total db="$tmp/durable-$1/data/intake.sqlite" made="" stored verdict=""
+  acked_total=$(( $(acked "$2") + $(acked "$3") ))
+  lost=0
+  if ! command -v sqlite3 >/dev/null; then
+    stored="unknown (sqlite3 CLI not installed)"
+  elif ! stored="$(sqlite3 "$db" "select count(*) from journal" 2>&1)"; then
+    stored="unknown ($stored)"
+  else
+    made=" ($(sqlite3 "$db" "select count(*) from complaints") complaints, $(sqlite3 "$db" "select count(*) from journal where state = 'duplicate'") merged, $(sqlite3 "$db" "select count(*) from journal where state in ('pending', 'failed')") unprocessed)"
+  fi
+  if [[ "$stored" =~ ^[0-9]+$ ]]; then
+    if (( stored >= acked_total )); then verdict="  (ok: stored >= acknowledged)"
+    else
+      lost=$(( acked_total - stored ))
+      verdict="  (LOST $lost acknowledged messages)"
+    fi
+  fi
+  echo "bench: [durable] durability: acknowledged $acked_total" \
+       "(warm-up $(acked "$2") + measured $(acked "$3")), stored $stored$made$verdict"
+  awk -v n="$drain_pending" -v s="$drain_seconds" 'BEGIN {
+    printf "bench: [durable] processing: %d messages were pending when the load stopped; processed in %.1f s", n, s
+    if (s > 0) printf " (%.0f msgs/s)", n / s
+    printf "\n" }'
+}
 
 # Acknowledged requests per second, so error responses never count as throughput.
-summary_line() { # label result-line
-  awk -v label="$1" -v acked="$(acked "$2")" -v secs="$(field "$2" duration_s)" \
-      -v p50="$(field "$2" p50_ms)" -v p99="$(field "$2" p99_ms)" \
-      'BEGIN { printf "bench: %-65s %8.0f req/s  p50 %.2f ms  p99 %.2f ms\n", label, acked / secs, p50, p99 }'
-}
 rate() { awk -v a="$(acked "$1")" -v s="$(field "$1" duration_s)" 'BEGIN { printf "%.3f", a / s }'; }
+ratio() { awk -v d="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f %%", 100 * d / b; else printf "n/a (bare acknowledged nothing)" }'; }
 
+echo "bench: $(nproc) CPU(s), binary $bin, temp dir $tmp, $ROUNDS round(s) of bare then durable"
+
+# Per mode: acknowledged requests and seconds over all rounds, and each round's latencies.
+bare_acked=0 bare_seconds=0 durable_acked=0 durable_seconds=0 lost_total=0
+bare_latency="" durable_latency=""
+for round in $(seq "$ROUNDS"); do
+  run_phase bare "$round" --bare
+  bare_result="$phase_result"
+  run_phase durable "$round"
+  durable_result="$phase_result"
+  check_durability "$round" "$phase_warm" "$durable_result"
+  lost_total=$(( lost_total + lost ))
+  echo "bench: round $round: durable/bare $(ratio "$(rate "$durable_result")" "$(rate "$bare_result")")"
+  bare_acked=$(( bare_acked + $(acked "$bare_result") ))
+  durable_acked=$(( durable_acked + $(acked "$durable_result") ))
+  bare_seconds="$(awk -v a="$bare_seconds" -v b="$(field "$bare_result" duration_s)" 'BEGIN { print a + b }')"
+  durable_seconds="$(awk -v a="$durable_seconds" -v b="$(field "$durable_result" duration_s)" 'BEGIN { print a + b }')"
+  bare_latency+=" $(field "$bare_result" p50_ms)/$(field "$bare_result" p99_ms)"
+  durable_latency+=" $(field "$durable_result" p50_ms)/$(field "$durable_result" p99_ms)"
+done
+
+summary_line() { # label acked seconds latencies
+  awk -v label="$1" -v acked="$2" -v secs="$3" -v lat="$4" \
+      'BEGIN { printf "bench: %-58s %8.0f req/s  p50/p99 ms per round:%s\n", label, acked / secs, lat }'
+}
 echo
-summary_line "generic webhook, durable (synchronous=FULL, group commit):" "$durable_result"
-summary_line "same server, bare 200:" "$bare_result"
-awk -v d="$(rate "$durable_result")" -v b="$(rate "$bare_result")" \
-  'BEGIN { if (b > 0) printf "bench: ratio durable/bare: %.1f %%\n", 100 * d / b; else print "bench: ratio durable/bare: n/a (bare run acknowledged nothing)" }'
+summary_line "generic webhook, durable (synchronous=FULL, group commit):" "$durable_acked" "$durable_seconds" "$durable_latency"
+summary_line "same server, bare 200:" "$bare_acked" "$bare_seconds" "$bare_latency"
+echo "bench: ratio durable/bare over $ROUNDS round(s): $(ratio \
+  "$(awk -v a="$durable_acked" -v s="$durable_seconds" 'BEGIN { print a / s }')" \
+  "$(awk -v a="$bare_acked" -v s="$bare_seconds" 'BEGIN { print a / s }')")"
+if (( lost_total > 0 )); then
+  die "$lost_total acknowledged messages were not stored"
+fi
