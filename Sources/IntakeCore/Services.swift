@@ -128,7 +128,7 @@ public struct ProcessingService: Service {
             let size: Int
             switch backlog.pace() {
             case .idle:
-                try? await cancelWhenGracefulShutdown { await backlog.waitForWork() }
+                await cancelWhenGracefulShutdown { await backlog.waitForWork() }
                 continue
             case .wait(let seconds):
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }

@@ -67,7 +67,7 @@ struct Complaints: AsyncParsableCommand {
                 guard let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: key) }) else {
                     throw CommandFailure("no complaint '\(id)'", exitCode: .noUser)
                 }
-                var encoder = ComplaintCoding.encoder()
+                let encoder = ComplaintCoding.encoder()
                 encoder.outputFormatting.insert(.prettyPrinted)
                 print(String(decoding: try encoder.encode(complaint), as: UTF8.self))
             }
