@@ -24,7 +24,7 @@ public final class Database: Sendable {
         do {
             let writeConnection = try Connection(path: path)
             try writeConnection.execute("PRAGMA journal_mode=WAL")
-            // Commits themselves never wait for the disk; with `.full` the syncer flushes before anyone is told.
+            // Commits themselves never wait for the disk; with `.full` the writer flushes the log before anyone is told.
             try writeConnection.execute("PRAGMA synchronous=NORMAL")
             try writeConnection.execute("PRAGMA foreign_keys=ON")
             try Migrations.apply(Schema.migrations, to: writeConnection)
@@ -125,7 +125,8 @@ public final class Database: Sendable {
         }
     }
 
-    /// Finishes queued work and stops both threads; later calls fail with `StorageError.closed`.
+    /// Finishes queued work and stops the writer, checkpointer and reader threads; later calls fail with
+    /// `StorageError.closed`.
     public func close() {
         writer.stop()
         checkpointer.stop()

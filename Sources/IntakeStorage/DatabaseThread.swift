@@ -11,7 +11,7 @@ struct DatabaseJob {
 /// A thread that drains a queue in batches: each turn it takes everything queued since the last one (up to
 /// `maxBatch`) and hands it to `handle`. Stopping runs what is queued first.
 ///
-/// The writer, the reader and the WAL syncer are each one of these: their work blocks (SQLite calls,
+/// The writer, the reader and the checkpointer are each one of these: their work blocks (SQLite calls,
 /// fdatasync), so it must not run on Swift's cooperative thread pool, and batching is what makes group
 /// commit and shared flushes work.
 final class BatchingThread<Item>: @unchecked Sendable {

@@ -115,7 +115,7 @@ public final class Connection {
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Frames in the write-ahead log after this connection's last commit; kept once `trackWAL` ran.
-    public private(set) var walFrames = 0
+    private(set) var walFrames = 0
 
     /// Keeps `walFrames` current. SQLite then no longer checkpoints by itself after commits (its automatic
     /// checkpoint is the same hook): whoever calls this owns checkpointing.
@@ -127,16 +127,13 @@ public final class Connection {
     }
 
     /// A passive checkpoint: copies what it can from the write-ahead log into the database file without
-    /// waiting for readers or the writer, then syncs the file. Returns the log's frames and how many of them
-    /// are now in the database file; SQLite restarts the log once all are and no reader still needs it.
-    @discardableResult
-    func checkpoint() throws(SQLiteError) -> (frames: Int, copied: Int) {
+    /// waiting for readers or the writer, then syncs the file, and updates `walFrames`. SQLite restarts the
+    /// log once every frame is copied and no reader still needs it.
+    func checkpoint() throws(SQLiteError) {
         var frames: Int32 = 0
-        var copied: Int32 = 0
-        let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied)
+        let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, nil)
         guard status == SQLITE_OK else { throw SQLiteError(code: status, message: lastMessage, sql: "checkpoint") }
         walFrames = Int(frames)
-        return (Int(frames), Int(copied))
     }
 
     fileprivate var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
