@@ -1,5 +1,6 @@
 import Foundation
 import IntakeModel
+import Synchronization
 
 /// The SQLite database: one writer thread that group-commits, one reader thread for queries.
 ///
@@ -10,6 +11,7 @@ public final class Database: Sendable {
     private let writer: BatchingThread<DatabaseJob>
     private let reader: BatchingThread<DatabaseJob>
     private let checkpointer: Checkpointer
+    private let writerState: WriterState
     /// The database file.
     public let path: String
 
@@ -47,9 +49,11 @@ public final class Database: Sendable {
             let flush = synchronous == .full ? WALFlush(walPath: path + "-wal") : nil
             let checkpointer = try Checkpointer(path: path)
             self.checkpointer = checkpointer
+            let state = WriterState()
+            writerState = state
             // Each connection is captured by its own thread's handler only: one owner, by construction.
             writer = BatchingThread(name: "intake-writer", maxBatch: maxBatch, gatherWindow: Self.gatherWindow) { jobs in
-                Database.runTransaction(writeConnection, jobs, flush: flush)
+                Database.runTransaction(writeConnection, jobs, flush: flush, state: state)
                 checkpointer.maintain(writeConnection)
             }
             reader = BatchingThread(name: "intake-reader", maxBatch: 64) { jobs in
@@ -125,6 +129,14 @@ public final class Database: Sendable {
         }
     }
 
+    /// The failure that stopped all writing (a failed flush of the write-ahead log), or nil while storage
+    /// is writable. Once set it stays until the process restarts: what follows a failed `fdatasync` cannot be
+    /// trusted to reach the disk.
+    public var failure: (any Error)? { writerState.failure }
+
+    /// Makes the next flush fail as a failing disk would, for tests of what follows.
+    public func injectFlushFailure() { writerState.injectFlushFailure() }
+
     /// Finishes queued work and stops the writer, checkpointer and reader threads; later calls fail with
     /// `StorageError.closed`.
     public func close() {
@@ -133,7 +145,12 @@ public final class Database: Sendable {
         reader.stop()
     }
 
-    private static func runTransaction(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>, flush: WALFlush?) {
+    private static func runTransaction(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>, flush: WALFlush?, state: WriterState) {
+        // After a failed flush nothing more is written, so nothing more can be acknowledged or handed off.
+        if let failure = state.failure {
+            for job in jobs { job.abandon(failure) }
+            return
+        }
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
@@ -147,6 +164,7 @@ public final class Database: Sendable {
             // A disk-full or I/O error can make SQLite roll the whole transaction back by itself; the next
             // job would then run in autocommit mode, its changes committed without our flush. Stop here.
             if !connection.isInTransaction {
+                connection.effects.rolledBack()
                 let error = StorageError.io("the transaction was rolled back by SQLite after an error")
                 for complete in completions { complete(error) }
                 for later in jobs[(index + 1)...] { later.abandon(error) }
@@ -157,15 +175,42 @@ public final class Database: Sendable {
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
+            connection.effects.rolledBack()
             for complete in completions { complete(StorageError.sqlite(error)) }
             return
         }
         // Nobody is told before the flush that covers their commit returned.
-        let error = flush?.flush()
-        for complete in completions { complete(error) }
+        if let error = state.injectedFailure() ?? flush?.flush() {
+            state.fail(error)
+            connection.effects.abandoned()
+            for complete in completions { complete(error) }
+            return
+        }
+        for announce in connection.effects.committed() { announce() }
+        for complete in completions { complete(nil) }
     }
 
     private static func runEach(_ connection: Connection, _ jobs: ArraySlice<DatabaseJob>) {
         for job in jobs { job.run(connection)(nil) }
+    }
+}
+
+/// The writer's sticky failure, readable from any thread.
+final class WriterState: Sendable {
+    private let state = Mutex<(failure: (any Error)?, inject: Bool)>((nil, false))
+
+    var failure: (any Error)? { state.withLock { $0.failure } }
+
+    func fail(_ error: any Error) { state.withLock { if $0.failure == nil { $0.failure = error } } }
+
+    func injectFlushFailure() { state.withLock { $0.inject = true } }
+
+    /// The injected failure, once.
+    func injectedFailure() -> (any Error)? {
+        state.withLock { value in
+            guard value.inject else { return nil }
+            value.inject = false
+            return StorageError.io("fdatasync of the write-ahead log failed: injected for a test")
+        }
     }
 }

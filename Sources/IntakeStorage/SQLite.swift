@@ -33,6 +33,8 @@ public final class Connection {
     private var statements: [StatementKey: Statement] = [:]
     /// Maps journal ids to tracking numbers; `Database` sets the installation's key when it opens.
     public internal(set) var trackingNumbers = TrackingNumberCodec(key: 0)
+    /// Memory changes tied to the open write transaction (`onRollback`, `afterCommit`).
+    var effects = TransactionEffects()
 
     /// Opens (creating if needed) the database at `path` in serialized-off, no-mutex mode: the owning thread is the lock.
     public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
@@ -280,16 +282,28 @@ public struct Row: Sendable {
 
 extension Connection {
     /// Runs `body` inside a savepoint: on error everything it wrote is rolled back and the error rethrown.
+    /// Memory changes registered inside it with `onRollback` are undone with it.
     public func withSavepoint<T>(_ name: String, _ body: () throws -> T) throws -> T {
         try execute("SAVEPOINT \(name)")
+        effects.beginSavepoint()
         do {
             let value = try body()
             try execute("RELEASE \(name)")
+            effects.releaseSavepoint()
             return value
         } catch {
             try? execute("ROLLBACK TO \(name)")
             try? execute("RELEASE \(name)")
+            effects.rollBackSavepoint()
             throw error
         }
     }
+
+    /// Undoes an in-memory change made on the writer thread if the enclosing savepoint or transaction
+    /// rolls back, so memory only ever reflects what committed.
+    public func onRollback(_ undo: @escaping () -> Void) { effects.onRollback(undo) }
+
+    /// Runs `announce` on the writer thread once the enclosing transaction has committed and its flush has
+    /// returned; never if it rolls back. For telling other threads about rows they may now read.
+    public func afterCommit(_ announce: @escaping () -> Void) { effects.afterCommit(announce) }
 }
