@@ -22,6 +22,8 @@ final class Checkpointer: @unchecked Sendable {
     private let lock = NSLock()
     private var running = false
     private var passed = false
+    private var passes = 0
+    private var passTime = Duration.zero
     private var thread: BatchingThread<Void>!
 
     init(path: String) throws(SQLiteError) {
@@ -30,10 +32,14 @@ final class Checkpointer: @unchecked Sendable {
         try connection.execute("PRAGMA synchronous=NORMAL")
         thread = BatchingThread(name: "intake-checkpt", maxBatch: 1) { [unowned self] _ in
             // A failed pass changes nothing on disk; the next threshold tries again and the log grows meanwhile.
+            let start = ContinuousClock.now
             let copied = (try? connection.checkpoint()) != nil
+            let took = ContinuousClock.now - start
             lock.withLock {
                 running = false
                 passed = copied
+                passes += 1
+                passTime += took
             }
         }
     }
@@ -59,6 +65,11 @@ final class Checkpointer: @unchecked Sendable {
         if start && !thread.submit(CollectionOfOne(())) {
             lock.withLock { running = false }
         }
+    }
+
+    /// Passes run on the thread so far, and their time in seconds.
+    var statistics: (passes: Int, seconds: Double) {
+        lock.withLock { (passes, Double(passTime.components.seconds) + Double(passTime.components.attoseconds) / 1e18) }
     }
 
     /// Lets a running pass finish and ends the thread.

@@ -134,6 +134,13 @@ public final class Database: Sendable {
     /// trusted to reach the disk.
     public var failure: (any Error)? { writerState.failure }
 
+    /// What the writer and the checkpointer have done since the database opened: for metrics and the bench.
+    public var statistics: StorageStatistics {
+        var statistics = writerState.statistics
+        (statistics.checkpoints, statistics.checkpointSeconds) = checkpointer.statistics
+        return statistics
+    }
+
     /// Makes the next flush fail as a failing disk would, for tests of what follows.
     public func injectFlushFailure() { writerState.injectFlushFailure() }
 
@@ -180,7 +187,10 @@ public final class Database: Sendable {
             return
         }
         // Nobody is told before the flush that covers their commit returned.
-        if let error = state.injectedFailure() ?? flush?.flush() {
+        let flushStart = ContinuousClock.now
+        let flushError = state.injectedFailure() ?? flush?.flush()
+        state.recordBatch(jobs: jobs.count, flush: flush == nil ? nil : ContinuousClock.now - flushStart)
+        if let error = flushError {
             state.fail(error)
             connection.effects.abandoned()
             for complete in completions { complete(error) }
@@ -195,11 +205,44 @@ public final class Database: Sendable {
     }
 }
 
-/// The writer's sticky failure, readable from any thread.
+/// Counters of the storage threads' work since the database opened.
+public struct StorageStatistics: Sendable, Equatable {
+    /// Write transactions committed or attempted (one per batch of jobs).
+    public var transactions = 0
+    /// Jobs (one per request or processing batch) those transactions ran.
+    public var jobs = 0
+    /// Flushes of the write-ahead log, and the time they took in all.
+    public var flushes = 0
+    public var flushSeconds = 0.0
+    /// The longest single flush.
+    public var longestFlushSeconds = 0.0
+    /// Checkpoint passes on the checkpointer's thread, and the time they took in all.
+    public var checkpoints = 0
+    public var checkpointSeconds = 0.0
+
+    public init() {}
+}
+
+/// The writer's sticky failure and counters, readable from any thread.
 final class WriterState: Sendable {
     private let state = Mutex<(failure: (any Error)?, inject: Bool)>((nil, false))
+    private let counters = Mutex(StorageStatistics())
 
     var failure: (any Error)? { state.withLock { $0.failure } }
+
+    var statistics: StorageStatistics { counters.withLock { $0 } }
+
+    func recordBatch(jobs: Int, flush: Duration?) {
+        counters.withLock { counters in
+            counters.transactions += 1
+            counters.jobs += jobs
+            guard let flush else { return }
+            let seconds = Double(flush.components.seconds) + Double(flush.components.attoseconds) / 1e18
+            counters.flushes += 1
+            counters.flushSeconds += seconds
+            counters.longestFlushSeconds = max(counters.longestFlushSeconds, seconds)
+        }
+    }
 
     func fail(_ error: any Error) { state.withLock { if $0.failure == nil { $0.failure = error } } }
 
