@@ -55,7 +55,7 @@ extension Gateway {
                 throw DedupUndoError.noSuchMessage(messageID)
             }
             try connection.recordUndo(.unmerge, complaintID: merged, journalID: messageID, newComplaintID: id, previousClusterID: nil, note: note)
-            backlog?.stored(ProcessingBacklog.Keys(entry.message), at: entry.receivedAt.timeIntervalSince1970)
+            backlog?.stored(ProcessingBacklog.Keys(entry.message), at: entry.receivedAt.timeIntervalSince1970, in: connection)
             return complaint
         }
     }
@@ -68,7 +68,7 @@ extension Gateway {
             guard let cluster = complaint.dedup.clusterID else { throw DedupUndoError.notClustered(key) }
             try connection.leaveCluster(complaintID: complaint.id, journalID: complaint.journalID)
             try connection.recordUndo(.uncluster, complaintID: complaint.id, journalID: nil, newComplaintID: nil, previousClusterID: cluster, note: note)
-            detector.detach(journalID: complaint.journalID)
+            detector.detach(journalID: complaint.journalID, lookup: StoredComplaintLookup(connection: connection))
             var changed = complaint
             changed.dedup.clusterID = nil
             return changed

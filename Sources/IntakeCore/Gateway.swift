@@ -76,15 +76,15 @@ public struct Gateway: Sendable {
         let batch = admitted
         // One message and no cursor: each step below keeps its own failures inside a savepoint or is one
         // statement; only a group must be undone as a whole.
-        let (receipts, processed) = try await database.write(isolated: batch.count > 1 || cursor != nil) { connection in
+        let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil) { connection in
             var processed: [Int64] = []
             let receipts = try batch.map { try Self.admit($0, pipeline: pipeline, backlog: backlog, processed: &processed, in: connection) }
             if let cursor {
                 try connection.saveCursor(cursor.cursor, for: cursor.channelID, at: receivedAt)
             }
-            return (receipts, processed)
+            if !processed.isEmpty { backlog?.finished(processed, in: connection) }
+            return receipts
         }
-        backlog?.finished(processed)
         if logger.logLevel <= .debug {
             for (item, receipt) in zip(messages, receipts) {
                 logger.debug("journaled", metadata: [
@@ -111,7 +111,7 @@ public struct Gateway: Sendable {
                 // The provider id is the one repeat that needs no recent reporter: a retry days later.
                 if try StoredComplaintLookup(connection: connection).complaint(channelID: message.channelID, externalID: message.externalID) == nil {
                     let (id, number) = try connection.insertJournal(record, state: .pending, complaintID: nil, error: nil)
-                    backlog.deferred(id, keys: keys, at: time)
+                    backlog.deferred(id, keys: keys, at: time, in: connection)
                     return Receipt(trackingNumber: number, duplicate: false, complaintID: nil, journalID: id)
                 }
             case .decideNow(let earlier):
@@ -123,7 +123,7 @@ public struct Gateway: Sendable {
         }
         let receipt = try pipeline.record(item.prepared ?? pipeline.prepare(record), in: connection)
         if let backlog, let keys = item.keys, !receipt.duplicate {
-            backlog.stored(keys, at: time)
+            backlog.stored(keys, at: time, in: connection)
         }
         return receipt
     }
@@ -168,12 +168,12 @@ public struct Gateway: Sendable {
             for item in batch.items {
                 switch item.ready {
                 case .success(let ready?): try pipeline.processPending(ready.0, prepared: ready.1, in: connection)
-                case .success(nil): continue
-                case .failure: try pipeline.processPending(item.id, in: connection)
+                // Not read, or no row: the writer's own connection has the last word on whether it waits.
+                case .success(nil), .failure: try pipeline.processPending(item.id, in: connection)
                 }
             }
+            backlog.finished(batch.items.map(\.id), in: connection)
         }
-        backlog.finished(batch.items.map(\.id))
     }
 
     /// Processes everything journaled before this call that still waits, so a read that follows sees it
@@ -185,37 +185,40 @@ public struct Gateway: Sendable {
     }
 
     /// Re-runs processing of journal entries; idempotent, so entries already processed change nothing.
-    /// With `all` false only entries whose processing failed or never ran are taken.
+    /// With `all` false only entries whose processing failed or never ran are taken, and of the pending
+    /// ones only those nobody else will process: `ProcessingService` paces the backlog's own entries during a
+    /// burst, and a replay taking them would undo that pacing. At start the backlog knows none, so a crash's
+    /// leftovers are all taken.
     public func replay(all: Bool = false, from firstID: Int64 = 1, limit: Int = .max) async throws -> ReplaySummary {
         var summary = ReplaySummary()
         var nextID = firstID
         let pipeline = self.pipeline
+        let backlog = self.backlog
         while summary.examined < limit {
             let batchLimit = min(200, limit - summary.examined)
             let startID = nextID
-            let batch = try await database.write { connection in
+            let (batch, lastSeen) = try await database.write { connection in
                 let entries = all
                     ? try connection.journalEntries(from: startID, limit: batchLimit)
                     : try connection.unfinishedJournalEntries(after: startID - 1, limit: batchLimit)
-                return try entries.map { entry in
-                    (entry, try pipeline.processKeepingFailures(entry, in: connection))
+                let taken = all ? entries : entries.filter { $0.state == .failed || backlog?.isPending($0.id) != true }
+                let batch = try taken.map { entry in (entry, try pipeline.processKeepingFailures(entry, in: connection)) }
+                if let backlog, !batch.isEmpty {
+                    backlog.finished(batch.map(\.0.id), in: connection)
+                    // Complaints made here (after a crash, a failure) make their reporters known, as at the answer.
+                    for (entry, receipt) in batch where receipt.complaintID != nil && !receipt.duplicate {
+                        backlog.stored(ProcessingBacklog.Keys(entry.message), at: entry.receivedAt.timeIntervalSince1970, in: connection)
+                    }
                 }
+                return (batch, entries.last?.id)
             }
-            guard let last = batch.last else { break }
-            if let backlog {
-                backlog.finished(batch.map(\.0.id))
-                // Complaints made here (after a crash, a failure) make their reporters known, as at the answer.
-                for (entry, receipt) in batch where receipt.complaintID != nil && !receipt.duplicate {
-                    backlog.stored(ProcessingBacklog.Keys(entry.message), at: entry.receivedAt.timeIntervalSince1970)
-                }
-            }
-            nextID = last.0.id + 1
+            guard let lastSeen else { break }
+            nextID = lastSeen + 1
             for (entry, receipt) in batch {
-                let before = entry.state
                 summary.examined += 1
                 if receipt.complaintID == nil {
                     summary.failed += 1
-                } else if before == .pending || before == .failed {
+                } else if entry.state == .pending || entry.state == .failed {
                     summary.recovered += 1
                 }
             }

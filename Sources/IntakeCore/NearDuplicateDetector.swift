@@ -2,14 +2,14 @@ import Foundation
 import IntakeDedup
 import IntakeModel
 import IntakeStorage
+import Synchronization
 
 /// The server's duplicate detector: exact checks first (the same provider message id, the same reporter's
 /// identical text), then the near-duplicate index for rewordings (merge) and other reporters of the same
 /// issue (cluster). Decisions run on the writer thread, inside the transaction that stores their result.
-public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable {
-    // Safe: `index` is only touched with `lock` held; everything else is immutable.
-    private let lock = NSLock()
-    private let index: NearDuplicateIndex
+public final class NearDuplicateDetector: DuplicateDetector, Sendable {
+    private let index: Mutex<NearDuplicateIndex>
+    private let policy: DedupPolicy
     private let extractor: FeatureExtractor
     /// The merge window of a message, by its channel and campaign (seconds).
     private let mergeWindow: @Sendable (ChannelID, String?) -> Double
@@ -18,17 +18,18 @@ public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable
         policy: DedupPolicy, extractor: FeatureExtractor = FeatureExtractor(),
         mergeWindow: @escaping @Sendable (ChannelID, String?) -> Double
     ) {
-        index = NearDuplicateIndex(policy: policy, gazetteer: extractor.gazetteer)
+        index = Mutex(NearDuplicateIndex(policy: policy, gazetteer: extractor.gazetteer))
+        self.policy = policy
         self.extractor = extractor
         self.mergeWindow = mergeWindow
     }
 
     /// Reloads the index from stored features (newest complaints within the policy's windows).
     public func load(from database: Database, now: Date = Date()) async throws -> Int {
-        let policy = index.policy
         let since = now.addingTimeInterval(-max(policy.mergeWindow, policy.clusterWindow))
-        let stored = try await database.read { try $0.dedupFeatures(since: since, limit: policy.capacity) }
-        lock.withLock {
+        let capacity = policy.capacity
+        let stored = try await database.read { try $0.dedupFeatures(since: since, limit: capacity) }
+        index.withLock { index in
             for row in stored {
                 index.insert(row.features, key: row.journalID, cluster: row.clusterRoot, at: row.receivedAt)
             }
@@ -51,18 +52,21 @@ public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable
         let time = candidate.receivedAt.timeIntervalSince1970
         // A match whose complaint is not stored (its transaction rolled back) is forgotten, and asked again.
         for _ in 0..<3 {
-            switch lock.withLock({ index.decide(features, at: time, mergeWindow: window) }) {
+            switch index.withLock({ $0.decide(features, at: time, mergeWindow: window) }) {
             case .distinct:
                 return .new(.unique)
             case .merge(let key, let score, let reason):
                 guard let earlier = try lookup.complaint(journalID: key) else {
-                    lock.withLock { index.remove(key) }
+                    index.withLock { $0.remove(key) }
                     continue
                 }
                 return .merge(into: earlier, score: score, reason: reason)
             case .cluster(let key, let root, let score, let reason):
                 guard let first = try lookup.complaint(journalID: root) else {
-                    lock.withLock { index.remove(key); index.remove(root) }
+                    index.withLock { index in
+                        index.remove(key)
+                        index.remove(root)
+                    }
                     continue
                 }
                 var outcome = DedupOutcome(clusterID: first.clusterID ?? first.id, score: score, reason: reason)
@@ -80,13 +84,19 @@ public final class NearDuplicateDetector: DuplicateDetector, @unchecked Sendable
             try lookup.openCluster(root: root, clusterID: clusterID)
         }
         try lookup.saveFeatures(features, journalID: complaint.journalID, clusterRoot: root, receivedAt: candidate.receivedAt)
-        lock.withLock {
-            index.insert(features, key: complaint.journalID, cluster: root, at: candidate.receivedAt.timeIntervalSince1970)
-        }
+        let key = complaint.journalID
+        index.withLock { $0.insert(features, key: key, cluster: root, at: candidate.receivedAt.timeIntervalSince1970) }
+        // A complaint whose row rolls back must not be proposed again: its journal id may name nothing, or
+        // (in a store that reused ids) someone else's complaint.
+        lookup.onRollback { self.index.withLock { $0.remove(key) } }
     }
 
-    /// Puts a complaint into a cluster of its own (an operator's undo).
-    public func detach(journalID: Int64) {
-        lock.withLock { index.setCluster(of: journalID, to: journalID) }
+    /// Puts a complaint into a cluster of its own (an operator's undo); undone if `lookup`'s transaction rolls back.
+    public func detach(journalID: Int64, lookup: some ComplaintLookup) {
+        guard let previous = index.withLock({ index in
+            defer { index.setCluster(of: journalID, to: journalID) }
+            return index.cluster(of: journalID)
+        }) else { return }
+        lookup.onRollback { self.index.withLock { $0.setCluster(of: journalID, to: previous) } }
     }
 }

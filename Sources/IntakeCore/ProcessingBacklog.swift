@@ -1,5 +1,7 @@
 import Foundation
 import IntakeModel
+import IntakeStorage
+import Synchronization
 
 /// Journaled, acknowledged messages whose processing has not run yet, and what the gateway needs to know
 /// about them to answer the next message correctly.
@@ -14,9 +16,7 @@ import IntakeModel
 /// Processing waits while messages arrive faster than `busyRate` (a campaign burst is answered at the speed
 /// of the journal) and runs whenever they slow down, or when the oldest pending entry has waited `maxLag`.
 /// Keys are 64-bit hashes: a collision only sends a message down the decide-now path, never the other way.
-public final class ProcessingBacklog: @unchecked Sendable {
-    // Safe: every mutable property is only touched with `lock` held.
-
+public final class ProcessingBacklog: Sendable {
     /// What a message could repeat an earlier one through.
     public struct Keys: Sendable, Equatable {
         var provider: UInt64
@@ -58,20 +58,26 @@ public final class ProcessingBacklog: @unchecked Sendable {
     /// How often the processing loop looks at the arrival rate (seconds).
     public let interval: Double
 
-    private let lock = NSLock()
-    private var enabled = false
-    /// Newest complaint (stored or pending) per reporter key, as seconds since 1970.
-    private var recent: [UInt64: Double] = [:]
-    private var pruneAt = 1 << 16
-    private var pendingByKey: [UInt64: Int64] = [:]
-    private var pending: [Int64: (keys: Keys, time: Double)] = [:]
-    /// Pending ids in journal order; finished ones are skipped lazily from `head`.
-    private var order: [Int64] = []
-    private var head = 0
-    /// Messages admitted so far, and the count and time the processing loop last looked at.
-    private var admitted = 0
-    private var lookedAt: (count: Int, time: Double) = (0, 0)
-    private var waiter: CheckedContinuation<Void, Never>?
+    private let state = Mutex(State())
+
+    /// Everything the backlog knows, behind one lock.
+    struct State {
+        var enabled = false
+        /// Newest complaint (stored or pending) per reporter key, as seconds since 1970.
+        var recent: [UInt64: Double] = [:]
+        var pruneAt = 1 << 16
+        /// Pending entries by provider and reporter key, committed or not: what the next admission must see.
+        var pendingByKey: [UInt64: Int64] = [:]
+        var pending: [Int64: (keys: Keys, time: Double)] = [:]
+        /// Committed pending ids in journal order, what processing may take; finished ones are skipped
+        /// lazily from `head`. An entry joins only once its transaction committed and was flushed.
+        var order: [Int64] = []
+        var head = 0
+        /// Messages admitted so far, and the count and time the processing loop last looked at.
+        var admitted = 0
+        var lookedAt: (count: Int, time: Double) = (0, 0)
+        var waiter: CheckedContinuation<Void, Never>?
+    }
 
     public init(window: Double, maxLag: Double = 30, busyRate: Double = 2000, interval: Double = 0.005) {
         self.window = window
@@ -81,98 +87,111 @@ public final class ProcessingBacklog: @unchecked Sendable {
     }
 
     /// Lets messages be deferred; only a process that also runs `ProcessingService` may call it.
-    public func enable() { lock.withLock { enabled = true } }
+    public func enable() { state.withLock { $0.enabled = true } }
 
     /// Learns the reporters of stored complaints (at start, from storage).
     public func remember(reporters: [(kind: ReporterKind, address: String, receivedAt: Double)]) {
-        lock.withLock {
+        state.withLock { state in
             for reporter in reporters {
-                rememberLocked(Keys.reporterKey(kind: reporter.kind, address: reporter.address), at: reporter.receivedAt)
+                _ = state.remember(Keys.reporterKey(kind: reporter.kind, address: reporter.address), at: reporter.receivedAt, window: window)
             }
         }
     }
 
     /// False when `keys` certainly need a decision now; true only hints that deferring is likely.
     public func mayDefer(_ keys: Keys, at time: Double) -> Bool {
-        lock.withLock { enabled && admissionLocked(keys, at: time) == .deferrable }
+        state.withLock { $0.enabled && $0.admission(keys, at: time, window: window) == .deferrable }
     }
 
     /// What to do with a message; asked on the writer thread, inside the transaction that stores it.
     public func admission(_ keys: Keys, at time: Double) -> Admission {
-        lock.withLock {
-            admitted += 1
-            return enabled ? admissionLocked(keys, at: time) : .decideNow(after: [])
+        state.withLock { state in
+            state.admitted += 1
+            return state.enabled ? state.admission(keys, at: time, window: window) : .decideNow(after: [])
         }
     }
 
-    private func admissionLocked(_ keys: Keys, at time: Double) -> Admission {
-        var after: [Int64] = []
-        if let id = pendingByKey[keys.provider] { after.append(id) }
-        if let id = pendingByKey[keys.reporter], !after.contains(id) { after.append(id) }
-        if !after.isEmpty { return .decideNow(after: after.sorted()) }
-        if let last = recent[keys.reporter], last >= time - window { return .decideNow(after: []) }
-        return .deferrable
+    /// Records a message journaled as pending under `id` in `connection`'s open transaction.
+    ///
+    /// Later messages of the same transaction see it at once (a reporter's second message is decided after
+    /// it); processing sees it only once the transaction is committed and flushed, and a rollback removes
+    /// every trace of it. So processing can never look for a row that is not there yet.
+    public func deferred(_ id: Int64, keys: Keys, at time: Double, in connection: Connection) {
+        let previous = reserve(id, keys: keys, at: time)
+        connection.onRollback { self.withdraw(id, keys: keys, restoring: previous) }
+        connection.afterCommit { self.publish(id) }
     }
 
-    /// Records a message journaled as pending under `id`.
-    public func deferred(_ id: Int64, keys: Keys, at time: Double) {
-        let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
-            pending[id] = (keys, time)
-            pendingByKey[keys.provider] = id
-            pendingByKey[keys.reporter] = id
-            order.append(id)
-            rememberLocked(keys.reporter, at: time)
-            defer { waiter = nil }
-            return waiter
+    /// Records a complaint stored at once in `connection`'s open transaction, so the reporter's next message
+    /// is decided too; undone if the transaction rolls back.
+    public func stored(_ keys: Keys, at time: Double, in connection: Connection) {
+        let previous = state.withLock { $0.remember(keys.reporter, at: time, window: window) }
+        connection.onRollback { self.state.withLock { $0.restore(keys.reporter, to: previous) } }
+    }
+
+    /// Forgets entries once the transaction that processed them commits (or that turned out not to be
+    /// pending at all).
+    public func finished(_ ids: [Int64], in connection: Connection) {
+        connection.afterCommit { self.finished(ids) }
+    }
+
+    /// The pending entry becomes known to admissions (not yet to processing); returns the reporter's
+    /// previous time, for `withdraw`.
+    func reserve(_ id: Int64, keys: Keys, at time: Double) -> Double? {
+        state.withLock { state in
+            state.pending[id] = (keys, time)
+            state.pendingByKey[keys.provider] = id
+            state.pendingByKey[keys.reporter] = id
+            return state.remember(keys.reporter, at: time, window: window)
+        }
+    }
+
+    /// The entry's transaction committed: processing may take it.
+    func publish(_ id: Int64) {
+        let waiting: CheckedContinuation<Void, Never>? = state.withLock { state in
+            guard state.pending[id] != nil else { return nil }
+            state.order.append(id)
+            defer { state.waiter = nil }
+            return state.waiter
         }
         waiting?.resume()
     }
 
-    /// Records a complaint stored at once, so the reporter's next message is decided too.
-    public func stored(_ keys: Keys, at time: Double) {
-        lock.withLock { rememberLocked(keys.reporter, at: time) }
-    }
-
-    private func rememberLocked(_ key: UInt64, at time: Double) {
-        // One hash lookup in the usual case (a newer time); an older one puts the newer back.
-        if let newer = recent.updateValue(time, forKey: key), newer > time { recent[key] = newer }
-        if recent.count >= pruneAt {
-            let horizon = time - window
-            recent = recent.filter { $0.value >= horizon }
-            pruneAt = max(1 << 16, recent.count * 2)
+    /// The entry's transaction rolled back: it never existed.
+    func withdraw(_ id: Int64, keys: Keys, restoring previous: Double?) {
+        state.withLock { state in
+            state.forget(id)
+            state.restore(keys.reporter, to: previous)
         }
     }
 
     /// Forgets entries whose processing committed (or that turned out not to be pending at all).
-    public func finished(_ ids: some Sequence<Int64>) {
-        lock.withLock {
-            for id in ids {
-                guard let entry = pending.removeValue(forKey: id) else { continue }
-                for key in [entry.keys.provider, entry.keys.reporter] where pendingByKey[key] == id {
-                    pendingByKey[key] = nil
-                }
-            }
-            while head < order.count, pending[order[head]] == nil { head += 1 }
-            if head > 4096 && head * 2 > order.count {
-                order.removeFirst(head)
-                head = 0
-            }
+    func finished(_ ids: some Sequence<Int64>) {
+        state.withLock { state in
+            for id in ids { state.forget(id) }
+            state.skipFinished()
         }
     }
 
+    /// Whether `id` waits for `ProcessingService` (committed and not yet processed).
+    public func isPending(_ id: Int64) -> Bool { state.withLock { $0.pending[id] != nil } }
+
     /// How many entries wait.
-    public var count: Int { lock.withLock { pending.count } }
+    public var count: Int { state.withLock { $0.pending.count } }
 
-    /// The newest pending id, or nil when nothing waits.
-    public var newest: Int64? { lock.withLock { pending.isEmpty ? nil : order.last } }
+    /// The newest pending id processing may take, or nil when nothing waits.
+    public var newest: Int64? {
+        state.withLock { state in state.head < state.order.count ? state.order.last : nil }
+    }
 
-    /// Up to `limit` pending ids, oldest first, above `after` and none above `through`.
+    /// Up to `limit` committed pending ids, oldest first, above `after` and none above `through`.
     public func oldest(_ limit: Int, after first: Int64 = 0, through last: Int64 = .max) -> [Int64] {
-        lock.withLock {
+        state.withLock { state in
             var ids: [Int64] = []
-            var index = head
-            while index < order.count && ids.count < limit && order[index] <= last {
-                if order[index] > first && pending[order[index]] != nil { ids.append(order[index]) }
+            var index = state.head
+            while index < state.order.count && ids.count < limit && state.order[index] <= last {
+                let id = state.order[index]
+                if id > first && state.pending[id] != nil { ids.append(id) }
                 index += 1
             }
             return ids
@@ -197,19 +216,19 @@ public final class ProcessingBacklog: @unchecked Sendable {
     /// Starts a new look at the arrival rate from now. Called after a batch was stored: acknowledgments
     /// that queued behind it must not read as a lull, or processing would keep itself running.
     public func lookAgain(now: Double = Date().timeIntervalSince1970) {
-        lock.withLock { lookedAt = (admitted, now) }
+        state.withLock { $0.lookedAt = ($0.admitted, now) }
     }
 
     /// Processing may run when fewer than `busyRate` messages per second arrived since the last look, at
     /// least `interval` ago, or when the oldest entry has waited `maxLag`.
     public func pace(now: Double = Date().timeIntervalSince1970) -> Pace {
-        lock.withLock {
-            guard head < order.count, let oldest = pending[order[head]] else { return .idle }
+        state.withLock { state in
+            guard state.head < state.order.count, let oldest = state.pending[state.order[state.head]] else { return .idle }
             let late = now - oldest.time >= maxLag
-            let elapsed = now - lookedAt.time
+            let elapsed = now - state.lookedAt.time
             if elapsed < interval { return late ? .run(batch: Self.lateBatch) : .wait(interval - elapsed) }
-            let rate = Double(admitted - lookedAt.count) / elapsed
-            lookedAt = (admitted, now)
+            let rate = Double(state.admitted - state.lookedAt.count) / elapsed
+            state.lookedAt = (state.admitted, now)
             if rate < busyRate { return .run(batch: Self.quietBatch) }
             return late ? .run(batch: Self.lateBatch) : .wait(interval)
         }
@@ -219,19 +238,63 @@ public final class ProcessingBacklog: @unchecked Sendable {
     public func waitForWork() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow: Bool = lock.withLock {
-                    if !pending.isEmpty || Task.isCancelled { return true }
-                    waiter = continuation
+                let resumeNow: Bool = state.withLock { state in
+                    if state.head < state.order.count || Task.isCancelled { return true }
+                    state.waiter = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
-                defer { waiter = nil }
-                return waiter
+            let waiting: CheckedContinuation<Void, Never>? = state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
             }
             waiting?.resume()
+        }
+    }
+}
+
+extension ProcessingBacklog.State {
+    func admission(_ keys: ProcessingBacklog.Keys, at time: Double, window: Double) -> ProcessingBacklog.Admission {
+        var after: [Int64] = []
+        if let id = pendingByKey[keys.provider] { after.append(id) }
+        if let id = pendingByKey[keys.reporter], !after.contains(id) { after.append(id) }
+        if !after.isEmpty { return .decideNow(after: after.sorted()) }
+        if let last = recent[keys.reporter], last >= time - window { return .decideNow(after: []) }
+        return .deferrable
+    }
+
+    /// Records the reporter's newest complaint time; returns what was there before, for `restore`.
+    mutating func remember(_ key: UInt64, at time: Double, window: Double) -> Double? {
+        // One hash lookup in the usual case (a newer time); an older one puts the newer back.
+        let previous = recent.updateValue(time, forKey: key)
+        if let previous, previous > time { recent[key] = previous }
+        if recent.count >= pruneAt {
+            let horizon = time - window
+            recent = recent.filter { $0.value >= horizon }
+            pruneAt = max(1 << 16, recent.count * 2)
+        }
+        return previous
+    }
+
+    /// Puts back what `remember` replaced.
+    mutating func restore(_ key: UInt64, to previous: Double?) {
+        recent[key] = previous
+    }
+
+    mutating func forget(_ id: Int64) {
+        guard let entry = pending.removeValue(forKey: id) else { return }
+        for key in [entry.keys.provider, entry.keys.reporter] where pendingByKey[key] == id {
+            pendingByKey[key] = nil
+        }
+    }
+
+    mutating func skipFinished() {
+        while head < order.count, pending[order[head]] == nil { head += 1 }
+        if head > 4096 && head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
         }
     }
 }

@@ -128,6 +128,11 @@ public final class NearDuplicateIndex {
     }
 
     /// Moves a complaint to another cluster (an operator's undo puts it back in a cluster of its own).
+    /// The cluster a complaint is in (its own journal id when alone), or nil if it is not indexed.
+    public func cluster(of key: Int64) -> Int64? {
+        entryByKey[key].map { clusters[Int($0)] }
+    }
+
     public func setCluster(of key: Int64, to cluster: Int64) {
         guard let entry = entryByKey[key] else { return }
         clusters[Int(entry)] = cluster

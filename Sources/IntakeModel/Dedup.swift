@@ -25,12 +25,16 @@ public protocol ComplaintLookup {
     func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws
     /// Marks the first complaint of a cluster as its member once a second one joins.
     func openCluster(root journalID: Int64, clusterID: String) throws
+    /// Undoes an in-memory change (an index entry) if the transaction this lookup reads in rolls back.
+    func onRollback(_ undo: @escaping () -> Void)
 }
 
 extension ComplaintLookup {
     public func complaint(journalID: Int64) throws -> ComplaintReference? { nil }
     public func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws {}
     public func openCluster(root journalID: Int64, clusterID: String) throws {}
+    /// Lookups outside a transaction (evaluation over a file) have nothing to roll back.
+    public func onRollback(_ undo: @escaping () -> Void) {}
 }
 
 /// What a detector decided for one message.
@@ -87,12 +91,12 @@ public protocol DuplicateDetector: Sendable {
     func decide(_ candidate: DedupCandidate, lookup: some ComplaintLookup) throws -> DedupDecision
     /// Learns a complaint that was just stored (its `dedup` as decided), in the same transaction.
     func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws
-    /// Puts a complaint in a cluster of its own (an operator undid its clustering).
-    func detach(journalID: Int64)
+    /// Puts a complaint in a cluster of its own (an operator undid its clustering), in `lookup`'s transaction.
+    func detach(journalID: Int64, lookup: some ComplaintLookup)
 }
 
 extension DuplicateDetector {
-    public func detach(journalID: Int64) {}
+    public func detach(journalID: Int64, lookup: some ComplaintLookup) {}
     public func analyze(_ message: InboundMessage) -> DedupFeatures? { nil }
     public func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws {}
 }

@@ -145,6 +145,8 @@ public struct StoredComplaintLookup: ComplaintLookup {
 
     public init(connection: Connection) { self.connection = connection }
 
+    public func onRollback(_ undo: @escaping () -> Void) { connection.onRollback(undo) }
+
     public func complaint(channelID: ChannelID, externalID: String) throws -> ComplaintReference? {
         // One statement for both places a provider id can be (asked for every message, on the writer thread).
         try connection.query("""

@@ -71,17 +71,38 @@ extension Connection {
     public func insertJournal(
         _ record: JournalRecord, state: JournalState, complaintID: String?, error: String?
     ) throws -> (id: Int64, trackingNumber: TrackingNumber) {
-        try prepare("""
-            INSERT INTO journal (channel_id, channel_type, external_id, received_at, raw, message, state, complaint_id, error, attempts)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).run([
-                .text(record.message.channelID), .text(record.message.channelType.rawValue), .text(record.message.externalID),
-                .real(record.receivedAt.timeIntervalSince1970), .blob(record.raw), .text(record.document),
-                .text(state.rawValue), complaintID.map(SQLValue.text) ?? .null, error.map(SQLValue.text) ?? .null,
-                .integer(state == .pending ? 0 : 1),
-            ])
-        let id = lastInsertRowID
+        let values: [SQLValue] = [
+            .text(record.message.channelID), .text(record.message.channelType.rawValue), .text(record.message.externalID),
+            .real(record.receivedAt.timeIntervalSince1970), .blob(record.raw), .text(record.document),
+            .text(state.rawValue), complaintID.map(SQLValue.text) ?? .null, error.map(SQLValue.text) ?? .null,
+            .integer(state == .pending ? 0 : 1),
+        ]
+        let insert = try prepare("""
+            INSERT INTO journal (id, channel_id, channel_type, external_id, received_at, raw, message, state, complaint_id, error, attempts)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var id = try nextJournalID(refresh: false)
+        do {
+            try insert.run([.integer(id)] + values)
+        } catch {
+            guard error.isPrimaryKeyViolation else { throw error }
+            // Another process (a CLI command) appended meanwhile: continue after its rows.
+            id = try nextJournalID(refresh: true)
+            try insert.run([.integer(id)] + values)
+        }
+        journalSequence = id + 1
         return (id, trackingNumbers.number(for: id))
+    }
+
+    /// The id the next journal row gets. Ids come from a sequence that only moves forward, also when a
+    /// transaction rolls back: SQLite would hand a rolled-back id out again, and memory that still named it
+    /// (an index entry, a pending message) would then point at someone else's message.
+    private func nextJournalID(refresh: Bool) throws -> Int64 {
+        if journalSequence == 0 || refresh {
+            let stored = try query("SELECT max(id) FROM journal").first?.int(0) ?? 0
+            journalSequence = max(journalSequence, stored + 1)
+        }
+        return journalSequence
     }
 
     /// Appends a message to the journal as pending, reserving a fresh tracking number for it.

@@ -15,6 +15,9 @@ public struct SQLiteError: Error, CustomStringConvertible, Equatable {
 
     /// A UNIQUE, PRIMARY KEY or CHECK constraint refused the write.
     public var isConstraintViolation: Bool { code & 0xff == SQLITE_CONSTRAINT }
+
+    /// A row with the same primary key exists.
+    public var isPrimaryKeyViolation: Bool { code == SQLITE_CONSTRAINT | (6 << 8) }  // SQLITE_CONSTRAINT_PRIMARYKEY, a macro Swift cannot import
 }
 
 /// A value bound to or read from a statement.
@@ -35,6 +38,8 @@ public final class Connection {
     public internal(set) var trackingNumbers = TrackingNumberCodec(key: 0)
     /// Memory changes tied to the open write transaction (`onRollback`, `afterCommit`).
     var effects = TransactionEffects()
+    /// The next journal id on this (the writer's) connection; 0 until the first insert reads it.
+    var journalSequence: Int64 = 0
 
     /// Opens (creating if needed) the database at `path` in serialized-off, no-mutex mode: the owning thread is the lock.
     public init(path: String, readOnly: Bool = false) throws(SQLiteError) {

@@ -1,5 +1,5 @@
 import Foundation
-import IntakeCore
+@testable import IntakeCore
 import IntakeModel
 import IntakeStorage
 import Testing
@@ -157,7 +157,8 @@ struct DeferredProcessingTests {
         let start = 1_000_000.0
         let keys = ProcessingBacklog.Keys(SampleMessage.sms(externalID: "SM-1"))
         #expect(backlog.pace(now: start) == .idle, "nothing pending, nothing to do")
-        backlog.deferred(1, keys: keys, at: start)
+        _ = backlog.reserve(1, keys: keys, at: start)
+        backlog.publish(1)
 
         #expect(backlog.pace(now: start) == .run(batch: ProcessingBacklog.quietBatch), "quiet: process a large batch now")
         for index in 0..<100 {
@@ -189,7 +190,7 @@ struct DeferredProcessingTests {
         phone.reporter = Reporter(kind: .phone, address: "+6281234567890")
 
         let backlog = Self.enabledBacklog()
-        backlog.deferred(7, keys: ProcessingBacklog.Keys(upper), at: 100)
+        _ = backlog.reserve(7, keys: ProcessingBacklog.Keys(upper), at: 100)
 
         #expect(backlog.admission(ProcessingBacklog.Keys(lower), at: 101) == .decideNow(after: [7]))
         #expect(backlog.admission(ProcessingBacklog.Keys(phone), at: 101) == .deferrable)
