@@ -7,13 +7,22 @@ import IntakeModel
 /// citizens is stored once, and a file's name can never point at other bytes.
 public struct AttachmentStore: Sendable {
     public let directory: String
+    let disk: Disk
 
     public init(directory: String) {
-        self.directory = directory
+        self.init(directory: directory, disk: .posix)
     }
 
-    /// Writes the bytes durably (temporary file, fsync, rename, fsync of the folder) and describes them.
-    /// Runs on a Dispatch thread: file I/O blocks.
+    init(directory: String, disk: Disk) {
+        self.directory = directory
+        self.disk = disk
+    }
+
+    /// Writes the bytes durably and describes them. Runs on a Dispatch thread: file I/O blocks.
+    ///
+    /// Returns only once the file, the directory it was renamed into and every directory created for it
+    /// are flushed: the journal row that names the file is acknowledged right after, and after a power cut
+    /// the name must still lead to the bytes.
     public func store(_ attachments: [InboundAttachment]) async throws -> [Attachment] {
         guard !attachments.isEmpty else { return [] }
         return try await withCheckedThrowingContinuation { continuation in
@@ -38,22 +47,75 @@ public struct AttachmentStore: Sendable {
         let target = path(forSHA256: digest)
         let folder = (target as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: target) {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try disk.makeDirectories(folder)
             let temporary = "\(target).\(UUID().uuidString).tmp"
-            guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-                throw StorageError.io("cannot create \(temporary)")
+            try disk.writeAndSync(attachment.bytes, to: temporary)
+            guard rename(temporary, target) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                throw StorageError.io("cannot move attachment into place: \(target): \(reason)")
             }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            try handle.write(contentsOf: attachment.bytes)
-            try handle.synchronize()
-            try handle.close()
-            guard rename(temporary, target) == 0 else { throw StorageError.io("cannot move attachment into place: \(target)") }
-            let folderDescriptor = open(folder, O_RDONLY)
-            if folderDescriptor >= 0 {
-                fsync(folderDescriptor)
-                close(folderDescriptor)
-            }
+            try disk.syncDirectory(folder)
         }
         return Attachment(fileName: attachment.fileName, mediaType: attachment.mediaType, size: attachment.bytes.count, sha256: digest)
+    }
+}
+
+/// The file-system calls that make an attachment durable, each checked; tests wrap them to see which ran.
+struct Disk: Sendable {
+    /// fsync of a directory, so the entries in it survive a power cut.
+    var syncDirectory: @Sendable (String) throws -> Void
+
+    static let posix = Disk { path in
+        guard Directory.sync(path) else { throw StorageError.io("fsync of directory \(path) failed: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Creates `path` and any missing parents; each new directory's entry is flushed in its parent.
+    func makeDirectories(_ path: String) throws {
+        var missing: [String] = []
+        var current = path
+        var isDirectory: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: current, isDirectory: &isDirectory) {
+            missing.append(current)
+            let parent = (current as NSString).deletingLastPathComponent
+            if parent.isEmpty || parent == current {
+                isDirectory = true  // the working directory, or /, exists
+                break
+            }
+            current = parent
+        }
+        guard isDirectory.boolValue else { throw StorageError.io("cannot store attachments: \(current) is not a directory") }
+        for directory in missing.reversed() {
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+                throw StorageError.io("cannot create \(directory): \(String(cString: strerror(errno)))")
+            }
+            let parent = (directory as NSString).deletingLastPathComponent
+            try syncDirectory(parent.isEmpty ? "." : parent)
+        }
+    }
+
+    /// Writes a new file and flushes it to disk.
+    func writeAndSync(_ bytes: Data, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StorageError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
+        var failure: String?
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = "cannot write \(path): \(String(cString: strerror(errno)))"
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(descriptor) != 0 { failure = "fsync of \(path) failed: \(String(cString: strerror(errno)))" }
+        if close(descriptor) != 0 && failure == nil { failure = "cannot close \(path): \(String(cString: strerror(errno)))" }
+        if let failure {
+            unlink(path)
+            throw StorageError.io(failure)
+        }
     }
 }
