@@ -36,6 +36,12 @@ public struct GatewayConfig: Sendable, Equatable {
         self.channels = channels
     }
 
+    /// The merge window of a message on `channel` (seconds): the campaign it carries or, failing that, the
+    /// campaign its channel is configured for, then the channel's own window, then the default.
+    public func mergeWindow(channel: ChannelID, campaign: String?) -> Double {
+        dedup.mergeWindow(channel: channel, campaign: campaign ?? channels.first { $0.id == channel }?.campaign)
+    }
+
     /// The identifier of the one channel the embedded default configures.
     public static let embeddedChannelID: ChannelID = "generic"
 

@@ -52,7 +52,7 @@ public struct GatewayServer: Sendable {
         metrics = ServerMetrics()
         let dedup = config.dedup
         detector = NearDuplicateDetector(policy: dedup.policy) { channel, campaign in
-            dedup.mergeWindow(channel: channel, campaign: campaign)
+            config.mergeWindow(channel: channel, campaign: campaign)
         }
         let pipeline = Pipeline(normalizer: Normalizer(channels: config.channels), detector: detector)
         let attachments = AttachmentStore(directory: (config.storage.path as NSString).appendingPathComponent("attachments"))
