@@ -141,6 +141,9 @@ public final class Database: Sendable {
         return statistics
     }
 
+    /// Write jobs queued behind the one the writer runs: lets a test line up what the next transaction holds.
+    var queuedWrites: Int { writer.queued }
+
     /// Makes the next flush fail as a failing disk would, for tests of what follows.
     public func injectFlushFailure() { writerState.injectFlushFailure() }
 

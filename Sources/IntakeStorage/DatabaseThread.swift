@@ -50,6 +50,13 @@ final class BatchingThread<Item>: @unchecked Sendable {
         return true
     }
 
+    /// Items waiting for the thread (not counting the batch it is running).
+    var queued: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
+    }
+
     /// Handles what is queued, then ends the thread and waits for it.
     func stop() {
         condition.lock()
