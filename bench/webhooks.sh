@@ -14,6 +14,10 @@
 # and one long phase of each would mostly measure that drift.
 # After the durable phase the stored row count is printed next to the number
 # of acknowledged requests: an ack without a row would be a lost complaint.
+# Around every measured run the server's threads are sampled from /proc (CPU
+# time and context switches, see cost.py) and /metrics is scraped, so each
+# phase also prints CPU µs and voluntary context switches per request by thread
+# group, and the durable phase its batches, flushes and checkpoints.
 #
 # Usage: bench/webhooks.sh <path-to-intake-binary>
 # Knobs (environment): ROUNDS (3), DURATION (10s, per phase and round), CONNECTIONS (64), THREADS (1), WARMUP (2s),
@@ -46,7 +50,7 @@ fi
 bin="$1"
 [[ -x "$bin" ]] || die "not an executable: $bin"
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
-for tool in wrk curl; do
+for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 (( THREADS >= 1 && CONNECTIONS >= THREADS )) || die "need 1 <= THREADS <= CONNECTIONS"
@@ -186,7 +190,16 @@ drain() { # port
   drain_seconds="$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
 }
 
+cost() { python3 "$here/cost.py" "$@"; }
+
+metrics_to() { # port file: the /metrics text, for the storage counters
+  curl -fsS --max-time 5 -o "$2" "http://127.0.0.1:$1/metrics" || die "/metrics did not answer on port $1"
+}
+
 # Runs one phase; sets phase_warm and phase_result to the two RESULT lines.
+# The measured run is bracketed by /proc samples of the server's threads, taken
+# as close to it as possible, and by /metrics scrapes outside that bracket (so
+# the scrape's own CPU is not counted); the phase's cost lines follow RESULT.
 run_phase() { # name round [serve flags...]
   local name="$1" round="$2" dir="$tmp/$1-$2" port
   shift 2
@@ -197,9 +210,22 @@ run_phase() { # name round [serve flags...]
   echo "bench: [$name] server up on 127.0.0.1:$port; warm-up $WARMUP, then $DURATION with $CONNECTIONS connections, $THREADS wrk thread(s)"
   # Distinct run ids keep warm-up and measured message ids from colliding in dedup.
   phase_warm="$(run_wrk "$port" "$WARMUP" "$$-$name-warm-$round" "$dir/wrk-warmup.txt")"
+  metrics_to "$port" "$dir/metrics-before.txt"
+  cost snapshot "$server_pid" >"$dir/threads-before.json"
   phase_result="$(run_wrk "$port" "$DURATION" "$$-$name-$round" "$dir/wrk.txt")"
+  cost snapshot "$server_pid" >"$dir/threads-after.json"
+  metrics_to "$port" "$dir/metrics-after.txt"
   echo "bench: [$name] $phase_result"
-  if [[ "$name" == durable ]]; then drain "$port"; fi
+  local storage=()
+  if [[ "$name" == durable ]]; then storage=("$dir/metrics-before.txt" "$dir/metrics-after.txt"); fi
+  cost phase "$name" "$round" "$(acked "$phase_result")" \
+    "$dir/threads-before.json" "$dir/threads-after.json" "$dir/cost.json" "${storage[@]}"
+  if [[ "$name" == durable ]]; then
+    drain "$port"
+    # For what processing the backlog cost (see processing_cost).
+    cost snapshot "$server_pid" >"$dir/threads-drained.json"
+    metrics_to "$port" "$dir/metrics-drained.txt"
+  fi
   stop_server "$dir"
   local errors=$(( $(field "$phase_result" non2xx) + $(field "$phase_result" socket_errors) ))
   if (( $(acked "$phase_result") == 0 )); then
@@ -244,6 +270,14 @@ check_durability() { # round warm-result result
     printf "\n" }'
 }
 
+# What processing the backlog cost from the end of the measured run to the end
+# of the drain, per message that was pending; printed as [processing].
+processing_cost() { # round
+  local dir="$tmp/durable-$1"
+  cost phase processing "$1" "$drain_pending" "$dir/threads-after.json" "$dir/threads-drained.json" \
+    "$dir/cost-processing.json" "$dir/metrics-after.txt" "$dir/metrics-drained.txt"
+}
+
 # Acknowledged requests per second, so error responses never count as throughput.
 rate() { awk -v a="$(acked "$1")" -v s="$(field "$1" duration_s)" 'BEGIN { printf "%.3f", a / s }'; }
 ratio() { awk -v d="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f %%", 100 * d / b; else printf "n/a (bare acknowledged nothing)" }'; }
@@ -259,6 +293,7 @@ for round in $(seq "$ROUNDS"); do
   run_phase durable "$round"
   durable_result="$phase_result"
   check_durability "$round" "$phase_warm" "$durable_result"
+  processing_cost "$round"
   lost_total=$(( lost_total + lost ))
   echo "bench: round $round: durable/bare $(ratio "$(rate "$durable_result")" "$(rate "$bare_result")")"
   bare_acked=$(( bare_acked + $(acked "$bare_result") ))
@@ -279,6 +314,7 @@ summary_line "same server, bare 200:" "$bare_acked" "$bare_seconds" "$bare_laten
 echo "bench: ratio durable/bare over $ROUNDS round(s): $(ratio \
   "$(awk -v a="$durable_acked" -v s="$durable_seconds" 'BEGIN { print a / s }')" \
   "$(awk -v a="$bare_acked" -v s="$bare_seconds" 'BEGIN { print a / s }')")"
+cost summary "$tmp"/*/cost.json
 if (( lost_total > 0 )); then
   die "$lost_total acknowledged messages were not stored"
 fi
