@@ -35,14 +35,16 @@ struct DocumentReader {
     private func server(_ node: Node?, log: inout IssueLog) -> ServerSettings {
         let path = ConfigPath.root.key("server")
         guard let section = MappingReader(node, at: path, log: &log) else { return ServerSettings() }
-        section.reportUnknownKeys(known: ["host", "port", "public_url"], log: &log)
+        section.reportUnknownKeys(known: ["host", "port", "public_url", "shutdown_seconds"], log: &log)
         let host = section.value("host").flatMap { log.nonEmptyString($0, at: path.key("host")) }
         let port = section.value("port").flatMap { log.integer($0, at: path.key("port"), in: 1...65535) }
         let publicURL = section.value("public_url").flatMap { validatedPublicURL($0, at: path.key("public_url"), log: &log) }
+        let shutdown = section.value("shutdown_seconds").flatMap { log.integer($0, at: path.key("shutdown_seconds"), in: 1...3600) }
         return ServerSettings(
             host: host ?? ServerSettings.defaultHost,
             port: port ?? ServerSettings.defaultPort,
-            publicURL: publicURL
+            publicURL: publicURL,
+            shutdownSeconds: shutdown ?? ServerSettings.defaultShutdownSeconds
         )
     }
 

@@ -69,17 +69,24 @@ public struct ServerSettings: Sendable, Equatable {
     /// The external base URL (scheme, host, optional path prefix, no trailing `/`) that providers
     /// call and sign; the server appends request paths to it when checking signatures.
     public var publicURL: String
+    /// How long a stop may take: in-flight requests and services get this long to finish after SIGTERM,
+    /// then whatever still runs (a poller blocked in a fetch) is cancelled.
+    public var shutdownSeconds: Int
 
     /// Listen on every interface unless told otherwise.
     public static let defaultHost = "0.0.0.0"
     /// The port used when `server.port` is absent.
     public static let defaultPort = 8080
 
+    /// The stop deadline used when `server.shutdown_seconds` is absent.
+    public static let defaultShutdownSeconds = 10
+
     /// Creates server settings; without `publicURL` it is `http://localhost:<port>`.
-    public init(host: String = defaultHost, port: Int = defaultPort, publicURL: String? = nil) {
+    public init(host: String = defaultHost, port: Int = defaultPort, publicURL: String? = nil, shutdownSeconds: Int = defaultShutdownSeconds) {
         self.host = host
         self.port = port
         self.publicURL = publicURL ?? ServerSettings.localURL(port: port)
+        self.shutdownSeconds = shutdownSeconds
     }
 
     /// The public URL assumed when none is configured: good enough for trying the gateway locally.

@@ -112,11 +112,16 @@ public struct GatewayServer: Sendable {
             services.append(OutboxRelay(database: database, routingCore: routingCore, logger: logger))
         }
         services += pollers()
-        let group = ServiceGroup(configuration: .init(
+        var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
-        ))
+        )
+        // Past the deadline whatever still runs is cancelled (a poller blocked in a fetch, a slow handoff);
+        // storage still closes last, so what was acknowledged stays acknowledged.
+        configuration.maximumGracefulShutdownDuration = .seconds(config.server.shutdownSeconds)
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         await shutdown?.attach(group)
         try await group.run()
     }

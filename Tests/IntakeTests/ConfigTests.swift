@@ -55,7 +55,9 @@ private let errorCases: [ConfigErrorCase] = [
     ConfigErrorCase(name: "misspelt top-level key", yaml: "sever:\n  port: 8080\n" + oneChannel,
                     keyPath: "sever", line: 1, message: "unknown key 'sever'; known keys: server, storage, admin_token, dedup, log, channels"),
     ConfigErrorCase(name: "misspelt section key", yaml: "server:\n  prot: 8080\n" + oneChannel,
-                    keyPath: "server.prot", line: 2, message: "unknown key 'prot'; known keys: host, port, public_url"),
+                    keyPath: "server.prot", line: 2, message: "unknown key 'prot'; known keys: host, port, public_url, shutdown_seconds"),
+    ConfigErrorCase(name: "shutdown deadline of zero", yaml: "server:\n  shutdown_seconds: 0\n" + oneChannel,
+                    keyPath: "server.shutdown_seconds", line: 2, message: "must be between 1 and 3600, found 0"),
     ConfigErrorCase(name: "section not a mapping", yaml: "server: 8080\n" + oneChannel,
                     keyPath: "server", line: 1, message: "expected a mapping, found '8080'"),
     ConfigErrorCase(name: "empty host", yaml: "server:\n  host: ''\n" + oneChannel,
@@ -156,6 +158,7 @@ struct ConfigTests {
               host: 127.0.0.1
               port: 9090
               public_url: https://intake.example.org/gateway/
+              shutdown_seconds: 25
             storage:
               path: /var/lib/intake
               synchronous: normal
@@ -179,7 +182,7 @@ struct ConfigTests {
             """
         let config = try parse(yaml)
         let expected = GatewayConfig(
-            server: ServerSettings(host: "127.0.0.1", port: 9090, publicURL: "https://intake.example.org/gateway"),
+            server: ServerSettings(host: "127.0.0.1", port: 9090, publicURL: "https://intake.example.org/gateway", shutdownSeconds: 25),
             storage: StorageSettings(path: "/var/lib/intake", synchronous: .normal),
             adminToken: "0123456789abcdef-admin",
             dedup: DedupSettings(window: .seconds(24 * 3600)),
