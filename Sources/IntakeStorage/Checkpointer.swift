@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Keeps the write-ahead log short without holding up the writer.
 ///
@@ -11,65 +12,77 @@ import Foundation
 /// starts the log over from its beginning once every frame in it is copied. So when a pass is done, the
 /// writer copies what arrived meanwhile (far fewer pages) between two batches, and its next transaction
 /// restarts the log.
-final class Checkpointer: @unchecked Sendable {
-    // Safe: `running` and `passed` are only touched with `lock` held; the connection only by the thread.
-
+final class Checkpointer: Sendable {
     /// Frames (pages) in the log before a pass starts: about 8 MB.
     static let threshold = 2000
     /// Beyond this the writer checkpoints by itself, as SQLite would: the thread fell behind or failed.
     static let limit = 20_000
 
-    private let lock = NSLock()
-    private var running = false
-    private var passed = false
-    private var passes = 0
-    private var passTime = Duration.zero
-    private var thread: BatchingThread<Void>!
+    /// Where the pass stands, shared by the writer and the checkpointer's thread.
+    private struct Progress {
+        var running = false
+        var passed = false
+        var passes = 0
+        var passTime = Duration.zero
+    }
+
+    /// The one lock both threads share; a class, so the thread's handler and `self` hold the same one.
+    private final class SharedProgress: Sendable {
+        let state = Mutex(Progress())
+        func withLock<T: Sendable>(_ body: (inout Progress) -> T) -> T { state.withLock { body(&$0) } }
+    }
+
+    private let progress: SharedProgress
+    private let thread: BatchingThread<Void>
 
     init(path: String) throws(SQLiteError) {
         let connection = try Connection(path: path)
         // A checkpoint syncs the log before it copies and the database file after.
         try connection.execute("PRAGMA synchronous=NORMAL")
-        thread = BatchingThread(name: "intake-checkpt", maxBatch: 1) { [unowned self] _ in
+        let progress = SharedProgress()
+        // The connection is captured by the thread's handler only: one owner, by construction.
+        thread = BatchingThread(name: "intake-checkpt", maxBatch: 1) { _ in
             // A failed pass changes nothing on disk; the next threshold tries again and the log grows meanwhile.
             let start = ContinuousClock.now
             let copied = (try? connection.checkpoint()) != nil
             let took = ContinuousClock.now - start
-            lock.withLock {
-                running = false
-                passed = copied
-                passes += 1
-                passTime += took
+            progress.withLock { progress in
+                progress.running = false
+                progress.passed = copied
+                progress.passes += 1
+                progress.passTime += took
             }
         }
+        self.progress = progress
     }
 
     /// Called by the writer after a batch, outside any transaction: finishes a pass that is done, starts one
     /// when the log has grown past `threshold`.
     func maintain(_ connection: Connection) {
-        let (finish, start): (Bool, Bool) = lock.withLock {
-            if passed {
-                passed = false
+        let frames = connection.walFrames
+        let (finish, start): (Bool, Bool) = progress.withLock { progress in
+            if progress.passed {
+                progress.passed = false
                 return (true, false)
             }
-            if !running && connection.walFrames >= Self.threshold {
-                running = true
+            if !progress.running && frames >= Self.threshold {
+                progress.running = true
                 return (false, true)
             }
             return (false, false)
         }
-        if finish || connection.walFrames >= Self.limit {
+        if finish || frames >= Self.limit {
             // Busy while a pass runs (only one checkpoint at a time); the next batch tries again.
             _ = try? connection.checkpoint()
         }
         if start && !thread.submit(CollectionOfOne(())) {
-            lock.withLock { running = false }
+            progress.withLock { $0.running = false }
         }
     }
 
     /// Passes run on the thread so far, and their time in seconds.
     var statistics: (passes: Int, seconds: Double) {
-        lock.withLock { (passes, Double(passTime.components.seconds) + Double(passTime.components.attoseconds) / 1e18) }
+        progress.withLock { ($0.passes, Double($0.passTime.components.seconds) + Double($0.passTime.components.attoseconds) / 1e18) }
     }
 
     /// Lets a running pass finish and ends the thread.
