@@ -127,7 +127,7 @@ public final class ChannelActivity: Sendable {
         func lastHour(now: Date) -> ChannelCounts {
             let current = Self.minute(of: now)
             var sum = ChannelCounts()
-            for bucket in minutes where bucket.number <= current && current - bucket.number < 60 {
+            for bucket in minutes where bucket.number <= current && bucket.number > current - 60 {
                 sum.add(accepted: bucket.counts.accepted, duplicate: bucket.counts.duplicate, rejected: bucket.counts.rejected)
             }
             return sum
@@ -171,6 +171,11 @@ public struct ChannelError: Sendable, Equatable {
     public var at: Date
     /// Safe to show an operator: the refusal's public message, never a secret.
     public var message: String
+
+    public init(at: Date, message: String) {
+        self.at = at
+        self.message = message
+    }
 }
 
 /// One channel's figures at one moment, as `ChannelActivity.snapshot` reads them.
