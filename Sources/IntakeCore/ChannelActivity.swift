@@ -153,6 +153,7 @@ public struct ChannelCounts: Sendable, Equatable {
     /// Requests refused.
     public var rejected = 0
 
+    /// Counts as given; zero by default.
     public init(accepted: Int = 0, duplicate: Int = 0, rejected: Int = 0) {
         self.accepted = accepted
         self.duplicate = duplicate
@@ -168,10 +169,12 @@ public struct ChannelCounts: Sendable, Equatable {
 
 /// The last thing that went wrong on a channel: a refused request or a failed poll.
 public struct ChannelError: Sendable, Equatable {
+    /// When it happened.
     public var at: Date
     /// Safe to show an operator: the refusal's public message, never a secret.
     public var message: String
 
+    /// An error remembered at `at`.
     public init(at: Date, message: String) {
         self.at = at
         self.message = message
@@ -180,11 +183,15 @@ public struct ChannelError: Sendable, Equatable {
 
 /// One channel's figures at one moment, as `ChannelActivity.snapshot` reads them.
 public struct ChannelActivitySnapshot: Sendable, Equatable {
+    /// The configured channel id.
     public var channelID: ChannelID
+    /// The channel's adapter family.
     public var type: ChannelType
+    /// Whether a poller fetches this channel.
     public var polls: Bool
     /// When a message of this channel was last journaled.
     public var lastReceivedAt: Date?
+    /// The last refused request or failed poll, if any since start.
     public var lastError: ChannelError?
     /// The 60 minutes ending now.
     public var lastHour: ChannelCounts

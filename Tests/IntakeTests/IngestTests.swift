@@ -66,6 +66,19 @@ struct IngestTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appending("data")), "ingest must not open storage itself")
     }
 
+    @Test func whenTheServerCannotStoreIngestAsksTheMTAToRetry() async throws {
+        try await RunningGateway.with { gateway in
+            let directory = try TemporaryDirectory("intake-ingest")
+            defer { directory.remove() }
+            let config = try Self.config(for: gateway, in: directory)
+            gateway.server.database.injectFlushFailure()
+            let body = try JSONSerialization.data(withJSONObject: Self.report, options: [.sortedKeys])
+            let result = try await IntakeBinary.run(["ingest", "--config", config, "--channel", "generic"], input: Array(body))
+            #expect(result.status == 75, "stderr: \(result.stderr)")
+            #expect(result.stdout.isEmpty, "nothing was acknowledged")
+        }
+    }
+
     struct RefusalCase: Sendable, CustomStringConvertible {
         var description: String
         var channel = "generic"
