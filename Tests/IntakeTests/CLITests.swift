@@ -40,10 +40,7 @@ struct CLITests {
     }
 
     /// Waits (bounded) until `/healthz` reports no journal entry pending: a stop leaves pending entries for
-    /// the next start, and what follows reads the database directly. Usually at once; up to the journal
-    /// replay service's minute when an entry was deferred before its transaction committed and the processing
-    /// service read it too early (see the report on branch `health`: `Gateway.admit` calls
-    /// `backlog.deferred` inside the transaction).
+    /// the next start, and what follows reads the database directly.
     static func waitUntilProcessed(port: Int) async throws {
         let client = HTTPClient()
         let deadline = ContinuousClock.now + .seconds(90)
