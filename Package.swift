@@ -77,6 +77,7 @@ let package = Package(
             name: "intake",
             dependencies: [
                 "IntakeServer", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeModel", "IntakeDedup", "GenericAdapter",
+                "IntakeHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

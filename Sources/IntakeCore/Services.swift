@@ -72,12 +72,15 @@ public struct PollerService: Service {
     let adapter: any PollingAdapter
     let gateway: Gateway
     let logger: Logger
+    /// Where each poll's time, outcome and counts are recorded for `/api/v1/channels` and the metrics.
+    let activity: ChannelActivity?
 
-    public init(channelID: ChannelID, adapter: any PollingAdapter, gateway: Gateway, logger: Logger) {
+    public init(channelID: ChannelID, adapter: any PollingAdapter, gateway: Gateway, logger: Logger, activity: ChannelActivity? = nil) {
         self.channelID = channelID
         self.adapter = adapter
         self.gateway = gateway
         self.logger = logger
+        self.activity = activity
     }
 
     public func run() async throws {
@@ -95,14 +98,24 @@ public struct PollerService: Service {
         }
     }
 
-    /// One fetch and commit; returns how many messages were journaled.
+    /// One fetch and commit; returns how many messages were journaled. Its time and outcome go to `activity`.
     public func pollOnce() async throws -> Int {
         let channelID = self.channelID
-        let cursor = try await gateway.database.read { try $0.cursor(for: channelID) }
-        let batch = try await adapter.fetch(after: cursor)
-        guard !batch.messages.isEmpty || (batch.cursor != nil && batch.cursor != cursor) else { return 0 }
-        _ = try await gateway.submit(batch.messages, cursor: batch.cursor.map { CursorUpdate(channelID: channelID, cursor: $0) })
-        return batch.messages.count
+        do {
+            let cursor = try await gateway.database.read { try $0.cursor(for: channelID) }
+            let batch = try await adapter.fetch(after: cursor)
+            guard !batch.messages.isEmpty || (batch.cursor != nil && batch.cursor != cursor) else {
+                activity?.polled(fetched: 0, newest: nil)
+                return 0
+            }
+            let receipts = try await gateway.submit(batch.messages, cursor: batch.cursor.map { CursorUpdate(channelID: channelID, cursor: $0) })
+            activity?.stored(receipts)
+            activity?.polled(fetched: batch.messages.count, newest: batch.messages.compactMap(\.message.sentAt).max())
+            return batch.messages.count
+        } catch {
+            activity?.pollFailed(String(describing: error))
+            throw error
+        }
     }
 }
 

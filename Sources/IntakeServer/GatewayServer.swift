@@ -25,6 +25,10 @@ public struct GatewayServer: Sendable {
     /// Near-duplicate detection; its index is loaded from storage by `loadDedupIndex`.
     public let detector: NearDuplicateDetector
 
+    /// What each configured channel received, refused and polled since start, in configuration order:
+    /// `GET /api/v1/channels` and the channel metrics read it.
+    public let activity: [ChannelActivity]
+
     /// Reloads the near-duplicate index from stored features. `run` does this before anything else;
     /// commands that process messages without serving call it themselves.
     public func loadDedupIndex() async throws {
@@ -50,6 +54,9 @@ public struct GatewayServer: Sendable {
         self.families = Dictionary(families.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first })
         database = try Database(directory: config.storage.path, synchronous: config.storage.synchronous)
         metrics = ServerMetrics()
+        activity = config.channels.map { [metrics, families = self.families] channel in
+            metrics.activity(for: channel, polls: families[channel.type]?.makePoller != nil)
+        }
         let dedup = config.dedup
         detector = NearDuplicateDetector(policy: dedup.policy) { channel, campaign in
             config.mergeWindow(channel: channel, campaign: campaign)
@@ -81,6 +88,13 @@ public struct GatewayServer: Sendable {
             webhookRoutes().register(on: router)
         }
         AdminRoutes(database: database, gateway: gateway, metrics: metrics, adminToken: config.adminToken).register(on: router)
+        let authorization = AdminAuthorization(token: config.adminToken)
+        StatusRoutes(database: database, activities: activity, probe: WriterProbe(database: database),
+                     authorization: authorization, metrics: metrics).register(on: router)
+        if !bare {
+            IngestRoutes(channels: servedChannels(), gateway: gateway, authorization: authorization,
+                         refusal: Refusal(metrics: metrics, logger: logger)).register(on: router)
+        }
 
         var app = Application(
             router: router,
@@ -126,20 +140,27 @@ public struct GatewayServer: Sendable {
         try await group.run()
     }
 
-    func webhookRoutes() -> WebhookRoutes {
+    /// Each configured channel with its adapters, counters and activity record.
+    func servedChannels() -> [ChannelID: ServedChannel] {
         var served: [ChannelID: ServedChannel] = [:]
-        for channel in config.channels {
+        for (channel, activity) in zip(config.channels, activity) {
+            let family = families[channel.type]
             served[channel.id] = ServedChannel(
-                config: channel, webhook: families[channel.type]?.makeWebhook?(channel), metrics: metrics.channel(channel.id)
+                config: channel, webhook: family?.makeWebhook?(channel), push: family?.makePush?(channel),
+                metrics: metrics.channel(channel.id), activity: activity
             )
         }
-        return WebhookRoutes(channels: served, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
+        return served
+    }
+
+    func webhookRoutes() -> WebhookRoutes {
+        WebhookRoutes(channels: servedChannels(), gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
     }
 
     func pollers() -> [any Service] {
-        config.channels.compactMap { channel in
+        zip(config.channels, activity).compactMap { channel, activity in
             families[channel.type]?.makePoller.map { make in
-                PollerService(channelID: channel.id, adapter: make(channel), gateway: gateway, logger: logger)
+                PollerService(channelID: channel.id, adapter: make(channel), gateway: gateway, logger: logger, activity: activity)
             }
         }
     }

@@ -8,6 +8,8 @@ import IntakeStorage
 enum HTTPFailure: Error {
     case unknownChannel(String)
     case channelNotWebhook(String)
+    /// `POST /api/v1/ingest/{id}` for a channel whose family takes no pushed messages.
+    case channelNotPush(String)
     case adapter(AdapterError)
     case bodyTooLarge(limit: Int)
     case unauthorizedAdmin
@@ -23,7 +25,7 @@ enum HTTPFailure: Error {
         case .unknownChannel, .notFound: .notFound
         case .undo(.noSuchMessage), .undo(.noSuchComplaint): .notFound
         case .undo: .conflict
-        case .channelNotWebhook: .methodNotAllowed
+        case .channelNotWebhook, .channelNotPush: .methodNotAllowed
         case .adapter(.unauthorized): .forbidden
         case .adapter(.malformed), .badQuery: .badRequest
         case .adapter(.unsupported): .unprocessableContent
@@ -40,6 +42,7 @@ enum HTTPFailure: Error {
         switch self {
         case .unknownChannel: "unknown_channel"
         case .channelNotWebhook: "not_webhook"
+        case .channelNotPush: "not_push"
         case .adapter(.unauthorized): "signature"
         case .adapter(.malformed): "malformed"
         case .adapter(.unsupported): "unsupported"
@@ -58,6 +61,7 @@ enum HTTPFailure: Error {
         switch self {
         case .unknownChannel(let id): "no channel '\(id)' is configured"
         case .channelNotWebhook(let id): "channel '\(id)' does not receive webhooks"
+        case .channelNotPush(let id): "channel '\(id)' does not take pushed messages"
         case .adapter(let error): error.description
         case .bodyTooLarge(let limit): "body is larger than this channel's limit of \(limit) bytes"
         case .unauthorizedAdmin: "missing or wrong Authorization: Bearer <admin token>"

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import IntakeCore
 import IntakeModel
 import IntakeStorage
 import Prometheus
@@ -22,7 +23,11 @@ public struct ServerMetrics: Sendable {
         ]
         self.factory = factory
         storage = StorageMetrics(registry: registry)
+        watched = WatchedActivities()
     }
+
+    /// The channels whose activity becomes gauges at every scrape.
+    private let watched: WatchedActivities
 
     /// A request was refused; `reason` is a short fixed word (`signature`, `malformed`, `too_large`…).
     func rejected(channel: ChannelID, reason: String) {
@@ -40,10 +45,44 @@ public struct ServerMetrics: Sendable {
         )
     }
 
-    /// The Prometheus text exposition, with the storage series brought up to `statistics` first.
+    /// The activity record of one channel, wired to this registry: its accepted and duplicate counts are the
+    /// `intake_messages_*_total` counters, its refusals `intake_requests_rejected_total`, and its times the
+    /// channel gauges, so the API and the metrics show the same figures.
+    func activity(for channel: ChannelConfig, polls: Bool) -> ChannelActivity {
+        let counters = self.channel(channel.id)
+        let activity = ChannelActivity(channelID: channel.id, type: channel.type, polls: polls) { [self] outcome, count in
+            switch outcome {
+            case .accepted: counters.accepted.increment(by: count)
+            case .duplicate: counters.duplicate.increment(by: count)
+            case .rejected(let reason): for _ in 0..<count { rejected(channel: channel.id, reason: reason) }
+            }
+        }
+        watched.append(activity)
+        return activity
+    }
+
+    /// The Prometheus text exposition, with the storage series brought up to `statistics` and the channel
+    /// gauges read fresh first.
     func exposition(storage statistics: StorageStatistics) -> [UInt8] {
         storage.update(to: statistics)
+        refreshChannelGauges()
         return registry.emitToBuffer()
+    }
+
+    /// Sets the channel gauges from each channel's activity as of now.
+    private func refreshChannelGauges() {
+        let now = Date()
+        for snapshot in watched.all.map({ $0.snapshot(now: now) }) {
+            let channel = [("channel", snapshot.channelID)]
+            func gauge(_ label: String, _ value: Double?) {
+                guard let value else { return }
+                Gauge(label: label, dimensions: channel, factory: factory).record(value)
+            }
+            gauge("intake_channel_last_received_timestamp_seconds", snapshot.lastReceivedAt?.timeIntervalSince1970)
+            gauge("intake_channel_last_error_timestamp_seconds", snapshot.lastError?.at.timeIntervalSince1970)
+            gauge("intake_channel_last_poll_timestamp_seconds", snapshot.lastPollAt?.timeIntervalSince1970)
+            gauge("intake_channel_lag_seconds", snapshot.lagSeconds)
+        }
     }
 }
 
@@ -87,6 +126,15 @@ final class StorageMetrics: Sendable {
             last = now
         }
     }
+}
+
+/// The channel activity records a `ServerMetrics` exports; filled while the server is built.
+final class WatchedActivities: Sendable {
+    private let activities = Mutex<[ChannelActivity]>([])
+
+    func append(_ activity: ChannelActivity) { activities.withLock { $0.append(activity) } }
+
+    var all: [ChannelActivity] { activities.withLock { $0 } }
 }
 
 /// One channel's webhook metrics (the same series `ServerMetrics` names), ready to update.

@@ -9,7 +9,33 @@ import NIOCore
 struct ServedChannel: Sendable {
     var config: ChannelConfig
     var webhook: (any WebhookAdapter)?
+    /// Takes messages pushed through `POST /api/v1/ingest/{channel_id}` (`intake ingest`).
+    var push: (any PushAdapter)?
     var metrics: ChannelMetrics
+    /// Counts and times for `/api/v1/channels`; also feeds the accepted, duplicate and rejected counters.
+    var activity: ChannelActivity
+}
+
+/// Refuses a request: counts it (by channel and reason, and as the channel's last error when the channel
+/// exists), logs it unless it is a storage failure (logged where it happened), and renders the answer.
+struct Refusal: Sendable {
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    func respond(_ failure: HTTPFailure, channel: ServedChannel?, id: String) -> Response {
+        // Unknown ids are not used as a metric label: anyone can invent them. Channel ids start with a
+        // letter or digit, so "_unknown" never collides with a real one.
+        let metricChannel = channel == nil ? "_unknown" : id
+        if let channel {
+            channel.activity.rejected(reason: failure.reason, message: failure.message)
+        } else {
+            metrics.rejected(channel: metricChannel, reason: failure.reason)
+        }
+        if case .storage = failure {} else {
+            logger.info("request rejected", metadata: ["channel": "\(metricChannel)", "reason": "\(failure.reason)", "status": "\(failure.status.code)"])
+        }
+        return failure.response
+    }
 }
 
 /// `POST /webhooks/{channel_id}`: read the body within the channel's limit, let the adapter verify and
@@ -34,24 +60,24 @@ struct WebhookRoutes: Sendable {
 
     func handle(_ request: Request, channelID: String) async -> Response {
         let start = ContinuousClock.now
+        let refusal = Refusal(metrics: metrics, logger: logger)
         guard let channel = channels[channelID] else {
-            // Unknown ids are not used as a metric label: anyone can invent them. Channel ids start with a
-            // letter or digit, so "_unknown" never collides with a real one.
-            return reject(.unknownChannel(channelID), metricChannel: "_unknown")
+            return refusal.respond(.unknownChannel(channelID), channel: nil, id: channelID)
         }
-        guard let adapter = channel.webhook else { return reject(.channelNotWebhook(channelID), metricChannel: channelID) }
+        func reject(_ failure: HTTPFailure) -> Response { refusal.respond(failure, channel: channel, id: channelID) }
+        guard let adapter = channel.webhook else { return reject(.channelNotWebhook(channelID)) }
         channel.metrics.received.increment()
         let limit = adapter.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            return reject(.bodyTooLarge(limit: limit), metricChannel: channelID)
+            return reject(.bodyTooLarge(limit: limit))
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            return reject(.bodyTooLarge(limit: limit), metricChannel: channelID)
+            return reject(.bodyTooLarge(limit: limit))
         } catch {
-            return reject(.adapter(.malformed(field: nil, message: "the body could not be read")), metricChannel: channelID)
+            return reject(.adapter(.malformed(field: nil, message: "the body could not be read")))
         }
         let bytes = Array(body.readableBytesView)
         let webhookRequest = WebhookRequest(
@@ -70,28 +96,18 @@ struct WebhookRoutes: Sendable {
                 messages = parsed
             }
         } catch {
-            return reject(.adapter(error), metricChannel: channelID)
+            return reject(.adapter(error))
         }
         let receipts: [Receipt]
         do {
             receipts = try await gateway.submit(messages, raw: bytes)
         } catch {
             logger.error("journal write failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
-            return reject(.storage(error), metricChannel: channelID)
+            return reject(.storage(error))
         }
-        let duplicates = receipts.count { $0.duplicate }
-        if duplicates > 0 { channel.metrics.duplicate.increment(by: duplicates) }
-        if receipts.count > duplicates { channel.metrics.accepted.increment(by: receipts.count - duplicates) }
+        channel.activity.stored(receipts)
         channel.metrics.webhookLatency(since: start)
         return Self.response(adapter.acknowledge(receipts))
-    }
-
-    private func reject(_ failure: HTTPFailure, metricChannel: String) -> Response {
-        metrics.rejected(channel: metricChannel, reason: failure.reason)
-        if case .storage = failure {} else {
-            logger.info("request rejected", metadata: ["channel": "\(metricChannel)", "reason": "\(failure.reason)", "status": "\(failure.status.code)"])
-        }
-        return failure.response
     }
 
     static func response(_ answer: WebhookResponse) -> Response {

@@ -8,13 +8,14 @@ enum IntakeBinary {
         Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("intake").path
     }
 
-    /// Writes a configuration with one generic channel (and any extra YAML) into `directory`.
-    static func writeConfig(in directory: TemporaryDirectory, extraChannels: String = "") throws -> String {
+    /// Writes a configuration with one generic channel (and any extra YAML) into `directory`; `port` sets
+    /// `server.port` (where `intake ingest` looks for the server).
+    static func writeConfig(in directory: TemporaryDirectory, extraChannels: String = "", port: Int? = nil) throws -> String {
         let path = directory.appending("intake.yaml")
         let yaml = """
             server:
               host: 127.0.0.1
-              public_url: http://127.0.0.1
+              public_url: http://127.0.0.1\(port.map { "\n  port: \($0)" } ?? "")
             storage:
               path: \(directory.appending("data"))
             admin_token: \(RunningGateway.adminToken)
@@ -52,6 +53,21 @@ enum IntakeBinary {
     }
 }
 
+extension IntakeBinary {
+    /// `run` on a thread of its own: waiting for the child must not hold one of the few threads of Swift's
+    /// cooperative pool, which an in-process gateway (that the child may be talking to) needs to answer.
+    static func run(_ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(60)) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await offThePool { try run(arguments, input: input, timeout: timeout) }
+    }
+}
+
+/// Runs blocking work (waiting for a child process) on a new thread and awaits it without blocking the pool.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
 /// `intake serve` running as a child process on a port it picked, with its log in a file.
 final class ServerProcess: Sendable {
     let process = Process()
@@ -77,6 +93,11 @@ final class ServerProcess: Sendable {
         }
         process.terminate()
         throw ServerProcessError(message: "intake serve did not start; log:\n\((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+    }
+
+    /// The same, waited for off the cooperative pool.
+    static func start(config: String, logPath: String) async throws -> ServerProcess {
+        try await offThePool { try ServerProcess(config: config, logPath: logPath) }
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
