@@ -60,11 +60,14 @@ let package = Package(
             path: "Adapters/Generic"
         ),
 
+        // The list of adapter families the executable serves; the only place that names them all.
+        .target(name: "AdapterRegistry", dependencies: ["IntakeModel", "GenericAdapter"], path: "Adapters/Registry"),
+
         // HTTP server: webhooks, the complaints API, health and metrics.
         .target(
             name: "IntakeServer",
             dependencies: [
-                "IntakeModel", "IntakeCore", "IntakeStorage", "IntakeConfig", "GenericAdapter",
+                "IntakeModel", "IntakeCore", "IntakeStorage", "IntakeConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -76,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "intake",
             dependencies: [
-                "IntakeServer", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeModel", "IntakeDedup", "GenericAdapter",
+                "IntakeServer", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeModel", "IntakeDedup", "AdapterRegistry",
                 "IntakeHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,7 +90,7 @@ let package = Package(
             name: "IntakeTests",
             dependencies: [
                 "IntakeModel", "IntakeStorage", "IntakeCore", "IntakeConfig", "IntakeServer",
-                "IntakeHTTPClient", "IntakeMIME", "IntakeDedup", "GenericAdapter",
+                "IntakeHTTPClient", "IntakeMIME", "IntakeDedup", "GenericAdapter", "AdapterRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

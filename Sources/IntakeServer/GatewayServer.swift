@@ -1,5 +1,4 @@
 import Foundation
-import GenericAdapter
 import Hummingbird
 import IntakeConfig
 import IntakeCore
@@ -19,8 +18,6 @@ public struct GatewayServer: Sendable {
     let logger: Logger
     let routingCore: (any RoutingCore)?
 
-    /// The adapter families this build knows.
-    public static let families: [AdapterFamily] = [GenericAdapter.family]
 
     /// Near-duplicate detection; its index is loaded from storage by `loadDedupIndex`.
     public let detector: NearDuplicateDetector
@@ -46,7 +43,8 @@ public struct GatewayServer: Sendable {
     }
 
     /// Opens storage and builds the pipeline; nothing listens until `run`.
-    public init(config: GatewayConfig, families: [AdapterFamily] = GatewayServer.families, logger: Logger,
+    /// `families` are the adapter families to serve (the executable passes `AdapterRegistry.families`).
+    public init(config: GatewayConfig, families: [AdapterFamily], logger: Logger,
                 routingCore: (any RoutingCore)? = nil) throws {
         self.config = config
         self.logger = logger

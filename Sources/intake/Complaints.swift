@@ -1,3 +1,4 @@
+import AdapterRegistry
 import ArgumentParser
 import Foundation
 import IntakeModel
@@ -78,7 +79,7 @@ struct Complaints: AsyncParsableCommand {
 /// Opens storage and builds the gateway for a command, or fails with a temporary-failure code (75).
 func openGateway(_ config: GatewayConfig, logger: Logger) throws -> GatewayServer {
     do {
-        return try GatewayServer(config: config, logger: logger)
+        return try GatewayServer(config: config, families: AdapterRegistry.families, logger: logger)
     } catch {
         throw CommandFailure("cannot open storage at \(config.storage.path): \(error)", exitCode: .temporaryFailure)
     }

@@ -1,3 +1,4 @@
+import AdapterRegistry
 import ArgumentParser
 import Foundation
 import IntakeConfig
@@ -143,7 +144,7 @@ enum DedupCommandSupport {
     static func policy(config: String?) throws -> DedupPolicy {
         guard let config else { return DedupPolicy() }
         do {
-            let loaded = try ConfigLoader.load(contentsOf: config, families: GatewayServer.families, environment: ProcessInfo.processInfo.environment)
+            let loaded = try ConfigLoader.load(contentsOf: config, families: AdapterRegistry.families, environment: ProcessInfo.processInfo.environment)
             return loaded.dedup.policy
         } catch {
             throw fail(error.description, .config)

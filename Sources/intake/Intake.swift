@@ -1,3 +1,4 @@
+import AdapterRegistry
 import ArgumentParser
 import Foundation
 import IntakeConfig
@@ -28,7 +29,7 @@ struct StorageOptions: ParsableArguments {
         var loaded: GatewayConfig
         if let config {
             do {
-                loaded = try ConfigLoader.load(contentsOf: config, families: GatewayServer.families, environment: ProcessInfo.processInfo.environment)
+                loaded = try ConfigLoader.load(contentsOf: config, families: AdapterRegistry.families, environment: ProcessInfo.processInfo.environment)
             } catch {
                 throw CommandFailure(error.description, exitCode: .config)
             }

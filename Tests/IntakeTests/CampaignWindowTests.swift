@@ -1,3 +1,4 @@
+import AdapterRegistry
 import Foundation
 import IntakeConfig
 import IntakeModel
@@ -30,7 +31,7 @@ struct CampaignWindowTests {
                     ChannelConfig(id: "sms-mudik", type: .sms, campaign: "mudik-2026"),
                 ]
             ),
-            logger: logger
+            families: AdapterRegistry.families, logger: logger
         )
         defer { server.database.close() }
         let text = "Antrean kendaraan di Pelabuhan Merak dermaga 3 sudah enam jam tidak bergerak"

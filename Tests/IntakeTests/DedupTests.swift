@@ -1,3 +1,4 @@
+import AdapterRegistry
 import Foundation
 import IntakeConfig
 import IntakeCore
@@ -205,7 +206,7 @@ struct DedupServerTests {
         return try GatewayServer(
             config: GatewayConfig(storage: StorageSettings(path: directory.appending("data")), adminToken: RunningGateway.adminToken,
                                   channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"])]),
-            logger: logger
+            families: AdapterRegistry.families, logger: logger
         )
     }
 
@@ -251,7 +252,7 @@ struct DedupServerTests {
                 dedup: DedupSettings(channelWindows: ["generic": .seconds(2)]),
                 channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"])]
             ),
-            logger: logger
+            families: AdapterRegistry.families, logger: logger
         )
         defer { server.database.close() }
         try await server.loadDedupIndex()
@@ -310,7 +311,7 @@ struct DedupConfigTests {
             channels:
               - {id: sms-1708, type: generic, secret: s3cret-for-tests}
             """
-        let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: GatewayServer.families, environment: [:])
+        let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: AdapterRegistry.families, environment: [:])
         #expect(config.dedup.policy.mergeWindow == 48 * 3600)
         #expect(config.dedup.policy.clusterWindow == 240 * 3600)
         #expect(config.dedup.mergeWindow(channel: "sms-1708", campaign: nil) == 24 * 3600)
@@ -324,7 +325,7 @@ struct DedupConfigTests {
               campaign_window_hours: {mudik-2026: soon}
             """
         #expect {
-            _ = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: GatewayServer.families, environment: [:])
+            _ = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: AdapterRegistry.families, environment: [:])
         } throws: { error in
             "\(error)".contains("dedup.campaign_window_hours.mudik-2026")
         }

@@ -1,3 +1,4 @@
+import AdapterRegistry
 import Foundation
 import GenericAdapter
 import IntakeConfig
@@ -23,7 +24,7 @@ struct RunningGateway {
     /// Starts a gateway with `channels` (by default one generic channel `generic` and one `small` limited to 1 KiB).
     static func start(
         channels: [ChannelConfig]? = nil,
-        families: [AdapterFamily] = GatewayServer.families,
+        families: [AdapterFamily] = AdapterRegistry.families,
         publicURL: String = "https://lapor.example.go.id"
     ) async throws -> RunningGateway {
         let directory = try TemporaryDirectory("intake-server")
@@ -56,7 +57,7 @@ struct RunningGateway {
     /// Runs `body` against a fresh gateway, then stops it gracefully and removes its files, whatever `body` did.
     static func with(
         channels: [ChannelConfig]? = nil,
-        families: [AdapterFamily] = GatewayServer.families,
+        families: [AdapterFamily] = AdapterRegistry.families,
         publicURL: String = "https://lapor.example.go.id",
         _ body: (RunningGateway) async throws -> Void
     ) async throws {

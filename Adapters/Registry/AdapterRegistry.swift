@@ -1,0 +1,12 @@
+import GenericAdapter
+import IntakeModel
+
+/// Every adapter family this build serves. A new channel family adds its folder under `Adapters/`, its
+/// target in `Package.swift` (and as a dependency of this one) and one line here; nothing in the core or
+/// the HTTP server names a family.
+public enum AdapterRegistry {
+    /// The families, one per channel type.
+    public static let families: [AdapterFamily] = [
+        GenericAdapter.family,
+    ]
+}
