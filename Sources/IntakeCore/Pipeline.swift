@@ -43,12 +43,8 @@ public struct Pipeline: Sendable {
         self.handoff = handoff
     }
 
-    /// Normalizes `message` and drafts its complaint. Its journal id and tracking number are not known
-    /// until the journal row exists; the draft carries placeholders that storage never trusts.
-    public func prepare(_ message: InboundMessage, attachments: [Attachment], raw: [UInt8], receivedAt: Date) throws -> PreparedMessage {
-        prepare(try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt))
-    }
-
+    /// Normalizes a journal record and drafts its complaint. Its journal id and tracking number are not
+    /// known until the journal row exists; the draft carries placeholders that storage never trusts.
     func prepare(_ record: JournalRecord) -> PreparedMessage {
         let (complaint, matchKey) = normalizer.normalize(record.message, attachments: record.attachments, receivedAt: record.receivedAt)
         return PreparedMessage(

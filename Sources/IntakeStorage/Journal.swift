@@ -105,18 +105,6 @@ extension Connection {
         return journalSequence
     }
 
-    /// Appends a message to the journal as pending, reserving a fresh tracking number for it.
-    public func appendJournal(
-        _ message: InboundMessage, attachments: [Attachment], raw: [UInt8], receivedAt: Date
-    ) throws -> JournalEntry {
-        let record = try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt)
-        let (id, number) = try insertJournal(record, state: .pending, complaintID: nil, error: nil)
-        return JournalEntry(
-            id: id, receivedAt: receivedAt, raw: raw, message: record.message, attachments: attachments,
-            trackingNumber: number, state: .pending, complaintID: nil, error: nil, attempts: 0
-        )
-    }
-
     /// Records how processing of entry `id` ended.
     public func markJournal(_ id: Int64, state: JournalState, complaintID: String?, error: String?) throws {
         try prepare("UPDATE journal SET state = ?, complaint_id = ?, error = ?, attempts = attempts + 1 WHERE id = ?").run([

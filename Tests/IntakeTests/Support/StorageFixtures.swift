@@ -214,3 +214,15 @@ extension StorageError {
         if case .closed = self { true } else { false }
     }
 }
+
+extension Connection {
+    /// Journals a message as pending, as a deferred webhook would, and returns its entry.
+    func appendJournal(_ message: InboundMessage, attachments: [IntakeModel.Attachment], raw: [UInt8], receivedAt: Date) throws -> JournalEntry {
+        let record = try JournalRecord(message: message, attachments: attachments, raw: raw, receivedAt: receivedAt)
+        let (id, number) = try insertJournal(record, state: .pending, complaintID: nil, error: nil)
+        return JournalEntry(
+            id: id, receivedAt: receivedAt, raw: raw, message: record.message, attachments: attachments,
+            trackingNumber: number, state: .pending, complaintID: nil, error: nil, attempts: 0
+        )
+    }
+}
