@@ -5,7 +5,7 @@ import IntakeModel
 import Synchronization
 import Testing
 
-/// What reaches the disk before an answer, and what happens once the disk cannot be trusted.
+/// What happens once the disk cannot be trusted: a failed flush stops every later write.
 @Suite("Durability", .timeLimit(.minutes(2)))
 struct DurabilityTests {
     @Test func afterAFailedFlushNothingMoreIsWrittenOrAnnounced() async throws {
@@ -43,43 +43,5 @@ struct DurabilityTests {
             await #expect(throws: (any Error).self) { try await harness.gateway.submit([SampleMessage.sms(externalID: "lost-flush")], raw: [2]) }
             await #expect(throws: (any Error).self) { try await harness.gateway.submit([SampleMessage.sms(externalID: "later")], raw: [3]) }
         }
-    }
-
-    @Test func anAttachmentIsFlushedWithEveryDirectoryCreatedForIt() async throws {
-        let directory = try TemporaryDirectory("attachments")
-        defer { directory.remove() }
-        let synced = Mutex<[String]>([])
-        let disk = Disk { path in
-            try Disk.posix.syncDirectory(path)
-            synced.withLock { $0.append(path) }
-        }
-        let root = directory.appending("data/attachments")
-        let store = AttachmentStore(directory: root, disk: disk)
-        let photo = InboundAttachment(fileName: "jalan.jpg", mediaType: "image/jpeg", bytes: Data(repeating: 0xFF, count: 4096))
-
-        let stored = try await store.store([photo])
-
-        let file = store.path(forSHA256: stored[0].sha256)
-        let folder = (file as NSString).deletingLastPathComponent
-        #expect(FileManager.default.contents(atPath: file) == photo.bytes)
-        // Each new directory's entry lives in its parent; the file's entry lives in its folder.
-        #expect(Set(synced.withLock { $0 }) == [directory.path, directory.appending("data"), root, folder])
-        #expect(synced.withLock { $0.last } == folder, "the folder is flushed after the rename")
-
-        synced.withLock { $0.removeAll() }
-        _ = try await store.store([photo])
-        #expect(synced.withLock { $0 }.isEmpty, "bytes already stored are not written again")
-    }
-
-    @Test func anAttachmentThatCannotBeStoredFailsLoudlyAndLeavesNothingBehind() async throws {
-        let directory = try TemporaryDirectory("attachments")
-        defer { directory.remove() }
-        // A file where the attachment folder should be: every step after it must fail, and say so.
-        FileManager.default.createFile(atPath: directory.appending("attachments"), contents: Data("not a folder".utf8))
-        let store = AttachmentStore(directory: directory.appending("attachments"))
-        let photo = InboundAttachment(fileName: "a.jpg", mediaType: "image/jpeg", bytes: Data([1, 2, 3]))
-
-        await #expect(throws: StorageError.self) { try await store.store([photo]) }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["attachments"])
     }
 }
