@@ -10,11 +10,6 @@ import Foundation
 /// batch.
 final class WALFlush {
     private var descriptor: Int32 = -1
-    /// Set by the first failed flush and never cleared: after a failed fdatasync the kernel may have
-    /// dropped the dirty pages, and SQLite's WAL frames are checksummed in a chain, so a lost frame makes
-    /// recovery discard every later one. Acknowledging anything after that would be a lie; the operator
-    /// must restart (as PostgreSQL panics).
-    private var failure: (any Error)?
     private let walPath: String
 
     init(walPath: String) {
@@ -26,15 +21,14 @@ final class WALFlush {
     }
 
     /// fdatasync of the current WAL file; nil when it is on disk.
+    ///
+    /// A failure is final for the process (`Database` refuses every later write): after a failed fdatasync
+    /// the kernel may have dropped the dirty pages, and SQLite's WAL frames are checksummed in a chain, so
+    /// a lost frame makes recovery discard every later one. Acknowledging anything after that would be a
+    /// lie; the operator must restart (as PostgreSQL panics).
+    /// The log is reopened when SQLite replaced it (the last connection of another process closed and
+    /// deleted it).
     func flush() -> (any Error)? {
-        if let failure { return failure }
-        let error = flushOnce()
-        failure = error
-        return error
-    }
-
-    /// Reopens the log when SQLite replaced it (the last connection of another process closed and deleted it).
-    private func flushOnce() -> (any Error)? {
         var current = stat()
         guard stat(walPath, &current) == 0 else {
             return StorageError.io("cannot find the write-ahead log \(walPath): errno \(errno)")
