@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "IntakeServer",
             dependencies: [
-                "IntakeModel", "IntakeCore", "IntakeStorage", "IntakeConfig",
+                "IntakeModel", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeHTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

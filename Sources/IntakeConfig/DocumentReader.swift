@@ -11,7 +11,7 @@ struct DocumentReader {
     let environment: [String: String]
 
     /// The top-level keys, in the order the reference documents them.
-    static let topLevelKeys = ["server", "storage", "admin_token", "dedup", "log", "channels"]
+    static let topLevelKeys = ["server", "storage", "admin_token", "dedup", "log", "routing", "channels"]
 
     /// The configuration `root` describes; `nil` (an empty file) still needs its channels.
     func read(_ root: Node?, log: inout IssueLog) -> GatewayConfig {
@@ -26,7 +26,8 @@ struct DocumentReader {
             adminToken: adminToken(document.value("admin_token"), log: &log),
             dedup: dedup(document.value("dedup"), log: &log),
             log: logSettings(document.value("log"), log: &log),
-            channels: channels.read(document.value("channels"), keyLine: channelsLine, log: &log)
+            channels: channels.read(document.value("channels"), keyLine: channelsLine, log: &log),
+            routing: routing(document.value("routing"), log: &log)
         )
     }
 

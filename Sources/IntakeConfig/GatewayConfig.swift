@@ -18,6 +18,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var log: LogSettings
     /// The configured channels, in file order.
     public var channels: [ChannelConfig]
+    /// Where events are pushed to the routing core; nil leaves them to the pull API.
+    public var routing: RoutingSettings?
 
     /// Creates a configuration from its sections; every section defaults to its documented default.
     public init(
@@ -26,7 +28,8 @@ public struct GatewayConfig: Sendable, Equatable {
         adminToken: String? = nil,
         dedup: DedupSettings = DedupSettings(),
         log: LogSettings = LogSettings(),
-        channels: [ChannelConfig] = []
+        channels: [ChannelConfig] = [],
+        routing: RoutingSettings? = nil
     ) {
         self.server = server
         self.storage = storage
@@ -34,6 +37,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.dedup = dedup
         self.log = log
         self.channels = channels
+        self.routing = routing
     }
 
     /// The merge window of a message on `channel` (seconds): the campaign it carries or, failing that, the

@@ -55,6 +55,8 @@ extension Gateway {
                 throw DedupUndoError.noSuchMessage(messageID)
             }
             try connection.recordUndo(.unmerge, complaintID: merged, journalID: messageID, newComplaintID: id, previousClusterID: nil, note: note)
+            // The complaint it was merged into lost a message: the routing core hears of both changes.
+            try split.handoff.record(.updated, complaintID: merged, in: connection)
             backlog?.stored(ProcessingBacklog.Keys(entry.message), at: entry.receivedAt.timeIntervalSince1970, in: connection)
             return complaint
         }
@@ -63,11 +65,13 @@ extension Gateway {
     /// Takes a complaint out of its cluster (it stays a complaint, in a cluster of its own). Recorded.
     public func uncluster(complaint key: String, note: String?) async throws -> Complaint {
         let detector = pipeline.detector
+        let handoff = pipeline.handoff
         return try await database.write { connection in
             guard let complaint = try connection.complaint(idOrTrackingNumber: key) else { throw DedupUndoError.noSuchComplaint(key) }
             guard let cluster = complaint.dedup.clusterID else { throw DedupUndoError.notClustered(key) }
             try connection.leaveCluster(complaintID: complaint.id, journalID: complaint.journalID)
             try connection.recordUndo(.uncluster, complaintID: complaint.id, journalID: nil, newComplaintID: nil, previousClusterID: cluster, note: note)
+            try handoff.record(.clustered, complaintID: complaint.id, in: connection)
             detector.detach(journalID: complaint.journalID, lookup: StoredComplaintLookup(connection: connection))
             var changed = complaint
             changed.dedup.clusterID = nil

@@ -2,18 +2,25 @@ import Foundation
 import IntakeModel
 import IntakeStorage
 
-/// Puts a new complaint where the routing core will pick it up. The default writes to the outbox in
-/// the same transaction, so a complaint is never stored without being queued, nor queued twice.
+/// Records what the routing core must be told, in the transaction that made it happen, so an event exists
+/// exactly when its change does: never a complaint stored without its created event, nor an event twice.
 public protocol RoutingHandoff: Sendable {
-    func handOff(_ complaint: Complaint, in connection: Connection) throws
+    /// Records that `type` happened to complaint `complaintID`, in `connection`'s transaction.
+    func record(_ type: HandoffEventType, complaintID: String, in connection: Connection) throws
 }
 
-/// The default handoff: an outbox row keyed by the complaint id, consumed at least once.
+/// The default handoff: a row in `handoff_events`, delivered at least once by `HandoffRelay` or read by the
+/// pull API; `signal` wakes both once the transaction is committed and flushed.
 public struct OutboxHandoff: RoutingHandoff {
-    public init() {}
+    public let signal: HandoffSignal?
 
-    public func handOff(_ complaint: Complaint, in connection: Connection) throws {
-        try connection.enqueueOutbox(journalID: complaint.journalID, at: complaint.receivedAt)
+    public init(signal: HandoffSignal? = nil) {
+        self.signal = signal
+    }
+
+    public func record(_ type: HandoffEventType, complaintID: String, in connection: Connection) throws {
+        try connection.recordHandoffEvent(type, complaintID: complaintID, at: Date())
+        if let signal { connection.afterCommit { signal.announce() } }
     }
 }
 
@@ -116,7 +123,7 @@ public struct Pipeline: Sendable {
         return try decideAndStore(prepared ?? prepare(entry), journalID: entry.id, in: connection)
     }
 
-    /// Dedup decision, then the journal row (new, or the existing `journalID` updated), complaint and outbox.
+    /// Dedup decision, then the journal row (new, or the existing `journalID` updated), complaint and handoff event.
     private func decideAndStore(_ prepared: PreparedMessage, journalID: Int64?, in connection: Connection) throws -> Receipt {
         let candidate = DedupCandidate(
             message: prepared.record.message, body: prepared.complaint.body, matchKey: prepared.matchKey,
@@ -129,6 +136,7 @@ public struct Pipeline: Sendable {
             try connection.recordMerge(journalID: id, score: score, reason: reason)
             let message = prepared.record.message
             try connection.recordMergedExternalID(channelID: message.channelID, externalID: message.externalID, complaintID: earlier.id)
+            try handoff.record(.updated, complaintID: earlier.id, in: connection)
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: id)
         case .new(let outcome):
             var complaint = prepared.complaint
@@ -138,7 +146,7 @@ public struct Pipeline: Sendable {
             complaint.dedup = outcome
             try connection.insertComplaint(complaint, document: prepared.document.text(dedup: outcome), matchKey: prepared.matchKey)
             try detector.record(complaint, candidate: candidate, lookup: lookup)
-            try handoff.handOff(complaint, in: connection)
+            try handoff.record(.created, complaintID: complaint.id, in: connection)
             return Receipt(trackingNumber: number, duplicate: false, complaintID: complaint.id, journalID: id)
         }
     }

@@ -4,67 +4,6 @@ import IntakeStorage
 import Logging
 import ServiceLifecycle
 
-/// The routing core as the outbox relay sees it: takes one complaint, idempotently by `idempotencyKey`.
-public protocol RoutingCore: Sendable {
-    /// Delivers `complaint` (already stripped of an anonymous reporter's identity). Throwing means
-    /// "try again later"; the same key may arrive more than once and must be handled once.
-    func route(_ complaint: Complaint, idempotencyKey: String) async throws
-}
-
-/// Hands queued complaints to the routing core, at least once, retrying failures with backoff.
-public struct OutboxRelay: Service {
-    let database: Database
-    let routingCore: any RoutingCore
-    let logger: Logger
-    /// How long to wait when nothing is due.
-    let idleInterval: Duration
-
-    public init(database: Database, routingCore: any RoutingCore, logger: Logger, idleInterval: Duration = .seconds(1)) {
-        self.database = database
-        self.routingCore = routingCore
-        self.logger = logger
-        self.idleInterval = idleInterval
-    }
-
-    public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let delivered: Int
-            do {
-                delivered = try await deliverDue()
-            } catch {
-                // Storage busy or closing: the outbox keeps everything, so wait and try again rather than
-                // taking the whole service group (and the HTTP server) down.
-                logger.warning("outbox relay could not read or update the outbox", metadata: ["error": "\(error)"])
-                delivered = 0
-            }
-            if delivered == 0 {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: idleInterval) }
-            }
-        }
-    }
-
-    /// Delivers what is due now; returns how many items were attempted.
-    public func deliverDue(limit: Int = 100) async throws -> Int {
-        let items = try await database.read { try $0.dueOutboxItems(now: Date(), limit: limit) }
-        for item in items {
-            do {
-                try await routingCore.route(item.complaint.forAgency, idempotencyKey: item.complaint.id)
-                try await database.write { try $0.markOutboxDelivered(item.id, complaintID: item.complaint.id, at: Date()) }
-            } catch {
-                // Exponential backoff capped at an hour: a routing core that is down for a day is not hammered.
-                let delay = min(3600.0, pow(2.0, Double(min(item.attempts, 12))))
-                logger.warning("routing handoff failed", metadata: [
-                    "complaint": "\(item.complaint.id)", "attempt": "\(item.attempts + 1)", "error": "\(error)",
-                ])
-                try await database.write {
-                    try $0.markOutboxFailed(item.id, error: String(describing: error), retryAt: Date().addingTimeInterval(delay))
-                }
-            }
-        }
-        return items.count
-    }
-}
-
 /// Runs one polling adapter: fetch after the committed cursor, then journal the batch and the new cursor
 /// in one transaction. A crash between fetch and commit refetches the same batch, which dedup absorbs.
 public struct PollerService: Service {

@@ -12,6 +12,10 @@ struct AdminRoutes: Sendable {
     let metrics: ServerMetrics
     /// Nil disables the complaints API.
     let adminToken: String?
+    /// Wakes long polls of `GET /api/v1/events` when events become durable.
+    let handoffSignal: HandoffSignal
+    /// Whether the relay pushes events (`routing.url`); if not, a pull acknowledges them.
+    let pushesEvents: Bool
 
     static let defaultPageSize = 50
     static let maximumPageSize = 500
@@ -40,6 +44,7 @@ struct AdminRoutes: Sendable {
                 try await gateway.uncluster(complaint: context.parameters.get("id") ?? "", note: note)
             } }
         }
+        registerHandoff(on: router)
         router.get("/healthz") { _, _ in
             await health()
         }
@@ -51,7 +56,7 @@ struct AdminRoutes: Sendable {
         }
     }
 
-    private func answer(_ body: () async throws -> Response) async -> Response {
+    func answer(_ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
         } catch let error as DedupUndoError {
@@ -161,7 +166,7 @@ struct AdminRoutes: Sendable {
         try await gateway.settle()
     }
 
-    private func authorize(_ request: Request) throws {
+    func authorize(_ request: Request) throws {
         try AdminAuthorization(token: adminToken).check(request)
     }
 

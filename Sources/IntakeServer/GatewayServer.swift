@@ -16,8 +16,12 @@ public struct GatewayServer: Sendable {
     public let metrics: ServerMetrics
     let families: [ChannelType: AdapterFamily]
     let logger: Logger
+    /// Pushes events instead of `routing.url` (tests); nil uses the configured URL, if any.
     let routingCore: (any RoutingCore)?
-
+    /// How the relay retries and how many deliveries run at once.
+    let handoffPolicy: HandoffPolicy
+    /// Announces durable handoff events to the relay and to long polls.
+    public let handoffSignal: HandoffSignal
 
     /// Near-duplicate detection; its index is loaded from storage by `loadDedupIndex`.
     public let detector: NearDuplicateDetector
@@ -45,10 +49,13 @@ public struct GatewayServer: Sendable {
     /// Opens storage and builds the pipeline; nothing listens until `run`.
     /// `families` are the adapter families to serve (the executable passes `AdapterRegistry.families`).
     public init(config: GatewayConfig, families: [AdapterFamily], logger: Logger,
-                routingCore: (any RoutingCore)? = nil) throws {
+                routingCore: (any RoutingCore)? = nil, handoffPolicy: HandoffPolicy = HandoffPolicy()) throws {
         self.config = config
         self.logger = logger
         self.routingCore = routingCore
+        self.handoffPolicy = handoffPolicy
+        let handoffSignal = HandoffSignal()
+        self.handoffSignal = handoffSignal
         self.families = Dictionary(families.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first })
         database = try Database(directory: config.storage.path, synchronous: config.storage.synchronous)
         metrics = ServerMetrics()
@@ -59,7 +66,7 @@ public struct GatewayServer: Sendable {
         detector = NearDuplicateDetector(policy: dedup.policy) { channel, campaign in
             config.mergeWindow(channel: channel, campaign: campaign)
         }
-        let pipeline = Pipeline(normalizer: Normalizer(channels: config.channels), detector: detector)
+        let pipeline = Pipeline(normalizer: Normalizer(channels: config.channels), detector: detector, handoff: OutboxHandoff(signal: handoffSignal))
         let attachments = AttachmentStore(directory: (config.storage.path as NSString).appendingPathComponent("attachments"))
         // Deferring needs `ProcessingService`, which only `run` starts: a command such as `intake ingest`
         // processes each message before it exits.
@@ -85,7 +92,11 @@ public struct GatewayServer: Sendable {
         } else {
             webhookRoutes().register(on: router)
         }
-        AdminRoutes(database: database, gateway: gateway, metrics: metrics, adminToken: config.adminToken).register(on: router)
+        let pushCore = routingCore ?? config.routing.map(HTTPRoutingCore.init)
+        AdminRoutes(
+            database: database, gateway: gateway, metrics: metrics, adminToken: config.adminToken,
+            handoffSignal: handoffSignal, pushesEvents: pushCore != nil
+        ).register(on: router)
         let authorization = AdminAuthorization(token: config.adminToken)
         StatusRoutes(database: database, activities: activity, probe: WriterProbe(database: database),
                      authorization: authorization, metrics: metrics).register(on: router)
@@ -120,8 +131,10 @@ public struct GatewayServer: Sendable {
             StorageService(database: database), ProcessingService(gateway: gateway, logger: logger), app,
             JournalReplayService(gateway: gateway, logger: logger),
         ]
-        if let routingCore {
-            services.append(OutboxRelay(database: database, routingCore: routingCore, logger: logger))
+        if let pushCore {
+            services.append(HandoffRelay(
+                database: database, routingCore: pushCore, signal: handoffSignal, policy: handoffPolicy, observer: metrics.handoff(), logger: logger
+            ))
         }
         services += pollers()
         var configuration = ServiceGroupConfiguration(

@@ -17,9 +17,16 @@ extension StoredComplaintLookup {
             ])
     }
 
+    /// Also records the root's `complaint.clustered` event when its cluster opens now (the joining complaint's
+    /// own created event carries its cluster).
     public func openCluster(root journalID: Int64, clusterID: String) throws {
-        try connection.prepare("UPDATE complaints SET cluster_id = ? WHERE journal_id = ? AND cluster_id IS NULL")
-            .run([.text(clusterID), .integer(journalID)])
+        let opened = try connection.query(
+            "UPDATE complaints SET cluster_id = ? WHERE journal_id = ? AND cluster_id IS NULL RETURNING id",
+            [.text(clusterID), .integer(journalID)]
+        )
+        if let root = opened.first?.string(0) {
+            try connection.recordHandoffEvent(.clustered, complaintID: root, at: Date())
+        }
     }
 }
 

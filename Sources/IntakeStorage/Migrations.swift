@@ -141,5 +141,32 @@ enum Schema {
                 undone_at REAL NOT NULL
             );
             """),
+        Migration(version: 3, name: "handoff events replace the outbox", sql: """
+            -- What the routing core is told, in the order it happened: one row per event, written in the transaction
+            -- that made it happen. AUTOINCREMENT: an id (the Idempotency-Key) is never handed out twice, even after
+            -- the newest rows were deleted.
+            CREATE TABLE handoff_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                complaint_id TEXT NOT NULL,
+                type TEXT NOT NULL CHECK (type IN ('complaint.created', 'complaint.updated', 'complaint.clustered')),
+                created_at REAL NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                delivered_at REAL,
+                dead_at REAL,
+                last_status INTEGER,
+                last_error TEXT
+            );
+            -- Pending events in order (the relay's scan), and each complaint's events (order per complaint).
+            CREATE INDEX handoff_pending ON handoff_events (id) WHERE delivered_at IS NULL AND dead_at IS NULL;
+            CREATE INDEX handoff_complaint ON handoff_events (complaint_id, id);
+
+            -- Complaints still waiting in the outbox become their created events, oldest first.
+            INSERT INTO handoff_events (complaint_id, type, created_at, attempts, next_attempt_at, last_error)
+                SELECT c.id, 'complaint.created', o.enqueued_at, o.attempts, o.next_attempt_at, o.last_error
+                FROM outbox o JOIN complaints c ON c.journal_id = o.journal_id
+                WHERE o.delivered_at IS NULL ORDER BY o.journal_id;
+            DROP TABLE outbox;
+            """),
     ]
 }

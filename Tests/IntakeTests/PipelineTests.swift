@@ -278,26 +278,28 @@ struct PipelineTests {
     @Test func failedHandoffIsRetriedAndDeliveredOnceUnderTheComplaintID() async throws {
         try await PipelineHarness.with { harness in
             let core = RecordingRoutingCore(failing: 1)
-            let relay = OutboxRelay(database: harness.database, routingCore: core, logger: harness.logger)
+            let relay = HandoffRelay(database: harness.database, routingCore: core, signal: HandoffSignal(), logger: harness.logger)
             let receipt = try #require(try await harness.gateway.submit([SampleMessage.sms()], raw: []).first)
             let complaintID = try #require(receipt.complaintID)
+            let eventKey = try #require(try await harness.outboxRows().first?.eventID).description
 
-            #expect(try await relay.deliverDue() == 1)
+            #expect(try await relay.deliverDue().count == 1)
             let afterFailure = try #require(try await harness.outboxRows().first)
             #expect(afterFailure.attempts == 1)
             #expect(afterFailure.deliveredAt == nil)
             #expect(afterFailure.lastError?.contains("routing core down") == true)
             #expect(afterFailure.nextAttemptAt > Date().timeIntervalSince1970)
-            #expect(try await relay.deliverDue() == 0, "not due again before the backoff ends")
+            #expect(try await relay.deliverDue().isEmpty, "not due again before the backoff ends")
             #expect(try await harness.database.read { try $0.complaint(idOrTrackingNumber: complaintID) }?.status == .queued)
 
-            try await harness.database.write { try $0.execute("UPDATE outbox SET next_attempt_at = 0") }
-            #expect(try await relay.deliverDue() == 1)
-            #expect(try await relay.deliverDue() == 0)
+            try await harness.database.write { try $0.execute("UPDATE handoff_events SET next_attempt_at = 0") }
+            #expect(try await relay.deliverDue().count == 1)
+            #expect(try await relay.deliverDue().isEmpty)
 
-            #expect(await core.delivered.map(\.key) == [complaintID])
+            // The idempotency key is the event id: the same on the redelivery.
+            #expect(await core.delivered.map(\.key) == [eventKey])
             #expect(await core.attempts == 2)
-            #expect(await core.attemptKeys == [complaintID, complaintID])
+            #expect(await core.attemptKeys == [eventKey, eventKey])
             let delivered = try #require(try await harness.outboxRows().first)
             #expect(delivered.deliveredAt != nil)
             #expect(delivered.attempts == 2)
@@ -311,11 +313,11 @@ struct PipelineTests {
     func anonymousComplaintReachesTheRoutingCoreWithoutTheReporter(anonymous: Bool) async throws {
         try await PipelineHarness.with { harness in
             let core = RecordingRoutingCore(failing: 0)
-            let relay = OutboxRelay(database: harness.database, routingCore: core, logger: harness.logger)
+            let relay = HandoffRelay(database: harness.database, routingCore: core, signal: HandoffSignal(), logger: harness.logger)
             let message = SampleMessage.sms(from: "+6281299887766", name: "Budi Santoso", anonymous: anonymous)
             let receipt = try #require(try await harness.gateway.submit([message], raw: []).first)
 
-            #expect(try await relay.deliverDue() == 1)
+            #expect(try await relay.deliverDue().count == 1)
             let routed = try #require(await core.delivered.first?.complaint)
             let stored = try #require(try await harness.database.read { try $0.complaint(idOrTrackingNumber: receipt.trackingNumber.description) })
             let routedJSON = String(decoding: try ComplaintCoding.encoder().encode(routed), as: UTF8.self)
@@ -387,6 +389,7 @@ struct PipelineHarness {
     }
 
     struct OutboxRow: Sendable {
+        var eventID: Int64?
         var complaintID: String?
         var attempts: Int64?
         var nextAttemptAt: Double
@@ -394,14 +397,17 @@ struct PipelineHarness {
         var lastError: String?
     }
 
-    /// The outbox table as stored, in order.
+    /// The complaints' created events (the outbox) as stored, in order.
     func outboxRows() async throws -> [OutboxRow] {
         try await database.read { connection in
             try connection.query("""
-                SELECT c.id, o.attempts, o.next_attempt_at, o.delivered_at, o.last_error
-                FROM outbox o JOIN complaints c ON c.journal_id = o.journal_id ORDER BY o.journal_id
+                SELECT e.complaint_id, e.attempts, e.next_attempt_at, e.delivered_at, e.last_error, e.id
+                FROM handoff_events e WHERE e.type = 'complaint.created' ORDER BY e.id
                 """).map {
-                OutboxRow(complaintID: $0.string(0), attempts: $0.int(1), nextAttemptAt: $0.double(2) ?? .nan, deliveredAt: $0.double(3), lastError: $0.string(4))
+                OutboxRow(
+                    eventID: $0.int(5), complaintID: $0.string(0), attempts: $0.int(1), nextAttemptAt: $0.double(2) ?? .nan,
+                    deliveredAt: $0.double(3), lastError: $0.string(4)
+                )
             }
         }
     }
@@ -448,7 +454,8 @@ struct RoutingCoreDown: Error, CustomStringConvertible {
     var description: String { "routing core down" }
 }
 
-/// A routing core that refuses its first `failing` calls and records every call and every delivery.
+/// A routing core that refuses its first `failing` calls (as a 503) and records every call and every delivery,
+/// keyed by the event id.
 actor RecordingRoutingCore: RoutingCore {
     private var failuresLeft: Int
     private(set) var attempts = 0
@@ -459,13 +466,14 @@ actor RecordingRoutingCore: RoutingCore {
         failuresLeft = failing
     }
 
-    func route(_ complaint: Complaint, idempotencyKey: String) async throws {
+    func deliver(_ payload: HandoffPayload, body: [UInt8]) async -> DeliveryOutcome {
         attempts += 1
-        attemptKeys.append(idempotencyKey)
+        attemptKeys.append(String(payload.id))
         if failuresLeft > 0 {
             failuresLeft -= 1
-            throw RoutingCoreDown()
+            return .retry(status: 503, reason: RoutingCoreDown().description, retryAfter: nil)
         }
-        delivered.append((complaint, idempotencyKey))
+        delivered.append((payload.complaint, String(payload.id)))
+        return .delivered(status: 200)
     }
 }

@@ -2,6 +2,7 @@ import AdapterRegistry
 import Foundation
 import GenericAdapter
 import IntakeConfig
+import IntakeCore
 import IntakeHTTPClient
 import IntakeModel
 import IntakeServer
@@ -25,7 +26,9 @@ struct RunningGateway {
     static func start(
         channels: [ChannelConfig]? = nil,
         families: [AdapterFamily] = AdapterRegistry.families,
-        publicURL: String = "https://lapor.example.go.id"
+        publicURL: String = "https://lapor.example.go.id",
+        routing: RoutingSettings? = nil,
+        handoffPolicy: HandoffPolicy = HandoffPolicy()
     ) async throws -> RunningGateway {
         let directory = try TemporaryDirectory("intake-server")
         let config = GatewayConfig(
@@ -35,11 +38,12 @@ struct RunningGateway {
             channels: channels ?? [
                 ChannelConfig(id: "generic", type: .generic, settings: ["secret": secret]),
                 ChannelConfig(id: "small", type: .generic, maxBodyBytes: 1024, campaign: "mudik-2026", settings: ["secret": secret]),
-            ]
+            ],
+            routing: routing
         )
         var logger = Logger(label: "intake-test")
         logger.logLevel = .warning
-        let server = try GatewayServer(config: config, families: families, logger: logger)
+        let server = try GatewayServer(config: config, families: families, logger: logger, handoffPolicy: handoffPolicy)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let shutdown = ShutdownHandle()
         let task = Task {
@@ -59,9 +63,13 @@ struct RunningGateway {
         channels: [ChannelConfig]? = nil,
         families: [AdapterFamily] = AdapterRegistry.families,
         publicURL: String = "https://lapor.example.go.id",
+        routing: RoutingSettings? = nil,
+        handoffPolicy: HandoffPolicy = HandoffPolicy(),
         _ body: (RunningGateway) async throws -> Void
     ) async throws {
-        let gateway = try await start(channels: channels, families: families, publicURL: publicURL)
+        let gateway = try await start(
+            channels: channels, families: families, publicURL: publicURL, routing: routing, handoffPolicy: handoffPolicy
+        )
         do {
             try await body(gateway)
         } catch {

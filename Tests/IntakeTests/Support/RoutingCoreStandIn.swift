@@ -1,0 +1,181 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// A routing core for tests: a real HTTP/1.1 server on 127.0.0.1 over a POSIX socket, one thread per
+/// connection, that records what it receives and answers by a script.
+///
+/// The socket is bound at once (so the port is known and configurable) but listens only after `listen()`:
+/// until then connections are refused, as with a routing core that is down. Every request's
+/// `X-Intake-Signature` is checked against `secret`.
+final class RoutingCoreStandIn: Sendable {
+    /// One request as received.
+    struct Received: Sendable {
+        var body: [UInt8]
+        var idempotencyKey: String?
+        var eventType: String?
+        var signature: String?
+        var signatureValid: Bool
+        /// The answer's status; nil for a request held open.
+        var answered: Int?
+        /// Whether it was held open (`.hold`): its late answer, if any, counts for nothing.
+        var held = false
+        /// When it arrived.
+        var arrivedAt = ContinuousClock.now
+
+        /// The JSON body's fields.
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        }
+
+        var eventID: Int64? { (json["id"] as? Int).map(Int64.init) }
+        var type: String? { json["type"] as? String }
+        var complaint: [String: Any] { json["complaint"] as? [String: Any] ?? [:] }
+        var complaintID: String? { complaint["id"] as? String }
+        var bodyText: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// What to answer; `.hold` keeps the request open, unanswered, until `releaseHeld()`.
+    enum Answer: Sendable {
+        case status(Int, headers: [(String, String)] = [], body: String = "")
+        case hold
+    }
+
+    /// Decides the answer from the request and how many requests came before it (0 for the first).
+    typealias Script = @Sendable (Received, Int) -> Answer
+
+    let port: Int
+    private let secret: [UInt8]
+    private let socket: Int32
+    private let script: Script
+    private let state = Mutex<(received: [Received], held: Bool, stopped: Bool)>(([], true, false))
+
+    var url: String { "http://127.0.0.1:\(port)/events" }
+
+    init(secret: String, script: @escaping Script = { _, _ in .status(200) }) throws {
+        self.secret = Array(secret.utf8)
+        self.script = script
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.socket = socket
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw StandInError(message: "cannot bind 127.0.0.1:0") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts accepting connections; until now they were refused.
+    func listen() {
+        Foundation.listen(socket, 64)
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    /// Stops accepting and answers held requests' threads (their clients may be gone).
+    func stop() {
+        state.withLock { $0.stopped = true; $0.held = false }
+        shutdown(socket, Int32(SHUT_RDWR))
+        close(socket)
+    }
+
+    /// Lets requests held by `.hold` go: they are answered 200 (to whoever still listens) but stay `held`.
+    func releaseHeld() {
+        state.withLock { $0.held = false }
+    }
+
+    /// Everything received so far, in arrival order.
+    var received: [Received] { state.withLock { $0.received } }
+
+    /// Waits (polling every 10 ms, bounded by `timeout`) until `condition` holds for what was received.
+    @discardableResult
+    func waitUntil(timeout: Duration = .seconds(30), _ condition: ([Received]) -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(received) { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition(received)
+    }
+
+    private func acceptLoop() {
+        while !state.withLock({ $0.stopped }) {
+            let connection = accept(socket, nil, nil)
+            guard connection >= 0 else {
+                if state.withLock({ $0.stopped }) { return }
+                continue
+            }
+            let thread = Thread { [self] in serve(connection) }
+            thread.start()
+        }
+    }
+
+    private func serve(_ connection: Int32) {
+        defer { close(connection) }
+        guard let (headers, body) = Self.readRequest(connection) else { return }
+        let signature = headers["x-intake-signature"]
+        let expected = "sha256=" + HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret))
+            .map { String(format: "%02x", $0) }.joined()
+        var request = Received(
+            body: body, idempotencyKey: headers["idempotency-key"], eventType: headers["x-intake-event"],
+            signature: signature, signatureValid: signature == expected, answered: nil
+        )
+        let index = state.withLock { $0.received.count }
+        let answer = script(request, index)
+        if case .hold = answer {
+            request.held = true
+            state.withLock { $0.received.append(request) }
+            // Bounded: a test that forgets to release does not leave the thread behind for long.
+            for _ in 0..<6_000 where state.withLock({ $0.held }) { usleep(10_000) }
+            Self.respond(connection, .status(200))
+            return
+        }
+        if case .status(let status, _, _) = answer { request.answered = status }
+        state.withLock { $0.received.append(request) }
+        Self.respond(connection, answer)
+    }
+
+    private static func respond(_ connection: Int32, _ answer: Answer) {
+        guard case .status(let status, let headers, let body) = answer else { return }
+        var text = "HTTP/1.1 \(status) Answer\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n" + body
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Reads one request: header fields (names lowercased) and the body by `Content-Length`.
+    private static func readRequest(_ connection: Int32) -> ([String: String], [UInt8])? {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var headerEnd: Int?
+        var contentLength = 0
+        var headers: [String: String] = [:]
+        while true {
+            if let end = headerEnd, data.count >= end + contentLength {
+                return (headers, Array(data[end..<(end + contentLength)]))
+            }
+            let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return nil }
+            data += buffer[0..<count]
+            if headerEnd == nil, let range = data.firstRange(of: Array("\r\n\r\n".utf8)) {
+                headerEnd = range.upperBound
+                let lines = String(decoding: data[..<range.lowerBound], as: UTF8.self).split(separator: "\r\n").dropFirst()
+                for line in lines {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+                contentLength = Int(headers["content-length"] ?? "0") ?? 0
+            }
+        }
+    }
+}
+
+struct StandInError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
