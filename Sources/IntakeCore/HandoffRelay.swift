@@ -44,7 +44,8 @@ public struct HandoffPolicy: Sendable {
 /// Only durable events leave: due events are read in a job on the writer thread, whose answer arrives only
 /// after that transaction's flush, so nothing a failed `fdatasync` may have lost is ever sent; once storage
 /// has failed (`Database.failure`) the relay stops. Each pass reads up to `batchSize` due events (at most one
-/// per complaint, the oldest pending) and delivers them `concurrency` at a time, recording each outcome.
+/// per complaint, the oldest pending), delivers them `concurrency` at a time and records the outcomes in one
+/// transaction.
 /// A pass in which nothing was delivered and something is worth retrying pauses the whole relay with the same
 /// backoff (or the core's `Retry-After`), so an outage of hours costs a few requests per pause, not one per
 /// event; the backlog just grows in the table, and intake never waits for it.
@@ -103,7 +104,14 @@ public struct HandoffRelay: Service {
     public func deliverDue() async throws -> [DeliveryOutcome] {
         let (now, limit) = (Date(), policy.batchSize)
         let events = try await database.write(isolated: false) { try $0.dueHandoffEvents(now: now, limit: limit) }
-        return await deliver(events)
+        let attempts = await deliver(events)
+        do {
+            try await record(attempts)
+        } catch {
+            // The events stay pending and are sent again: at least once.
+            logger.warning("handoff outcomes not recorded", metadata: ["events": "\(attempts.count)", "error": "\(error)"])
+        }
+        return attempts.map(\.outcome)
     }
 
     /// Pauses the relay when a pass delivered nothing and something is worth retrying; returns the new count
@@ -125,27 +133,27 @@ public struct HandoffRelay: Service {
         return failedPasses + 1
     }
 
-    /// Delivers one pass's events, `concurrency` at a time; returns the outcomes of those attempted.
-    func deliver(_ events: [HandoffEvent]) async -> [DeliveryOutcome] {
-        await withTaskGroup(of: DeliveryOutcome?.self) { group in
-            var outcomes: [DeliveryOutcome] = []
+    /// Delivers one pass's events, `concurrency` at a time; returns those attempted with their outcomes.
+    func deliver(_ events: [HandoffEvent]) async -> [(event: HandoffEvent, outcome: DeliveryOutcome)] {
+        await withTaskGroup(of: (event: HandoffEvent, outcome: DeliveryOutcome)?.self) { group in
+            var attempts: [(event: HandoffEvent, outcome: DeliveryOutcome)] = []
             var running = 0
             for event in events {
                 if running >= policy.concurrency, let finished = await group.next() {
                     running -= 1
-                    if let finished { outcomes.append(finished) }
+                    if let finished { attempts.append(finished) }
                 }
-                group.addTask { await deliverOne(event) }
+                group.addTask { await deliverOne(event).map { (event, $0) } }
                 running += 1
             }
             for await finished in group {
-                if let finished { outcomes.append(finished) }
+                if let finished { attempts.append(finished) }
             }
-            return outcomes
+            return attempts
         }
     }
 
-    /// Sends one event and records the outcome; nil when it was not attempted (storage failed, shutting down).
+    /// Sends one event; nil when it was not attempted (storage failed, shutting down).
     private func deliverOne(_ event: HandoffEvent) async -> DeliveryOutcome? {
         guard database.failure == nil, !Task.isCancelled else { return nil }
         let payload = HandoffPayload(event)
@@ -158,32 +166,39 @@ public struct HandoffRelay: Service {
         // A transfer abandoned by shutdown is no attempt: the event is simply sent after the restart.
         if Task.isCancelled, case .retry = outcome { return nil }
         observer?.attempted(outcome)
-        do {
-            try await record(outcome, of: event)
-        } catch {
-            // The event stays pending and is sent again: at least once.
-            logger.warning("handoff outcome not recorded", metadata: ["event": "\(event.id)", "error": "\(error)"])
+        switch outcome {
+        case .delivered: break
+        case .retry(_, let reason, _):
+            logger.notice("handoff will be retried", metadata: [
+                "event": "\(event.id)", "complaint": "\(event.complaint.id)", "attempt": "\(event.attempts + 1)", "reason": "\(reason)",
+            ])
+        case .rejected(let status, _):
+            logger.error("routing core refused an event; parked as dead", metadata: [
+                "event": "\(event.id)", "complaint": "\(event.complaint.id)", "status": "\(status)",
+            ])
         }
         return outcome
     }
 
-    private func record(_ outcome: DeliveryOutcome, of event: HandoffEvent) async throws {
-        let id = event.id
+    /// Records a pass's outcomes in one transaction: one flush for the whole pass, not one per event.
+    private func record(_ attempts: [(event: HandoffEvent, outcome: DeliveryOutcome)]) async throws {
+        guard !attempts.isEmpty else { return }
         let now = Date()
-        switch outcome {
-        case .delivered(let status):
-            try await database.write { try $0.markHandoffDelivered(id, status: status, at: now) }
-        case .retry(let status, let reason, let retryAfter):
-            let retryAt = now.addingTimeInterval(policy.retryDelay(retryAfter, attempts: event.attempts))
-            logger.notice("handoff will be retried", metadata: [
-                "event": "\(id)", "complaint": "\(event.complaint.id)", "attempt": "\(event.attempts + 1)", "reason": "\(reason)",
-            ])
-            try await database.write(isolated: false) { try $0.markHandoffRetry(id, status: status, error: reason, retryAt: retryAt) }
-        case .rejected(let status, let answer):
-            logger.error("routing core refused an event; parked as dead", metadata: [
-                "event": "\(id)", "complaint": "\(event.complaint.id)", "status": "\(status)",
-            ])
-            try await database.write(isolated: false) { try $0.markHandoffDead(id, status: status, error: answer, at: now) }
+        let changes = attempts.map { attempt -> (Int64, DeliveryOutcome, Date) in
+            var retryAt = now
+            if case .retry(_, _, let retryAfter) = attempt.outcome {
+                retryAt = now.addingTimeInterval(policy.retryDelay(retryAfter, attempts: attempt.event.attempts))
+            }
+            return (attempt.event.id, attempt.outcome, retryAt)
+        }
+        try await database.write { connection in
+            for (id, outcome, retryAt) in changes {
+                switch outcome {
+                case .delivered(let status): try connection.markHandoffDelivered(id, status: status, at: now)
+                case .retry(let status, let reason, _): try connection.markHandoffRetry(id, status: status, error: reason, retryAt: retryAt)
+                case .rejected(let status, let answer): try connection.markHandoffDead(id, status: status, error: answer, at: now)
+                }
+            }
         }
     }
 
