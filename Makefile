@@ -22,13 +22,14 @@ test: deps
 	swift build --build-tests
 	swift test
 
-## Benchmarks (not tests): durable webhooks vs the same server's bare 200; dedup vs datasketch.
+## Benchmarks (not tests): durable webhooks vs the same server's bare 200; dedup vs datasketch; handoff events/s.
 bench: deps
 	@scripts/install-deps.sh $(BENCH_PACKAGES)
 	swift build -c release --product intake
 	bench/check_hmac.sh
 	bench/webhooks.sh .build/release/intake
 	bench/dedup.sh .build/release/intake
+	bench/handoff.sh .build/release/intake
 
 clean:
 	rm -rf .build
