@@ -18,6 +18,7 @@ public struct RoutingSettings: Sendable, Equatable {
     /// Shortest secret accepted: anything shorter can be guessed.
     public static let minimumSecretLength = 16
 
+    /// Settings as validated by the loader.
     public init(url: String, secret: String, timeoutSeconds: Int = defaultTimeoutSeconds) {
         self.url = url
         self.secret = secret

@@ -9,9 +9,13 @@ import IntakeStorage
 /// reporter's identity removed (`Complaint.forAgency`); a redelivery may therefore carry a newer state under
 /// the same id, and `type` says what the event reports.
 public struct HandoffPayload: Encodable, Sendable {
+    /// The event id, also sent as `Idempotency-Key`.
     public var id: Int64
+    /// What happened.
     public var type: HandoffEventType
+    /// When the change was stored.
     public var occurredAt: Date
+    /// The complaint as the agency may see it.
     public var complaint: Complaint
 
     enum CodingKeys: String, CodingKey {

@@ -17,6 +17,7 @@ public struct HandoffPolicy: Sendable {
     /// How often the relay looks for work it was not told about (`intake handoff retry`, another process).
     public var rescanInterval: Double
 
+    /// The defaults: 8 at once, 64 per pass, 1 s doubling up to 10 min, a rescan every 5 s.
     public init(concurrency: Int = 8, batchSize: Int = 64, baseDelay: Double = 1, maxDelay: Double = 600, rescanInterval: Double = 5) {
         self.concurrency = max(1, concurrency)
         self.batchSize = max(1, batchSize)
@@ -57,6 +58,7 @@ public struct HandoffRelay: Service {
     let observer: (any HandoffObserver)?
     let logger: Logger
 
+    /// A relay reading `database`, woken by `signal`, delivering to `routingCore`.
     public init(
         database: Database, routingCore: any RoutingCore, signal: HandoffSignal, policy: HandoffPolicy = HandoffPolicy(),
         observer: (any HandoffObserver)? = nil, logger: Logger
@@ -69,6 +71,7 @@ public struct HandoffRelay: Service {
         self.logger = logger
     }
 
+    /// Delivers until graceful shutdown; a storage failure stops the deliveries, not the service group.
     public func run() async throws {
         var failedPasses = 0
         var counted = ContinuousClock.now - .seconds(60)

@@ -12,8 +12,10 @@ public protocol RoutingHandoff: Sendable {
 /// The default handoff: a row in `handoff_events`, delivered at least once by `HandoffRelay` or read by the
 /// pull API; `signal` wakes both once the transaction is committed and flushed.
 public struct OutboxHandoff: RoutingHandoff {
+    /// Told after the commit and flush of every transaction that recorded an event; nil tells nobody.
     public let signal: HandoffSignal?
 
+    /// A handoff announcing on `signal`.
     public init(signal: HandoffSignal? = nil) {
         self.signal = signal
     }

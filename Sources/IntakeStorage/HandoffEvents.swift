@@ -15,6 +15,7 @@ public enum HandoffEventType: String, Sendable, Codable, CaseIterable {
 public struct HandoffEvent: Sendable {
     /// The event id: ascending, never reused; the `Idempotency-Key` the routing core sees.
     public var id: Int64
+    /// What happened.
     public var type: HandoffEventType
     /// When the change it reports was stored.
     public var occurredAt: Date
@@ -26,12 +27,19 @@ public struct HandoffEvent: Sendable {
 
 /// An event the routing core refused for good, kept for an operator to look at and send again.
 public struct DeadHandoffEvent: Sendable, Equatable {
+    /// The event id.
     public var id: Int64
+    /// The complaint it reports on.
     public var complaintID: String
+    /// What happened.
     public var type: HandoffEventType
+    /// Deliveries tried, the refused one included.
     public var attempts: Int
+    /// The routing core's status code for the last attempt.
     public var lastStatus: Int?
+    /// The routing core's answer (or the transport error) for the last attempt.
     public var lastError: String?
+    /// When it was parked.
     public var deadAt: Date
 }
 
@@ -41,6 +49,7 @@ public struct HandoffSummary: Sendable {
     public var pending: Int
     /// When the oldest pending event happened; nil when nothing is pending.
     public var oldestPendingAt: Date?
+    /// Events delivered (pushed with a 2xx, or acknowledged by a pull).
     public var delivered: Int
     /// Dead events, oldest first (at most the first 500).
     public var dead: [DeadHandoffEvent]
