@@ -106,10 +106,10 @@ struct HandoffProcessTests {
         #expect((dead["last_error"] as? String)?.contains("instansi tidak dikenal") == true)
         let id = try #require(dead["id"] as? Int)
 
-        #expect(try IntakeBinary.run(["handoff", "retry", "--config", config]).status == 64, "--event or --all-dead is required")
-        #expect(try IntakeBinary.run(["handoff", "retry", "--event", "9999", "--config", config]).status == 65)
+        #expect(try await IntakeBinary.run(["handoff", "retry", "--config", config]).status == 64, "--event or --all-dead is required")
+        #expect(try await IntakeBinary.run(["handoff", "retry", "--event", "9999", "--config", config]).status == 65)
         refusing.withLock { $0 = false }
-        let retried = try IntakeBinary.run(["handoff", "retry", "--event", "\(id)", "--config", config])
+        let retried = try await IntakeBinary.run(["handoff", "retry", "--event", "\(id)", "--config", config])
         #expect(retried.status == 0, "\(retried.stderr)")
         #expect(retried.stdout.contains("event \(id) queued again"))
 

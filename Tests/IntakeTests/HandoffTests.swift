@@ -1,3 +1,4 @@
+import AdapterRegistry
 import Foundation
 import IntakeConfig
 import IntakeCore
@@ -18,7 +19,7 @@ struct HandoffTests {
         let server = try GatewayServer(
             config: GatewayConfig(storage: StorageSettings(path: directory.appending("data")), adminToken: RunningGateway.adminToken,
                                   channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"])]),
-            logger: logger
+            families: AdapterRegistry.families, logger: logger
         )
         defer { server.database.close() }
         try await server.loadDedupIndex()
@@ -190,11 +191,11 @@ struct HandoffTests {
                 secret: inline-secret-value
             """
         let config = try ConfigLoader.parse(
-            yaml: yaml, source: "test.yaml", families: GatewayServer.families, environment: ["ROUTING_SECRET": "routing-secret-0123456789"]
+            yaml: yaml, source: "test.yaml", families: AdapterRegistry.families, environment: ["ROUTING_SECRET": "routing-secret-0123456789"]
         )
         #expect(config.routing == RoutingSettings(url: "https://routing.example.go.id/events", secret: "routing-secret-0123456789", timeoutSeconds: 10))
         let none = try ConfigLoader.parse(yaml: "routing:\n" + yaml.split(separator: "\n").dropFirst(3).joined(separator: "\n"),
-                                          source: "test.yaml", families: GatewayServer.families, environment: [:])
+                                          source: "test.yaml", families: AdapterRegistry.families, environment: [:])
         #expect(none.routing == nil, "an empty routing section leaves events to the pull API")
     }
 }
