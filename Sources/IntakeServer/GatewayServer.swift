@@ -138,7 +138,9 @@ public struct GatewayServer: Sendable {
         }
         services += pollers()
         var configuration = ServiceGroupConfiguration(
-            services: services.map { .init(service: $0) },
+            // Named by type: the default name is the service's whole description, which would log the channel
+            // configurations inside it, secrets included.
+            services: services.map { .init(service: $0, serviceName: String(describing: type(of: $0))) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -28,7 +28,8 @@ struct RunningGateway {
         families: [AdapterFamily] = AdapterRegistry.families,
         publicURL: String = "https://lapor.example.go.id",
         routing: RoutingSettings? = nil,
-        handoffPolicy: HandoffPolicy = HandoffPolicy()
+        handoffPolicy: HandoffPolicy = HandoffPolicy(),
+        logger: Logger? = nil
     ) async throws -> RunningGateway {
         let directory = try TemporaryDirectory("intake-server")
         let config = GatewayConfig(
@@ -41,8 +42,11 @@ struct RunningGateway {
             ],
             routing: routing
         )
-        var logger = Logger(label: "intake-test")
-        logger.logLevel = .warning
+        let logger = logger ?? {
+            var logger = Logger(label: "intake-test")
+            logger.logLevel = .warning
+            return logger
+        }()
         let server = try GatewayServer(config: config, families: families, logger: logger, handoffPolicy: handoffPolicy)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let shutdown = ShutdownHandle()
@@ -65,10 +69,11 @@ struct RunningGateway {
         publicURL: String = "https://lapor.example.go.id",
         routing: RoutingSettings? = nil,
         handoffPolicy: HandoffPolicy = HandoffPolicy(),
+        logger: Logger? = nil,
         _ body: (RunningGateway) async throws -> Void
     ) async throws {
         let gateway = try await start(
-            channels: channels, families: families, publicURL: publicURL, routing: routing, handoffPolicy: handoffPolicy
+            channels: channels, families: families, publicURL: publicURL, routing: routing, handoffPolicy: handoffPolicy, logger: logger
         )
         do {
             try await body(gateway)
