@@ -8,7 +8,7 @@ import IntakeStorage
 /// The complaint is the one `GET /api/v1/complaints/{id}` shows at the time of sending, with an anonymous
 /// reporter's identity removed (`Complaint.forAgency`); a redelivery may therefore carry a newer state under
 /// the same id, and `type` says what the event reports.
-public struct HandoffPayload: Encodable, Sendable {
+public struct HandoffPayload: Sendable {
     /// The event id, also sent as `Idempotency-Key`.
     public var id: Int64
     /// What happened.
@@ -18,11 +18,6 @@ public struct HandoffPayload: Encodable, Sendable {
     /// The complaint as the agency may see it.
     public var complaint: Complaint
 
-    enum CodingKeys: String, CodingKey {
-        case id, type, complaint
-        case occurredAt = "occurred_at"
-    }
-
     /// The payload of `event`, its complaint stripped for the agency.
     public init(_ event: HandoffEvent) {
         id = event.id
@@ -31,9 +26,23 @@ public struct HandoffPayload: Encodable, Sendable {
         complaint = event.complaint.forAgency
     }
 
-    /// The JSON body, as the API's coder writes it.
-    public func body() throws -> [UInt8] {
-        Array(try ComplaintCoding.encoder().encode(self))
+    /// The JSON body; the complaint is its `document`, as the API shows it.
+    public func body() -> [UInt8] {
+        var json = JSONWriter(capacity: 2048)
+        write(into: &json)
+        return json.bytes
+    }
+
+    /// Writes the payload as one JSON object, keys sorted.
+    public func write(into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("complaint")
+        json.value(complaint.documentBytes)
+        json.key("id")
+        json.integer(id)
+        json.field("occurred_at", Timestamp.format(occurredAt))
+        json.field("type", type.rawValue)
+        json.endObject()
     }
 }
 

@@ -162,7 +162,7 @@ public struct HandoffRelay: Service {
         let payload = HandoffPayload(event)
         let outcome: DeliveryOutcome
         do {
-            outcome = await routingCore.deliver(payload, body: try payload.body())
+            outcome = await routingCore.deliver(payload, body: payload.body())
         } catch {
             outcome = .retry(status: nil, reason: "encoding the event failed: \(error)", retryAfter: nil)
         }

@@ -2,8 +2,9 @@ import Foundation
 
 /// The common complaint every adapter's messages become and the routing core consumes.
 ///
-/// Its JSON form (snake_case, see `ComplaintCoding`) is the public contract of the API and the outbox.
-public struct Complaint: Codable, Sendable, Equatable {
+/// Its JSON form (`document`, snake_case) is the public contract of the API and the handoff; it is written
+/// in one place (`Complaint.documentParts`) and read back through `Decodable`.
+public struct Complaint: Decodable, Sendable, Equatable {
     /// Stable, time-ordered id (UUIDv7), also the idempotency key of the routing handoff.
     public var id: String
     public var trackingNumber: TrackingNumber
@@ -78,34 +79,6 @@ public struct Complaint: Codable, Sendable, Equatable {
         case journalID = "journal_id"
     }
 
-    /// Absent values are written as `null` rather than left out: the contract lists every key.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(trackingNumber, forKey: .trackingNumber)
-        try container.encode(channelID, forKey: .channelID)
-        try container.encode(channelType, forKey: .channelType)
-        try container.encode(externalID, forKey: .externalID)
-        try container.encode(receivedAt, forKey: .receivedAt)
-        try container.encode(sentAt, forKey: .sentAt)
-        try container.encode(reporter, forKey: .reporter)
-        try container.encode(anonymous, forKey: .anonymous)
-        try container.encode(confidential, forKey: .confidential)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(title, forKey: .title)
-        try container.encode(body, forKey: .body)
-        try container.encode(originalText, forKey: .originalText)
-        try container.encode(location, forKey: .location)
-        try container.encode(incidentDate, forKey: .incidentDate)
-        try container.encode(category, forKey: .category)
-        try container.encode(attachments, forKey: .attachments)
-        try container.encode(tags, forKey: .tags)
-        try container.encode(campaign, forKey: .campaign)
-        try container.encode(dedup, forKey: .dedup)
-        try container.encode(status, forKey: .status)
-        try container.encode(journalID, forKey: .journalID)
-    }
-
     /// The complaint as an agency may see it: an anonymous reporter's identity is removed entirely.
     public var forAgency: Complaint {
         guard anonymous else { return self }
@@ -118,7 +91,7 @@ public struct Complaint: Codable, Sendable, Equatable {
 }
 
 /// What deduplication decided about a complaint, readable by an operator.
-public struct DedupOutcome: Codable, Sendable, Equatable {
+public struct DedupOutcome: Decodable, Sendable, Equatable {
     /// The complaint this one repeats, when it was merged.
     public var mergedInto: String?
     /// The cluster of complaints about the same concrete issue, when clustered.
@@ -136,14 +109,6 @@ public struct DedupOutcome: Codable, Sendable, Equatable {
         case clusterID = "cluster_id"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(mergedInto, forKey: .mergedInto)
-        try container.encode(clusterID, forKey: .clusterID)
-        try container.encode(score, forKey: .score)
-        try container.encode(reason, forKey: .reason)
-    }
-
     public init(mergedInto: String? = nil, clusterID: String? = nil, score: Double? = nil, reason: String? = nil) {
         self.mergedInto = mergedInto
         self.clusterID = clusterID
@@ -157,7 +122,7 @@ public struct DedupOutcome: Codable, Sendable, Equatable {
 
 /// The JSON coders for the public contract: ISO-8601 dates with fractional seconds (keys are snake_case by `CodingKeys`).
 public enum ComplaintCoding {
-    /// An encoder for API answers, outbox payloads and the journal.
+    /// An encoder for API answers other than complaints, which are written once, as their `document`.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in

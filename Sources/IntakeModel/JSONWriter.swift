@@ -98,6 +98,13 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// A whole JSON value another writer produced (a complaint's document), as the next value.
+    public mutating func value(_ written: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: written)
+        needsComma = true
+    }
+
     /// Bytes another writer produced, appended as they are; they must leave the document well formed.
     public mutating func appendRaw(_ written: [UInt8]) {
         bytes.append(contentsOf: written)
@@ -146,8 +153,13 @@ public struct JSONWriter {
 }
 
 extension Complaint {
-    /// The complaint's stored document: the same keys and values as its `Codable` form, written directly.
+    /// The complaint's JSON: the one encoding of a complaint, stored as its document and sent as it is by
+    /// the API and the handoff. Absent values are `null`, never left out: the contract lists every key.
+    /// `Complaint`'s `Decodable` form reads it back.
     public var document: String { documentParts.text(dedup: dedup) }
+
+    /// `document` as UTF-8 bytes, for writing into a larger answer.
+    public var documentBytes: [UInt8] { documentParts.bytes(dedup: dedup) }
 
     /// The document around its `dedup` object. The dedup decision is made after everything else is
     /// written (on the writer thread, where every microsecond holds up other requests), so it is spliced
@@ -198,6 +210,11 @@ extension Complaint {
 
         /// The whole document with `dedup` as its dedup object.
         public func text(dedup: DedupOutcome) -> String {
+            String(decoding: bytes(dedup: dedup), as: UTF8.self)
+        }
+
+        /// The whole document with `dedup` as its dedup object, as UTF-8.
+        public func bytes(dedup: DedupOutcome) -> [UInt8] {
             var json = JSONWriter(capacity: head.count + tail.count + 128)
             json.appendRaw(head)
             json.beginObject()
@@ -208,7 +225,7 @@ extension Complaint {
             json.field("reason", dedup.reason)
             json.endObject()
             json.appendRaw(tail)
-            return json.text
+            return json.bytes
         }
     }
 }

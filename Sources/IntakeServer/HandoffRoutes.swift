@@ -41,7 +41,7 @@ extension AdminRoutes {
             }
             let remaining = deadline - ContinuousClock.now
             if !events.isEmpty || remaining <= .zero {
-                return try Self.json(EventPage(events: events.map(HandoffPayload.init), nextAfter: events.last?.id ?? after))
+                return AdminRoutes.json(bytes: EventPage(events: events.map(HandoffPayload.init), nextAfter: events.last?.id ?? after).json())
             }
             await handoffSignal.wait(after: seen, timeout: remaining)
         }
@@ -64,13 +64,21 @@ extension AdminRoutes {
 }
 
 /// `{"events": [...], "next_after": 42}`: pass `next_after` back as `after`.
-struct EventPage: Encodable {
+struct EventPage {
     var events: [HandoffPayload]
     var nextAfter: Int64
 
-    enum CodingKeys: String, CodingKey {
-        case events
-        case nextAfter = "next_after"
+    func json() -> [UInt8] {
+        var json = JSONWriter(capacity: 2048 * max(1, events.count))
+        json.beginObject()
+        json.key("events")
+        json.beginArray()
+        for event in events { event.write(into: &json) }
+        json.endArray()
+        json.key("next_after")
+        json.integer(nextAfter)
+        json.endObject()
+        return json.bytes
     }
 }
 

@@ -38,14 +38,13 @@ struct Complaints: AsyncParsableCommand {
                     print(try await database.read { try $0.complaintCount(chosen) })
                     return
                 }
-                let encoder = ComplaintCoding.encoder()
                 var after: Int64?
                 var printed = 0
                 repeat {
                     let (chosen, start, size) = (filter, after, min(500, limit - printed))
                     let page = try await database.read { try $0.complaints(chosen, after: start, limit: size) }
                     for complaint in page.items {
-                        print(String(decoding: try encoder.encode(complaint), as: UTF8.self))
+                        print(complaint.document)
                     }
                     printed += page.items.count
                     after = page.nextCursor
@@ -68,9 +67,10 @@ struct Complaints: AsyncParsableCommand {
                 guard let complaint = try await database.read({ try $0.complaint(idOrTrackingNumber: key) }) else {
                     throw CommandFailure("no complaint '\(id)'", exitCode: .noUser)
                 }
-                let encoder = ComplaintCoding.encoder()
-                encoder.outputFormatting.insert(.prettyPrinted)
-                print(String(decoding: try encoder.encode(complaint), as: UTF8.self))
+                // The API's document, indented for a person.
+                let object = try JSONSerialization.jsonObject(with: Data(complaint.documentBytes))
+                let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: pretty, as: UTF8.self))
             }
         }
     }

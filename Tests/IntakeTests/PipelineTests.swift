@@ -320,7 +320,7 @@ struct PipelineTests {
             #expect(try await relay.deliverDue().count == 1)
             let routed = try #require(await core.delivered.first?.complaint)
             let stored = try #require(try await harness.database.read { try $0.complaint(idOrTrackingNumber: receipt.trackingNumber.description) })
-            let routedJSON = String(decoding: try ComplaintCoding.encoder().encode(routed), as: UTF8.self)
+            let routedJSON = routed.document
 
             #expect(routed.id == stored.id)
             #expect(stored.reporter == message.reporter, "the gateway keeps the reporter to answer them")
