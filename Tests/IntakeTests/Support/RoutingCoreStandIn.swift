@@ -55,18 +55,9 @@ final class RoutingCoreStandIn: Sendable {
     init(secret: String, script: @escaping Script = { _, _ in .status(200) }) throws {
         self.secret = Array(secret.utf8)
         self.script = script
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.socket = socket
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw StandInError(message: "cannot bind 127.0.0.1:0") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        let bound = try LoopbackSocket()
+        socket = bound.descriptor
+        port = bound.port
     }
 
     /// Starts accepting connections; until now they were refused.
@@ -173,9 +164,4 @@ final class RoutingCoreStandIn: Sendable {
             }
         }
     }
-}
-
-struct StandInError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }
