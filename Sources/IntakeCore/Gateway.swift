@@ -74,6 +74,8 @@ public struct Gateway: Sendable {
         let pipeline = self.pipeline
         let backlog = self.backlog
         let batch = admitted
+        backlog?.inFlight(batch.count)
+        defer { backlog?.landed(batch.count) }
         // One message and no cursor: each step below keeps its own failures inside a savepoint or is one
         // statement; only a group must be undone as a whole.
         let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil) { connection in
