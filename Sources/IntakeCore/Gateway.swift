@@ -74,6 +74,8 @@ public struct Gateway: Sendable {
         let pipeline = self.pipeline
         let backlog = self.backlog
         let batch = admitted
+        backlog?.inFlight(batch.count)
+        defer { backlog?.landed(batch.count) }
         // One message and no cursor: each step below keeps its own failures inside a savepoint or is one
         // statement; only a group must be undone as a whole.
         let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil) { connection in
@@ -164,7 +166,11 @@ public struct Gateway: Sendable {
     public func storeBacklog(_ batch: PreparedBacklog) async throws {
         guard let backlog, !batch.items.isEmpty else { return }
         let pipeline = self.pipeline
-        try await database.write { connection in
+        // Not isolated: each entry is processed in a savepoint of its own (a failure is recorded on the entry),
+        // so what a storage error part-way leaves behind is whole entries, which a retry finds processed and
+        // skips. An enclosing savepoint made SQLite walk the in-memory statement journal of the whole batch
+        // from its start after every statement, a cost that grew with the square of the batch.
+        try await database.write(isolated: false) { connection in
             for item in batch.items {
                 switch item.ready {
                 case .success(let ready?): try pipeline.processPending(ready.0, prepared: ready.1, in: connection)

@@ -76,6 +76,8 @@ public final class ProcessingBacklog: Sendable {
         /// Messages admitted so far, and the count and time the processing loop last looked at.
         var admitted = 0
         var lookedAt: (count: Int, time: Double) = (0, 0)
+        /// Messages handed to the writer and not yet answered.
+        var inFlight = 0
         var waiter: CheckedContinuation<Void, Never>?
     }
 
@@ -213,6 +215,15 @@ public final class ProcessingBacklog: Sendable {
     public static let quietBatch = 256
     public static let lateBatch = 32
 
+    /// Messages are on their way to the writer (`Gateway.submit`, around its write); `landed` must follow.
+    ///
+    /// Admissions are counted on the writer, so a writer held up by a slow flush admits nothing for a few
+    /// milliseconds under full load; while messages wait for it the gateway is busy, not quiet.
+    public func inFlight(_ count: Int) { state.withLock { $0.inFlight += count } }
+
+    /// Messages counted by `inFlight` were answered (or failed).
+    public func landed(_ count: Int) { state.withLock { $0.inFlight -= count } }
+
     /// Starts a new look at the arrival rate from now. Called after a batch was stored: acknowledgments
     /// that queued behind it must not read as a lull, or processing would keep itself running.
     public func lookAgain(now: Double = Date().timeIntervalSince1970) {
@@ -220,7 +231,7 @@ public final class ProcessingBacklog: Sendable {
     }
 
     /// Processing may run when fewer than `busyRate` messages per second arrived since the last look, at
-    /// least `interval` ago, or when the oldest entry has waited `maxLag`.
+    /// least `interval` ago, and none waits for the writer; or when the oldest entry has waited `maxLag`.
     public func pace(now: Double = Date().timeIntervalSince1970) -> Pace {
         state.withLock { state in
             guard state.head < state.order.count, let oldest = state.pending[state.order[state.head]] else { return .idle }
@@ -229,7 +240,7 @@ public final class ProcessingBacklog: Sendable {
             if elapsed < interval { return late ? .run(batch: Self.lateBatch) : .wait(interval - elapsed) }
             let rate = Double(state.admitted - state.lookedAt.count) / elapsed
             state.lookedAt = (state.admitted, now)
-            if rate < busyRate { return .run(batch: Self.quietBatch) }
+            if rate < busyRate && state.inFlight == 0 { return .run(batch: Self.quietBatch) }
             return late ? .run(batch: Self.lateBatch) : .wait(interval)
         }
     }

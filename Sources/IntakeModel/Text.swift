@@ -144,7 +144,13 @@ extension StringProtocol {
     }
 
     /// True when the text has nothing but white space.
-    public var isBlank: Bool { allSatisfy(\.isWhitespace) }
+    public var isBlank: Bool {
+        // A visible ASCII byte is a character that is not white space: most texts answer at their first byte
+        // without Unicode property lookups for every character.
+        // (An ASCII byte always begins a character of its own after white space.)
+        if String(self).utf8.contains(where: \.isASCIIVisible) { return false }
+        return allSatisfy(\.isWhitespace)
+    }
 }
 
 extension UInt8 {

@@ -68,7 +68,15 @@ struct WebhookRoutes: Sendable {
         guard let adapter = channel.webhook else { return reject(.channelNotWebhook(channelID)) }
         channel.metrics.received.increment()
         let limit = adapter.maxBodyBytes
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+        // One pass over the fields: looking one up by name first builds an index of all of them.
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(request.headers.count)
+        var declaredLength: Int?
+        for field in request.headers {
+            if field.name == .contentLength { declaredLength = Int(field.value) }
+            headers.append((field.name.canonicalName, field.value))
+        }
+        if let declaredLength, declaredLength > limit {
             return reject(.bodyTooLarge(limit: limit))
         }
         let body: ByteBuffer
@@ -83,8 +91,8 @@ struct WebhookRoutes: Sendable {
         let webhookRequest = WebhookRequest(
             method: request.method.rawValue,
             publicURL: publicURL + request.uri.string,
-            query: request.uri.queryParameters.map { (String($0.key), String($0.value)) },
-            headers: HeaderFields(request.headers.map { ($0.name.canonicalName, $0.value) }),
+            query: request.uri.query == nil ? [] : request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+            headers: HeaderFields(headers),
             body: bytes
         )
         let messages: [InboundMessage]
@@ -111,11 +119,10 @@ struct WebhookRoutes: Sendable {
     }
 
     static func response(_ answer: WebhookResponse) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = answer.contentType
+        // Built from the one field: the subscript setter first looks for fields to replace.
         return Response(
             status: HTTPResponse.Status(code: answer.status),
-            headers: headers,
+            headers: HTTPFields(CollectionOfOne(HTTPFields.Element(name: .contentType, value: answer.contentType))),
             body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
         )
     }

@@ -21,7 +21,12 @@ final class BatchingThread<Item>: @unchecked Sendable {
     private var items: [Item] = []
     private var stopped = false
     private var finished = false
+    /// What the thread waits for, if it waits: submit wakes it only when that has arrived.
+    private var waiting = Waiting.no
+    private enum Waiting { case no, forWork, forCompany }
     private let maxBatch: Int
+    /// The batch size that ends a gather window early.
+    private var gatherTarget: Int { maxBatch / 8 }
     /// How long a small batch may wait for company before it runs (zero: never wait).
     private let gatherWindow: TimeInterval
     private let handle: (ArraySlice<Item>) -> Void
@@ -46,7 +51,13 @@ final class BatchingThread<Item>: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopped else { return false }
         items.append(contentsOf: newItems)
-        condition.signal()
+        // A wake-up costs the thread a context switch: while it gathers a batch, waking it for each arrival
+        // only sends it back to sleep. Wake it when it sleeps for lack of work or the batch is big enough.
+        switch waiting {
+        case .no: break
+        case .forWork: condition.signal()
+        case .forCompany: if items.count >= gatherTarget { condition.signal() }
+        }
         return true
     }
 
@@ -69,13 +80,16 @@ final class BatchingThread<Item>: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
+            waiting = .forWork
             while items.isEmpty && !stopped { condition.wait() }
-            if gatherWindow > 0 && !stopped && items.count < maxBatch / 8 {
+            if gatherWindow > 0 && !stopped && items.count < gatherTarget {
                 // Every commit writes each page it touched, however few rows changed: under load, waiting a
                 // fraction of a millisecond for more writers costs less than committing them one by one.
+                waiting = .forCompany
                 let deadline = Date(timeIntervalSinceNow: gatherWindow)
-                while items.count < maxBatch / 8 && !stopped && condition.wait(until: deadline) {}
+                while items.count < gatherTarget && !stopped && condition.wait(until: deadline) {}
             }
+            waiting = .no
             if items.isEmpty && stopped {
                 finished = true
                 condition.broadcast()

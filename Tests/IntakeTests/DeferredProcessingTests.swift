@@ -179,6 +179,24 @@ struct DeferredProcessingTests {
                 "busy, but the oldest has waited the longest lag allowed: small batches")
     }
 
+    @Test("processing waits while messages wait for a stalled writer, though none was admitted meanwhile")
+    func processingWaitsWhileMessagesWaitForTheWriter() throws {
+        let backlog = ProcessingBacklog(window: 3600, maxLag: 30, busyRate: 1000, interval: 0.005)
+        backlog.enable()
+        let start = 1_000_000.0
+        _ = backlog.reserve(1, keys: ProcessingBacklog.Keys(SampleMessage.sms(externalID: "SM-1")), at: start)
+        backlog.publish(1)
+        backlog.lookAgain(now: start)
+        backlog.inFlight(3)
+        #expect(backlog.pace(now: start + 0.010) == .wait(0.005), "three messages wait for the writer: busy")
+        backlog.landed(2)
+        #expect(backlog.pace(now: start + 0.020) == .wait(0.005), "one still waits")
+        backlog.landed(1)
+        #expect(backlog.pace(now: start + 0.030) == .run(batch: ProcessingBacklog.quietBatch), "all answered and none admitted: quiet")
+        backlog.inFlight(1)
+        #expect(backlog.pace(now: start + 30) == .run(batch: ProcessingBacklog.lateBatch), "the oldest waited too long: small batches")
+    }
+
     @Test func keysFoldWebIDsCaseLikeTheDedupIdentities() {
         var upper = SampleMessage.sms(externalID: "W-1")
         upper.reporter = Reporter(kind: .web, address: "Sesi-ABC")

@@ -220,6 +220,23 @@ import Testing
         }
     }
 
+    /// The adapter's own HMAC (SHA256 keyed once per channel) agrees with swift-crypto's for secrets shorter
+    /// than, as long as and longer than the 64-byte block (hashed first), and refuses a neighbouring secret's.
+    @Test(arguments: [0, 1, 18, 63, 64, 65, 200])
+    func signatureKeyAgreesWithHMACForEverySecretLength(_ length: Int) throws {
+        let secret = String((0..<length).map { Character(UnicodeScalar(UInt8(33 + $0 % 90))) })
+        let adapter = GenericAdapter(channel: ChannelConfig(
+            id: "generic-partner", type: .generic, maxBodyBytes: 64 * 1024, settings: ["secret": secret]
+        ))
+        let header = GenericAdapter.signature(secret: secret, body: Self.body)
+        guard case .messages(let messages) = try adapter.receive(Self.request(body: Self.body, signature: header)) else {
+            Issue.record("no messages"); return
+        }
+        #expect(messages.count == 1)
+        let other = GenericAdapter.signature(secret: secret + "x", body: Self.body)
+        #expect(throws: AdapterError.self) { try adapter.receive(Self.request(body: Self.body, signature: other)) }
+    }
+
     @Test func everySingleByteChangeToTheBodyIsRejected() {
         let header = GenericAdapter.signature(secret: Self.secret, body: Self.body)
         for index in Self.body.indices {

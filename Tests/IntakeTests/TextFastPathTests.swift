@@ -34,6 +34,14 @@ struct TextFastPathTests {
         }
     }
 
+    @Test func fastBlankCheckMatchesTheGeneralPath() {
+        let unusual = ["", " \u{0301}", "\u{3000}\u{00A0}", "\u{0600}1", "\r\n", " \u{200D}a", "\u{1F}", "\u{85}"]
+        for text in Self.texts(count: 20_000) + unusual {
+            #expect(text.isBlank == text.allSatisfy(\.isWhitespace), "\(text.debugDescription)")
+            #expect(text.dropFirst(0).isBlank == text.allSatisfy(\.isWhitespace), "\(text.debugDescription)")
+        }
+    }
+
     /// What the format styles alone make of a time (the path every unusual shape takes).
     static func parsedByFormatStyles(_ text: String) -> Date? {
         for style in [Date.ISO8601FormatStyle.iso8601, Date.ISO8601FormatStyle(includingFractionalSeconds: true)] {
