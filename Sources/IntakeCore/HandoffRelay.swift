@@ -160,12 +160,7 @@ public struct HandoffRelay: Service {
     private func deliverOne(_ event: HandoffEvent) async -> DeliveryOutcome? {
         guard database.failure == nil, !Task.isCancelled else { return nil }
         let payload = HandoffPayload(event)
-        let outcome: DeliveryOutcome
-        do {
-            outcome = await routingCore.deliver(payload, body: payload.body())
-        } catch {
-            outcome = .retry(status: nil, reason: "encoding the event failed: \(error)", retryAfter: nil)
-        }
+        let outcome = await routingCore.deliver(payload, body: payload.body())
         // A transfer abandoned by shutdown is no attempt: the event is simply sent after the restart.
         if Task.isCancelled, case .retry = outcome { return nil }
         observer?.attempted(outcome)
