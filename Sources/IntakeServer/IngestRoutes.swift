@@ -36,17 +36,11 @@ struct IngestRoutes: Sendable {
         func reject(_ failure: HTTPFailure) -> Response { refusal.respond(failure, channel: channel, id: channelID) }
         guard let adapter = channel.push else { return reject(.channelNotPush(channelID)) }
         channel.metrics.received.increment()
-        let limit = channel.config.maxBodyBytes
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            return reject(.bodyTooLarge(limit: limit))
-        }
         let raw: [UInt8]
         do {
-            raw = Array(try await request.body.collect(upTo: limit).readableBytesView)
-        } catch is NIOTooManyBytesError {
-            return reject(.bodyTooLarge(limit: limit))
+            raw = try await request.body(upTo: channel.config.maxBodyBytes, declaredLength: request.headers[.contentLength].flatMap(Int.init))
         } catch {
-            return reject(.adapter(.malformed(field: nil, message: "the body could not be read")))
+            return reject(error)
         }
         let messages: [InboundMessage]
         do {
