@@ -76,18 +76,12 @@ struct WebhookRoutes: Sendable {
             if field.name == .contentLength { declaredLength = Int(field.value) }
             headers.append((field.name.canonicalName, field.value))
         }
-        if let declaredLength, declaredLength > limit {
-            return reject(.bodyTooLarge(limit: limit))
-        }
-        let body: ByteBuffer
+        let bytes: [UInt8]
         do {
-            body = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            return reject(.bodyTooLarge(limit: limit))
+            bytes = try await request.body(upTo: limit, declaredLength: declaredLength)
         } catch {
-            return reject(.adapter(.malformed(field: nil, message: "the body could not be read")))
+            return reject(error)
         }
-        let bytes = Array(body.readableBytesView)
         let webhookRequest = WebhookRequest(
             method: request.method.rawValue,
             publicURL: publicURL + request.uri.string,
