@@ -39,8 +39,9 @@ public struct Gateway: Sendable {
     }
 
     /// Journals and processes messages from one webhook call or push; all share the raw bytes.
-    public func submit(_ messages: [InboundMessage], raw: [UInt8]) async throws -> [Receipt] {
-        try await submit(messages.map { PolledMessage(message: $0, raw: raw) }, cursor: nil)
+    /// `receivedAt` is now, except in tests that step over a dedup window without waiting it out.
+    public func submit(_ messages: [InboundMessage], raw: [UInt8], receivedAt: Date = Date()) async throws -> [Receipt] {
+        try await submit(messages.map { PolledMessage(message: $0, raw: raw) }, cursor: nil, receivedAt: receivedAt)
     }
 
     /// A message ready for the writer: its journal row, and its processing prepared when it will likely be
@@ -52,10 +53,9 @@ public struct Gateway: Sendable {
     }
 
     /// Journals and processes messages and commits `cursor` with them: either all of it is durable or none.
-    public func submit(_ messages: [PolledMessage], cursor: CursorUpdate?) async throws -> [Receipt] {
+    public func submit(_ messages: [PolledMessage], cursor: CursorUpdate?, receivedAt: Date = Date()) async throws -> [Receipt] {
         var admitted: [Admitted] = []
         admitted.reserveCapacity(messages.count)
-        let receivedAt = Date()
         let time = receivedAt.timeIntervalSince1970
         for item in messages {
             // Attachment files are fsynced before the journal commit that refers to them.

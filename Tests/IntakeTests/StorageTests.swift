@@ -79,7 +79,7 @@ struct StorageTests {
     @Test func writesQueuedBehindABusyWriterShareOneCommit() async throws {
         try await withDatabase { database, _ in
             let jobs = 50
-            let gate = await WriterGate.hold(database)
+            let gate = try await WriterGate.hold(database)
             let before = try WriteAheadLog.commitCount(database: database)
             let ids = try await gate.queueWhileHeld(count: jobs) { index in
                 try await database.write { connection in
@@ -139,7 +139,7 @@ struct StorageTests {
     @Test(arguments: JobFailure.allCases)
     func failingWriteLeavesItsBatchNeighboursCommitted(_ failure: JobFailure) async throws {
         try await withDatabase { database, _ in
-            let gate = await WriterGate.hold(database)
+            let gate = try await WriterGate.hold(database)
             let before = try WriteAheadLog.commitCount(database: database)
             let outcomes = try await gate.queueWhileHeld(count: 3) { index -> Result<Int64, any Error> in
                 await capturingResult {

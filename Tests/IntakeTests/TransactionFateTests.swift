@@ -16,28 +16,24 @@ struct TransactionFateTests {
         let backlog = DeferredProcessingTests.enabledBacklog()
         try await PipelineHarness.with(backlog: backlog) { harness in
             let database = harness.database
-            // Hold the writer, queue the message and then a second job behind it: both run in one
+            // Hold the writer, queue the message and then a second gate behind it: both run in one
             // transaction, and the second stops there, after the deferral and before COMMIT.
-            let outer = WriterHold(), inner = WriterHold()
-            let holding = Task { try await database.write(isolated: false) { _ in outer.block() } }
-            try await outer.waitUntilEntered()
+            let outer = try await WriterGate.hold(database)
             let message = SampleMessage.sms(externalID: "SM-RACE", from: "+6281300000001")
             let answer = Task { try await harness.gateway.submit([message], raw: [1]) }
             try await waitUntil { database.queuedWrites == 1 }
-            let probe = Task { try await database.write(isolated: false) { _ in inner.block() } }
+            let inner = Task { try await WriterGate.hold(database) }
             try await waitUntil { database.queuedWrites == 2 }
-            outer.release()
-            try await inner.waitUntilEntered()
+            try await outer.open()
+            let probe = try await inner.value
 
             #expect(backlog.oldest(10).isEmpty, "an uncommitted deferral is not offered to processing")
             #expect(backlog.newest == nil, "nor counted by read-your-writes")
             #expect(backlog.admission(ProcessingBacklog.Keys(SampleMessage.sms(externalID: "SM-NEXT", from: "+6281300000001")), at: Date().timeIntervalSince1970)
                     != .deferrable, "the same reporter's next message is decided after it, committed or not")
 
-            inner.release()
+            try await probe.open()
             let receipt = try #require(try await answer.value.first)
-            try await holding.value
-            try await probe.value
             #expect(receipt.complaintID == nil, "answered from the journal")
             #expect(backlog.oldest(10) == [receipt.journalID], "committed: now processing may take it")
             #expect(try await harness.gateway.processBacklog() == 1)
@@ -130,36 +126,5 @@ struct TransactionFateTests {
             #expect(atStart.recovered == 2)
             #expect(try await harness.database.read { try $0.journalCounts() } == [.processed: 6, .failed: 1])
         }
-    }
-}
-
-/// Holds the database's writer thread inside a job until released, so a test decides what shares the next
-/// transaction and looks at the world while it is open.
-final class WriterHold: Sendable {
-    private let gate = DispatchSemaphore(value: 0)
-    private let entered = Atomic<Bool>(false)
-
-    /// Called on the writer thread: blocks it until `release`.
-    func block() {
-        entered.store(true, ordering: .releasing)
-        gate.wait()
-    }
-
-    func release() { gate.signal() }
-
-    func waitUntilEntered() async throws {
-        try await waitUntil { self.entered.load(ordering: .acquiring) }
-    }
-}
-
-/// Waits until `condition` holds, checking every millisecond, for at most `timeout`.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("condition not met within \(timeout)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(1))
     }
 }

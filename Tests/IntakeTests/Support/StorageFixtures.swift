@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 @testable import IntakeModel
 @testable import IntakeStorage
+import Synchronization
 import Testing
 
 /// Opens a database in a fresh temp dir, runs `body`, then closes it and removes the directory.
@@ -94,47 +95,43 @@ struct ListingFilterCase: Sendable, CustomTestStringConvertible {
     ]
 }
 
-/// Holds the writer thread inside one write so that writes issued meanwhile queue up and are taken as one batch.
+/// Holds the writer thread inside one write so that writes issued meanwhile queue up and are taken as one
+/// batch, and a test can look at the world while that write's transaction is open.
 struct WriterGate {
+    private let database: Database
     private let release: DispatchSemaphore
     private let holding: Task<Void, any Error>
 
-    /// Returns once the writer thread is blocked inside the gate's write.
-    static func hold(_ database: Database) async -> WriterGate {
-        let (entered, enter) = AsyncStream<Void>.makeStream()
+    /// Returns once the writer thread is blocked inside the gate's write (queued behind any writes before it).
+    static func hold(_ database: Database) async throws -> WriterGate {
+        let entered = Atomic<Bool>(false)
         let release = DispatchSemaphore(value: 0)
         let holding = Task {
-            try await database.write { _ in
-                enter.yield()
+            try await database.write(isolated: false) { _ in
+                entered.store(true, ordering: .releasing)
                 // Bounded, so a failing test cannot keep the writer thread forever.
                 _ = release.wait(timeout: .now() + 30)
             }
         }
-        var iterator = entered.makeAsyncIterator()
-        _ = await iterator.next()
-        return WriterGate(release: release, holding: holding)
+        try await waitUntil { entered.load(ordering: .acquiring) }
+        return WriterGate(database: database, release: release, holding: holding)
     }
 
-    /// Starts `count` jobs while the writer is held, waits until each has been queued, releases the writer
-    /// and returns the jobs' results in job order.
+    /// Lets the writer go on and waits until the held write has committed.
+    func open() async throws {
+        release.signal()
+        try await holding.value
+    }
+
+    /// Starts `count` jobs, each issuing one write, while the writer is held; waits until all are queued,
+    /// opens the gate and returns the jobs' results in job order.
     func queueWhileHeld<T: Sendable>(count: Int, _ job: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
-        let (arrived, arrive) = AsyncStream<Void>.makeStream()
-        return try await withThrowingTaskGroup(of: (Int, T).self) { group in
+        try await withThrowingTaskGroup(of: (Int, T).self) { group in
             for index in 0..<count {
-                group.addTask {
-                    arrive.yield()
-                    return (index, try await job(index))
-                }
+                group.addTask { (index, try await job(index)) }
             }
-            var seen = 0
-            for await _ in arrived {
-                seen += 1
-                if seen == count { break }
-            }
-            // Each job queues its write right after announcing itself, without suspending in between.
-            try await Task.sleep(for: .milliseconds(100))
-            release.signal()
-            try await holding.value
+            try await waitUntil { database.queuedWrites >= count }
+            try await open()
             var results: [(Int, T)] = []
             for try await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }.map(\.1)

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A fresh directory under the system temp dir, removed when the value is dropped by `remove()`.
 /// Every test that touches storage gets its own, so tests run in parallel without sharing a file.
@@ -82,5 +83,18 @@ struct LoopbackSocket {
         }
         self.descriptor = descriptor
         port = Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Waits until `condition` holds, checking every millisecond, for at most `timeout`; records an issue and
+/// throws when it never does.
+func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within \(timeout)")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(1))
     }
 }
