@@ -15,7 +15,8 @@ struct DatabaseJob {
 /// fdatasync), so it must not run on Swift's cooperative thread pool, and batching is what makes group
 /// commit and shared flushes work.
 final class BatchingThread<Item>: @unchecked Sendable {
-    // Safe: `items`, `stopped` and `finished` are only touched with `condition` locked; `handle` (and
+    // Safe: `items`, `stopped`, `finished` and `waiting` are only touched with `condition` locked (a Mutex
+    // cannot wait for a signal, so this stays an NSCondition); `handle` (and
     // whatever it captures, such as a connection) only ever runs on the thread itself.
     private let condition = NSCondition()
     private var items: [Item] = []
