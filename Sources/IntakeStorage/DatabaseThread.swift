@@ -16,8 +16,8 @@ struct DatabaseJob {
 /// commit and shared flushes work.
 final class BatchingThread<Item>: @unchecked Sendable {
     // Safe: `items`, `stopped`, `finished` and `waiting` are only touched with `condition` locked (a Mutex
-    // cannot wait for a signal, so this stays an NSCondition); `handle` (and
-    // whatever it captures, such as a connection) only ever runs on the thread itself.
+    // cannot wait for a signal, so this stays an NSCondition); `handle` (and whatever it captures, such as a
+    // connection) only ever runs on the thread itself.
     private let condition = NSCondition()
     private var items: [Item] = []
     private var stopped = false
