@@ -1,4 +1,5 @@
 import Foundation
+import IntakeModel
 import Synchronization
 
 /// Keeps the write-ahead log short without holding up the writer.
@@ -82,7 +83,7 @@ final class Checkpointer: Sendable {
 
     /// Passes run on the thread so far, and their time in seconds.
     var statistics: (passes: Int, seconds: Double) {
-        progress.withLock { ($0.passes, Double($0.passTime.components.seconds) + Double($0.passTime.components.attoseconds) / 1e18) }
+        progress.withLock { ($0.passes, $0.passTime.timeInterval) }
     }
 
     /// Lets a running pass finish and ends the thread.

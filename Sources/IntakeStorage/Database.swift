@@ -240,7 +240,7 @@ final class WriterState: Sendable {
             counters.transactions += 1
             counters.jobs += jobs
             guard let flush else { return }
-            let seconds = Double(flush.components.seconds) + Double(flush.components.attoseconds) / 1e18
+            let seconds = flush.timeInterval
             counters.flushes += 1
             counters.flushSeconds += seconds
             counters.longestFlushSeconds = max(counters.longestFlushSeconds, seconds)
