@@ -71,7 +71,9 @@ extension Connection {
     public func insertJournal(
         _ record: JournalRecord, state: JournalState, complaintID: String?, error: String?
     ) throws -> (id: Int64, trackingNumber: TrackingNumber) {
-        let values: [SQLValue] = [
+        var id = try nextJournalID(refresh: false)
+        var values: [SQLValue] = [
+            .integer(id),
             .text(record.message.channelID), .text(record.message.channelType.rawValue), .text(record.message.externalID),
             .real(record.receivedAt.timeIntervalSince1970), .blob(record.raw), .text(record.document),
             .text(state.rawValue), complaintID.map(SQLValue.text) ?? .null, error.map(SQLValue.text) ?? .null,
@@ -81,14 +83,14 @@ extension Connection {
             INSERT INTO journal (id, channel_id, channel_type, external_id, received_at, raw, message, state, complaint_id, error, attempts)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        var id = try nextJournalID(refresh: false)
         do {
-            try insert.run([.integer(id)] + values)
+            try insert.run(values)
         } catch {
             guard error.isPrimaryKeyViolation else { throw error }
             // Another process (a CLI command) appended meanwhile: continue after its rows.
             id = try nextJournalID(refresh: true)
-            try insert.run([.integer(id)] + values)
+            values[0] = .integer(id)
+            try insert.run(values)
         }
         journalSequence = id + 1
         return (id, trackingNumbers.number(for: id))
