@@ -84,26 +84,27 @@ public struct GatewayServer: Sendable {
         bare: Bool = false, shutdown: ShutdownHandle? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let router = Router(context: BasicRequestContext.self)
+        let authorization = AdminAuthorization(token: config.adminToken)
         if bare {
             router.post("/webhooks/:channel_id") { request, _ -> Response in
                 _ = try await request.body.collect(upTo: ChannelConfig.defaultMaxBodyBytes)
                 return Response(status: .ok)
             }
         } else {
-            webhookRoutes().register(on: router)
+            // Adapters are made once and shared by both doors a message can come in by.
+            let channels = servedChannels()
+            WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
+                .register(on: router)
+            IngestRoutes(channels: channels, gateway: gateway, authorization: authorization,
+                         refusal: Refusal(metrics: metrics, logger: logger)).register(on: router)
         }
         let pushCore = routingCore ?? config.routing.map(HTTPRoutingCore.init)
         AdminRoutes(
             database: database, gateway: gateway, metrics: metrics, adminToken: config.adminToken,
             handoffSignal: handoffSignal, pushesEvents: pushCore != nil
         ).register(on: router)
-        let authorization = AdminAuthorization(token: config.adminToken)
         StatusRoutes(database: database, activities: activity, probe: WriterProbe(database: database),
                      authorization: authorization, metrics: metrics).register(on: router)
-        if !bare {
-            IngestRoutes(channels: servedChannels(), gateway: gateway, authorization: authorization,
-                         refusal: Refusal(metrics: metrics, logger: logger)).register(on: router)
-        }
 
         var app = Application(
             router: router,
@@ -164,10 +165,6 @@ public struct GatewayServer: Sendable {
             )
         }
         return served
-    }
-
-    func webhookRoutes() -> WebhookRoutes {
-        WebhookRoutes(channels: servedChannels(), gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
     }
 
     func pollers() -> [any Service] {
