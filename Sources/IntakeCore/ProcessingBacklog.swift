@@ -175,7 +175,8 @@ public final class ProcessingBacklog: Sendable {
         }
     }
 
-    /// Whether `id` waits for `ProcessingService` (committed and not yet processed).
+    /// Whether `id` is a pending entry the backlog knows (journaled as pending, not yet processed): one that
+    /// `ProcessingService` will take.
     public func isPending(_ id: Int64) -> Bool { state.withLock { $0.pending[id] != nil } }
 
     /// How many entries wait.
