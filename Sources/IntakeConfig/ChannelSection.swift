@@ -7,7 +7,12 @@ struct ChannelSection {
     let environment: [String: String]
 
     /// Keys every channel takes, whatever its type.
-    static let commonKeys = ["id", "type", "max_body_bytes", "campaign", "tags"]
+    static let commonKeys = [
+        "id", "type", "max_body_bytes", "campaign", "tags",
+        "burst_seconds", "parts_timeout_seconds", "language", "reply_template", "replies_per_second",
+    ]
+    /// Languages replies to citizens come in.
+    static let languages = ["id", "en"]
     /// Largest `max_body_bytes`: 64 MiB is far beyond any real complaint and keeps one request
     /// from exhausting memory.
     static let maximumBodyBytes = 64 << 20
@@ -85,6 +90,7 @@ struct ChannelSection {
             .flatMap { log.integer($0, at: path.key("max_body_bytes"), in: 1...Self.maximumBodyBytes) }
         let campaign = entry.value("campaign").flatMap { log.nonEmptyString($0, at: path.key("campaign")) }
         let tags = entry.value("tags").flatMap { log.stringList($0, at: path.key("tags")) }
+        let replies = self.replies(entry, log: &log)
         // Without a known family the valid keys are unknown, so its keys are neither required nor refused.
         guard let family else { return nil }
         let context = " for channel type \(family.type)"
@@ -93,8 +99,27 @@ struct ChannelSection {
         guard let id else { return nil }
         return ChannelConfig(
             id: id, type: family.type, maxBodyBytes: maxBodyBytes ?? ChannelConfig.defaultMaxBodyBytes,
-            campaign: campaign, tags: tags ?? [], settings: settings
+            campaign: campaign, tags: tags ?? [], settings: settings,
+            burstSeconds: replies.burstSeconds ?? ChannelConfig.defaultBurstSeconds,
+            partsTimeoutSeconds: replies.partsTimeoutSeconds ?? ChannelConfig.defaultPartsTimeoutSeconds,
+            language: replies.language ?? "id", replyTemplate: replies.template, repliesPerSecond: replies.perSecond
         )
+    }
+
+    /// The keys every channel takes about joining messages and replying to citizens.
+    private func replies(
+        _ entry: MappingReader, log: inout IssueLog
+    ) -> (burstSeconds: Int?, partsTimeoutSeconds: Int?, language: String?, template: String?, perSecond: Double?) {
+        let path = entry.path
+        // A day at most: a longer burst would join a citizen's unrelated reports.
+        let burst = entry.value("burst_seconds").flatMap { log.integer($0, at: path.key("burst_seconds"), in: 0...86_400) }
+        let parts = entry.value("parts_timeout_seconds")
+            .flatMap { log.integer($0, at: path.key("parts_timeout_seconds"), in: 1...86_400) }
+        let language = entry.value("language").flatMap { log.choice($0, at: path.key("language"), from: Self.languages) }
+        let template = entry.value("reply_template").flatMap { log.nonEmptyString($0, at: path.key("reply_template")) }
+        let perSecond = entry.value("replies_per_second")
+            .flatMap { log.integer($0, at: path.key("replies_per_second"), in: 1...10_000) }.map(Double.init)
+        return (burst, parts, language, template, perSecond)
     }
 
     /// The family serving the channel's `type`, reporting a missing or unknown one.

@@ -11,13 +11,20 @@ public struct WebhookRequest: Sendable {
     public var headers: HeaderFields
     /// The body exactly as received: signatures are computed over these bytes.
     public var body: [UInt8]
+    /// The address the request came from (`127.0.0.1`), for families that allow only their provider's
+    /// hosts (Kannel's `allowed_ips`); nil when unknown.
+    public var peerAddress: String?
 
-    public init(method: String, publicURL: String, query: [(name: String, value: String)] = [], headers: HeaderFields, body: [UInt8]) {
+    public init(
+        method: String, publicURL: String, query: [(name: String, value: String)] = [], headers: HeaderFields, body: [UInt8],
+        peerAddress: String? = nil
+    ) {
         self.method = method
         self.publicURL = publicURL
         self.query = query
         self.headers = headers
         self.body = body
+        self.peerAddress = peerAddress
     }
 }
 
@@ -65,6 +72,8 @@ public enum WebhookOutcome: Sendable {
     case messages([InboundMessage])
     /// An answer that journals nothing (a subscription challenge, a delivery report to ignore).
     case respond(WebhookResponse)
+    /// Reports on replies the gateway sent: recorded on the reply outbox, never complaints; then `response`.
+    case deliveryStatuses([DeliveryStatus], response: WebhookResponse)
 }
 
 /// The gateway's answer for one journaled message.
@@ -76,12 +85,16 @@ public struct Receipt: Sendable, Equatable, Codable {
     public var complaintID: String?
     /// The journal entry holding the raw message.
     public var journalID: Int64
+    /// What to tell the citizen now, for families that answer inside their webhook response (`repliesInline`,
+    /// Twilio's TwiML); nil when there is nothing to say or the reply service sends it.
+    public var reply: String?
 
-    public init(trackingNumber: TrackingNumber, duplicate: Bool, complaintID: String?, journalID: Int64) {
+    public init(trackingNumber: TrackingNumber, duplicate: Bool, complaintID: String?, journalID: Int64, reply: String? = nil) {
         self.trackingNumber = trackingNumber
         self.duplicate = duplicate
         self.complaintID = complaintID
         self.journalID = journalID
+        self.reply = reply
     }
 }
 

@@ -10,17 +10,36 @@ public struct ChannelConfig: Sendable, Equatable {
     public var tags: [String]
     /// The type-specific keys, with `env:NAME` secrets already resolved.
     public var settings: [String: String]
+    /// Consecutive messages of one reporter within this many seconds join one complaint; 0 turns it off.
+    public var burstSeconds: Int
+    /// How long the parts of a split message are awaited before what came is joined and marked incomplete.
+    public var partsTimeoutSeconds: Int
+    /// The language of replies to citizens: `id` (Bahasa Indonesia) or `en`.
+    public var language: String
+    /// The reply to a new report, replacing the built-in one (placeholders in `{{…}}`, see the README).
+    public var replyTemplate: String?
+    /// At most this many replies per second through this channel's provider; nil: no limit.
+    public var repliesPerSecond: Double?
 
     public static let defaultMaxBodyBytes = 1 << 20
+    public static let defaultBurstSeconds = 90
+    public static let defaultPartsTimeoutSeconds = 300
 
     public init(id: ChannelID, type: ChannelType, maxBodyBytes: Int = defaultMaxBodyBytes, campaign: String? = nil,
-                tags: [String] = [], settings: [String: String] = [:]) {
+                tags: [String] = [], settings: [String: String] = [:], burstSeconds: Int = defaultBurstSeconds,
+                partsTimeoutSeconds: Int = defaultPartsTimeoutSeconds, language: String = "id", replyTemplate: String? = nil,
+                repliesPerSecond: Double? = nil) {
         self.id = id
         self.type = type
         self.maxBodyBytes = maxBodyBytes
         self.campaign = campaign
         self.tags = tags
         self.settings = settings
+        self.burstSeconds = burstSeconds
+        self.partsTimeoutSeconds = partsTimeoutSeconds
+        self.language = language
+        self.replyTemplate = replyTemplate
+        self.repliesPerSecond = repliesPerSecond
     }
 }
 
@@ -45,18 +64,35 @@ public struct AdapterFamily: Sendable {
     public var makeWebhook: (@Sendable (ChannelConfig) -> any WebhookAdapter)?
     public var makePush: (@Sendable (ChannelConfig) -> any PushAdapter)?
     public var makePoller: (@Sendable (ChannelConfig) -> any PollingAdapter)?
+    /// Sends replies to citizens through the provider; nil: this family cannot reply on its own.
+    public var makeReplySender: (@Sendable (ChannelConfig) -> any ReplySender)?
+    /// Fetches the bytes behind this family's media references; nil: its attachments always carry bytes.
+    public var makeMediaResolver: (@Sendable (ChannelConfig) -> any MediaResolver)?
+    /// The family answers the citizen inside its webhook response (`Receipt.reply`, Twilio's TwiML), so the
+    /// reply service must not send the same reply again.
+    public var repliesInline: Bool
+    /// Whether the family's messages are SMS: replies are then kept to 160 GSM-7 characters.
+    public var isSMS: Bool
 
     public init(
         type: ChannelType,
         settingKeys: [ChannelSettingKey],
         makeWebhook: (@Sendable (ChannelConfig) -> any WebhookAdapter)? = nil,
         makePush: (@Sendable (ChannelConfig) -> any PushAdapter)? = nil,
-        makePoller: (@Sendable (ChannelConfig) -> any PollingAdapter)? = nil
+        makePoller: (@Sendable (ChannelConfig) -> any PollingAdapter)? = nil,
+        makeReplySender: (@Sendable (ChannelConfig) -> any ReplySender)? = nil,
+        makeMediaResolver: (@Sendable (ChannelConfig) -> any MediaResolver)? = nil,
+        repliesInline: Bool = false,
+        isSMS: Bool = false
     ) {
         self.type = type
         self.settingKeys = settingKeys
         self.makeWebhook = makeWebhook
         self.makePush = makePush
         self.makePoller = makePoller
+        self.makeReplySender = makeReplySender
+        self.makeMediaResolver = makeMediaResolver
+        self.repliesInline = repliesInline
+        self.isSMS = isSMS
     }
 }

@@ -33,6 +33,11 @@ public struct InboundMessage: Codable, Sendable, Equatable {
     public var replyTo: String?
     /// Provider details worth keeping that have no field of their own (SMS part counts, the MTA's queue id).
     public var metadata: [String: String]
+    /// Set when the message is one part of several the provider split; the core joins them.
+    public var part: MessagePart?
+    /// Set when the message asks for the status of a report (`CEK LPR-…`): the tracking number as typed.
+    /// It is answered through the reply path and makes no complaint (`StatusQuestion.typedNumber(in:)`).
+    public var statusQuestion: String?
 
     public init(
         channelID: ChannelID,
@@ -52,7 +57,9 @@ public struct InboundMessage: Codable, Sendable, Equatable {
         tags: [String] = [],
         campaign: String? = nil,
         replyTo: String? = nil,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:],
+        part: MessagePart? = nil,
+        statusQuestion: String? = nil
     ) {
         self.channelID = channelID
         self.channelType = channelType
@@ -72,19 +79,35 @@ public struct InboundMessage: Codable, Sendable, Equatable {
         self.campaign = campaign
         self.replyTo = replyTo
         self.metadata = metadata
+        self.part = part
+        self.statusQuestion = statusQuestion
     }
 }
 
-/// A file that came with a message; its bytes travel with it until storage writes them content-addressed.
+/// A file that came with a message: either its bytes, which travel with it until storage writes them
+/// content-addressed, or a `reference` the media service fetches after the acknowledgment.
 public struct InboundAttachment: Codable, Sendable, Equatable {
     public var fileName: String
+    /// The type the provider declared; the bytes are checked against it when they are stored.
     public var mediaType: String
+    /// Empty when the attachment is a reference.
     public var bytes: Data
+    /// Where the bytes are, when the provider sent a pointer instead of them.
+    public var reference: MediaReference?
 
     public init(fileName: String, mediaType: String, bytes: Data) {
         self.fileName = fileName
         self.mediaType = mediaType
         self.bytes = bytes
+        self.reference = nil
+    }
+
+    /// An attachment whose bytes the media service fetches later.
+    public init(fileName: String, mediaType: String, reference: MediaReference) {
+        self.fileName = fileName
+        self.mediaType = mediaType
+        self.bytes = Data()
+        self.reference = reference
     }
 }
 

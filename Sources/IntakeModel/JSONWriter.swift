@@ -287,6 +287,17 @@ extension InboundMessage {
         json.beginObject()
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { json.field(name, value) }
         json.endObject()
+        if let part {
+            json.key("part")
+            json.beginObject()
+            json.field("reference", part.reference)
+            json.key("index")
+            json.double(Double(part.index))
+            json.key("total")
+            json.double(Double(part.total))
+            json.endObject()
+        }
+        json.fieldIfPresent("statusQuestion", statusQuestion)
         json.endObject()
     }
 }

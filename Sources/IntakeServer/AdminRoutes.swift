@@ -20,7 +20,7 @@ struct AdminRoutes: Sendable {
     static let defaultPageSize = 50
     static let maximumPageSize = 500
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<IntakeRequestContext>) {
         router.get("/api/v1/complaints") { request, _ in
             await answer { try await list(request) }
         }

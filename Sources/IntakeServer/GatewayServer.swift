@@ -83,7 +83,7 @@ public struct GatewayServer: Sendable {
     public func run(
         bare: Bool = false, shutdown: ShutdownHandle? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: IntakeRequestContext.self)
         let authorization = AdminAuthorization(token: config.adminToken)
         if bare {
             router.post("/webhooks/:channel_id") { request, _ -> Response in

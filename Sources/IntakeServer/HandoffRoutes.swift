@@ -11,7 +11,7 @@ extension AdminRoutes {
     /// The longest long poll: past a minute, proxies start cutting idle requests.
     static let maximumEventWait = 60
 
-    func registerHandoff(on router: Router<BasicRequestContext>) {
+    func registerHandoff(on router: Router<IntakeRequestContext>) {
         router.get("/api/v1/events") { request, _ in
             await answer { try await events(request) }
         }

@@ -22,7 +22,7 @@ struct IngestRoutes: Sendable {
     let authorization: AdminAuthorization
     let refusal: Refusal
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<IntakeRequestContext>) {
         router.post("/api/v1/ingest/:channel_id") { request, context in
             await handle(request, channelID: context.parameters.get("channel_id") ?? "")
         }

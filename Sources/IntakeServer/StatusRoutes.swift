@@ -17,7 +17,7 @@ struct StatusRoutes: Sendable {
     /// Seconds a client should wait before asking again after a 503.
     static let retryAfter = "5"
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<IntakeRequestContext>) {
         router.get("/readyz") { _, _ in
             await readiness()
         }

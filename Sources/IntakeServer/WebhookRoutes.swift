@@ -48,17 +48,17 @@ struct WebhookRoutes: Sendable {
     let publicURL: String
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<IntakeRequestContext>) {
         router.post("/webhooks/:channel_id") { request, context in
-            await handle(request, channelID: context.parameters.get("channel_id") ?? "")
+            await handle(request, channelID: context.parameters.get("channel_id") ?? "", peerAddress: context.peerAddress)
         }
         // Subscription checks (WhatsApp's hub.challenge) arrive as GET; the adapter answers them.
         router.get("/webhooks/:channel_id") { request, context in
-            await handle(request, channelID: context.parameters.get("channel_id") ?? "")
+            await handle(request, channelID: context.parameters.get("channel_id") ?? "", peerAddress: context.peerAddress)
         }
     }
 
-    func handle(_ request: Request, channelID: String) async -> Response {
+    func handle(_ request: Request, channelID: String, peerAddress: String? = nil) async -> Response {
         let start = ContinuousClock.now
         let refusal = Refusal(metrics: metrics, logger: logger)
         guard let channel = channels[channelID] else {
@@ -87,12 +87,16 @@ struct WebhookRoutes: Sendable {
             publicURL: publicURL + request.uri.string,
             query: request.uri.query == nil ? [] : request.uri.queryParameters.map { (String($0.key), String($0.value)) },
             headers: HeaderFields(headers),
-            body: bytes
+            body: bytes,
+            peerAddress: peerAddress
         )
         let messages: [InboundMessage]
         do {
             switch try adapter.receive(webhookRequest) {
             case .respond(let answer):
+                return Self.response(answer)
+            case .deliveryStatuses(_, let answer):
+                // Recorded on the reply outbox once it exists; never a complaint.
                 return Self.response(answer)
             case .messages(let parsed):
                 messages = parsed

@@ -83,6 +83,7 @@ import Testing
             switch try Self.adapter.receive(request) {
             case .messages(let messages): result = .success(messages)
             case .respond(let response): Issue.record("answered \(response.status) instead of journaling"); return
+            case .deliveryStatuses: Issue.record("answered with delivery reports instead of journaling"); return
             }
         } catch {
             result = .failure(error)

@@ -1,0 +1,185 @@
+import Foundation
+
+// The contracts between channel families and the core's seams: media fetched behind the answer, multi-part
+// messages, status questions, replies and delivery reports. A family fills these in; the core does the rest.
+
+/// Where an attachment's bytes are when the provider only sent a pointer to them (an MMS media URL, a
+/// WhatsApp media id). The media service fetches it after the acknowledgment through the family's
+/// `MediaResolver`.
+public struct MediaReference: Codable, Sendable, Equatable {
+    /// A URL or a provider's media id, as the family's resolver understands it.
+    public var location: String
+    /// Which credentials the family's resolver uses for it (`none`, `twilio-basic`, `whatsapp-graph`, …).
+    public var credentials: String
+    /// When the provider stops serving it, if known: the most perishable references are fetched first.
+    public var expiresAt: Date?
+
+    public init(location: String, credentials: String, expiresAt: Date? = nil) {
+        self.location = location
+        self.credentials = credentials
+        self.expiresAt = expiresAt
+    }
+}
+
+/// One part of a message the provider split (a concatenated SMS): part `index` (from 1) of `total`, all
+/// parts sharing `reference`. The core joins the parts, in order, into one message.
+public struct MessagePart: Codable, Sendable, Equatable, Hashable {
+    /// The provider's id shared by every part of the message (Vonage `concat-ref`, the UDH reference).
+    public var reference: String
+    /// This part's position, from 1.
+    public var index: Int
+    /// How many parts the message has.
+    public var total: Int
+
+    public init(reference: String, index: Int, total: Int) {
+        self.reference = reference
+        self.index = index
+        self.total = total
+    }
+
+    /// Whether the numbers make sense: 1 ≤ index ≤ total ≤ 255 (the UDH limit) and a reference.
+    public var isValid: Bool { !reference.isEmpty && total >= 1 && total <= 255 && index >= 1 && index <= total }
+}
+
+/// A citizen asking for the status of an earlier report (`CEK LPR-7K3M-9QX2`) instead of reporting.
+public enum StatusQuestion {
+    /// The words that start a status question, compared without regard to case.
+    public static let keywords = ["CEK", "CHECK", "STATUS"]
+
+    /// The tracking number as typed after the keyword, when `text` is a status question; nil otherwise.
+    /// `CEK` alone is a question too (it answers with how to ask), so it yields an empty string.
+    /// Whether the number is valid is for the core to say (`TrackingNumber(parsing:)`), so a mistyped
+    /// number gets an answer saying so rather than becoming a complaint.
+    public static func typedNumber(in text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let first = trimmed.split(maxSplits: 1, whereSeparator: { $0.isWhitespace || $0 == ":" || $0 == "#" }).first else {
+            return nil
+        }
+        let word = first.uppercased()
+        guard keywords.contains(word) else { return nil }
+        let rest = trimmed.dropFirst(first.count).drop { $0.isWhitespace || $0 == ":" || $0 == "#" }
+        // A status question is short: a keyword and a number. Anything longer is a report that starts with "cek".
+        guard rest.count <= 24, !rest.contains(where: \.isNewline) else { return nil }
+        let number = rest.trimmingCharacters(in: .whitespaces)
+        // "Cek jalan rusak" is a report: a number has at least one digit or is a single token.
+        guard number.isEmpty || number.contains(where: \.isNumber) || !number.contains(" ") else { return nil }
+        return number
+    }
+}
+
+/// A reply the core wants sent to a citizen, handed to the channel family's `ReplySender`.
+public struct OutboundReply: Sendable, Equatable {
+    /// Unique per reply and stable across retries: providers that dedupe on a client reference get it.
+    public var idempotencyKey: String
+    public var channelID: ChannelID
+    /// Who receives it: the reporter's address on this channel (E.164 number, chat id) or the message's
+    /// `replyTo` when the channel gave one.
+    public var recipient: String
+    public var text: String
+    /// The provider's id of the message being answered, for providers that thread replies.
+    public var inReplyTo: String?
+
+    public init(idempotencyKey: String, channelID: ChannelID, recipient: String, text: String, inReplyTo: String? = nil) {
+        self.idempotencyKey = idempotencyKey
+        self.channelID = channelID
+        self.recipient = recipient
+        self.text = text
+        self.inReplyTo = inReplyTo
+    }
+}
+
+/// Why a reply could not be sent, as the reply service must treat it.
+public enum ReplyFailure: Error, Equatable, CustomStringConvertible {
+    /// Try again later (an outage, a 5xx, a 429); `retryAfter` when the provider said how long.
+    case temporary(String, retryAfter: Duration? = nil)
+    /// Sending again will not help (a 4xx, a number the provider refuses): kept as failed.
+    case permanent(String)
+
+    public var description: String {
+        switch self {
+        case .temporary(let message, _), .permanent(let message): message
+        }
+    }
+}
+
+/// What a provider's API answered to a sent reply.
+public struct SentReply: Sendable, Equatable {
+    /// The provider's id for the outbound message, which its delivery reports name.
+    public var providerMessageID: String?
+
+    public init(providerMessageID: String?) {
+        self.providerMessageID = providerMessageID
+    }
+}
+
+/// A plain HTTP exchange, so channel families can call their providers without depending on libcurl; the
+/// core passes one backed by `IntakeHTTPClient`.
+public protocol HTTPExchange: Sendable {
+    func perform(_ request: HTTPExchangeRequest) async throws -> HTTPExchangeResponse
+}
+
+/// A request for `HTTPExchange`.
+public struct HTTPExchangeRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    public var timeout: Duration
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeout: Duration = .seconds(30)) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// A response from `HTTPExchange`.
+public struct HTTPExchangeResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of header `name`, any case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// Sends replies through a provider's API (Vonage's SMS API, WhatsApp's messages API, Kannel's sendsms).
+public protocol ReplySender: Sendable {
+    /// Sends one reply; throws `ReplyFailure` to say whether trying again can help.
+    func send(_ reply: OutboundReply, over http: any HTTPExchange) async throws(ReplyFailure) -> SentReply
+}
+
+/// Turns a media reference into the download of its bytes, asking the provider first when it must
+/// (WhatsApp's media id → a short-lived URL).
+public protocol MediaResolver: Sendable {
+    /// The request that downloads `reference`'s bytes.
+    func download(_ reference: MediaReference, over http: any HTTPExchange) async throws -> HTTPExchangeRequest
+}
+
+/// A provider's report on a reply the gateway sent (delivered, read, failed): recorded, never a complaint.
+public struct DeliveryStatus: Sendable, Equatable {
+    /// The provider's id of the outbound message (`SentReply.providerMessageID`).
+    public var providerMessageID: String
+    /// The provider's word for it (`delivered`, `read`, `failed`, …).
+    public var status: String
+    public var at: Date?
+    /// The provider's error text, for a failure.
+    public var error: String?
+
+    public init(providerMessageID: String, status: String, at: Date? = nil, error: String? = nil) {
+        self.providerMessageID = providerMessageID
+        self.status = status
+        self.at = at
+        self.error = error
+    }
+}
