@@ -57,9 +57,23 @@ let package = Package(
             dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Generic"
         ),
+        .target(
+            name: "TwilioAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Twilio"
+        ),
+        .target(
+            name: "VonageAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Vonage"
+        ),
 
         // The list of adapter families the executable serves; the only place that names them all.
-        .target(name: "AdapterRegistry", dependencies: ["IntakeModel", "GenericAdapter"], path: "Adapters/Registry"),
+        .target(
+            name: "AdapterRegistry",
+            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter"],
+            path: "Adapters/Registry"
+        ),
 
         // HTTP server: webhooks, the complaints API, health and metrics.
         .target(
@@ -89,6 +103,7 @@ let package = Package(
             dependencies: [
                 "IntakeModel", "IntakeStorage", "IntakeCore", "IntakeConfig", "IntakeServer",
                 "IntakeHTTPClient", "IntakeDedup", "GenericAdapter", "AdapterRegistry",
+                "TwilioAdapter", "VonageAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -1,5 +1,7 @@
 import GenericAdapter
 import IntakeModel
+import TwilioAdapter
+import VonageAdapter
 
 /// Every adapter family this build serves. A new channel family adds its folder under `Adapters/`, its
 /// target in `Package.swift` (and as a dependency of this one) and one line here; nothing in the core or
@@ -8,5 +10,7 @@ public enum AdapterRegistry {
     /// The families, one per channel type.
     public static let families: [AdapterFamily] = [
         GenericAdapter.family,
+        TwilioAdapter.family,
+        VonageAdapter.family,
     ]
 }
