@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 python3-venv curl openssl
 BENCH_PACKAGES := wrk luajit
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench clean venv
 
 deps:
 	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
@@ -17,8 +17,19 @@ build: deps
 run: build
 	.build/debug/intake serve
 
+## The providers' own signing libraries (PyPI twilio, vonage) in .venv, which the tests call to sign requests.
+VENV := .venv
+SIGN_REQUIREMENTS := scripts/sign/requirements.txt
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: $(SIGN_REQUIREMENTS)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r $(SIGN_REQUIREMENTS)
+	touch $@
+
 ## The whole suite, including the integration tests that start real servers on 127.0.0.1.
-test: deps
+test: deps venv
 	swift build --build-tests
 	swift test
 
