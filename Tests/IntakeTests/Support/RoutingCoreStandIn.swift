@@ -22,6 +22,8 @@ final class RoutingCoreStandIn: Sendable {
         var held = false
         /// When it arrived.
         var arrivedAt = ContinuousClock.now
+        /// Every header field, names in lower case.
+        var headers: [String: String] = [:]
 
         /// The JSON body's fields.
         var json: [String: Any] {
@@ -115,6 +117,7 @@ final class RoutingCoreStandIn: Sendable {
             body: body, idempotencyKey: headers["idempotency-key"], eventType: headers["x-intake-event"],
             signature: signature, signatureValid: signature == expected, answered: nil
         )
+        request.headers = headers
         let index = state.withLock { $0.received.count }
         let answer = script(request, index)
         if case .hold = answer {
