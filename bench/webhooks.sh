@@ -21,6 +21,8 @@
 #
 # Usage: bench/webhooks.sh <path-to-intake-binary>
 # Knobs (environment): ROUNDS (3), DURATION (10s, per phase and round), CONNECTIONS (64), THREADS (1), WARMUP (2s),
+#   TWILIO (1: a third phase per round posts Twilio-signed form SMS, bench/twilio.lua, to a twilio channel
+#   of the same durable server; 0 skips it),
 #   TIMEOUT (10s, wrk's per-request timeout), DRAIN_TIMEOUT (600, seconds to wait
 #   for processing after the load), KEEP=1 to keep the temp dir.
 set -euo pipefail
@@ -40,6 +42,9 @@ DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-600}"
 
 SECRET="bench-secret-0123456789"
 CHANNEL="bench"
+TWILIO="${TWILIO:-1}"
+TWILIO_TOKEN="bench-twilio-auth-token-0123456789"
+TWILIO_CHANNEL="bench-twilio"
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -102,6 +107,9 @@ channels:
   - id: $CHANNEL
     type: generic
     secret: $SECRET
+  - id: $TWILIO_CHANNEL
+    type: twilio
+    auth_token: $TWILIO_TOKEN
 YAML
 }
 
@@ -145,11 +153,14 @@ stop_server() { # dir
 }
 
 run_wrk() { # port duration run-id output-file -> prints the RESULT line
-  local port="$1" duration="$2" run="$3" out="$4"
+  local port="$1" duration="$2" run="$3" out="$4" script="$here/webhook.lua" channel="$CHANNEL"
+  # The twilio phase's run ids name it: Twilio-signed form posts to the twilio channel.
+  if [[ "$run" == *-twilio-* ]]; then script="$here/twilio.lua" channel="$TWILIO_CHANNEL"; fi
   if ! INTAKE_BENCH_SECRET="$SECRET" INTAKE_BENCH_CHANNEL="$CHANNEL" \
+       INTAKE_BENCH_TOKEN="$TWILIO_TOKEN" INTAKE_BENCH_URL="http://127.0.0.1:$port/webhooks/$TWILIO_CHANNEL" \
        INTAKE_BENCH_RUN="$run" BENCH_DIR="$here" \
        wrk -t "$THREADS" -c "$CONNECTIONS" -d "$duration" --timeout "$TIMEOUT" \
-           -s "$here/webhook.lua" "http://127.0.0.1:$port/webhooks/$CHANNEL" >"$out" 2>&1; then
+           -s "$script" "http://127.0.0.1:$port/webhooks/$channel" >"$out" 2>&1; then
     cat "$out" >&2
     die "wrk failed (output above)"
   fi
@@ -220,7 +231,7 @@ run_phase() { # name round [serve flags...]
   if [[ "$name" == durable ]]; then storage=("$dir/metrics-before.txt" "$dir/metrics-after.txt"); fi
   cost phase "$name" "$round" "$(acked "$phase_result")" \
     "$dir/threads-before.json" "$dir/threads-after.json" "$dir/cost.json" "${storage[@]}"
-  if [[ "$name" == durable ]]; then
+  if [[ "$name" != bare ]]; then
     drain "$port"
     # For what processing the backlog cost (see processing_cost).
     cost snapshot "$server_pid" >"$dir/threads-drained.json"
@@ -287,6 +298,7 @@ echo "bench: $(nproc) CPU(s), binary $bin, temp dir $tmp, $ROUNDS round(s) of ba
 # Per mode: acknowledged requests and seconds over all rounds, and each round's latencies.
 bare_acked=0 bare_seconds=0 durable_acked=0 durable_seconds=0 lost_total=0
 bare_latency="" durable_latency=""
+twilio_acked=0 twilio_seconds=0 twilio_latency=""
 for round in $(seq "$ROUNDS"); do
   run_phase bare "$round" --bare
   bare_result="$phase_result"
@@ -302,6 +314,13 @@ for round in $(seq "$ROUNDS"); do
   durable_seconds="$(awk -v a="$durable_seconds" -v b="$(field "$durable_result" duration_s)" 'BEGIN { print a + b }')"
   bare_latency+=" $(field "$bare_result" p50_ms)/$(field "$bare_result" p99_ms)"
   durable_latency+=" $(field "$durable_result" p50_ms)/$(field "$durable_result" p99_ms)"
+  if [[ "$TWILIO" == 1 ]]; then
+    run_phase twilio "$round"
+    echo "bench: round $round: twilio/bare $(ratio "$(rate "$phase_result")" "$(rate "$bare_result")")"
+    twilio_acked=$(( twilio_acked + $(acked "$phase_result") ))
+    twilio_seconds="$(awk -v a="$twilio_seconds" -v b="$(field "$phase_result" duration_s)" 'BEGIN { print a + b }')"
+    twilio_latency+=" $(field "$phase_result" p50_ms)/$(field "$phase_result" p99_ms)"
+  fi
 done
 
 summary_line() { # label acked seconds latencies
@@ -310,6 +329,9 @@ summary_line() { # label acked seconds latencies
 }
 echo
 summary_line "generic webhook, durable (synchronous=FULL, group commit):" "$durable_acked" "$durable_seconds" "$durable_latency"
+if [[ "$TWILIO" == 1 ]]; then
+  summary_line "Twilio-signed form SMS, durable (TwiML answer):" "$twilio_acked" "$twilio_seconds" "$twilio_latency"
+fi
 summary_line "same server, bare 200:" "$bare_acked" "$bare_seconds" "$bare_latency"
 echo "bench: ratio durable/bare over $ROUNDS round(s): $(ratio \
   "$(awk -v a="$durable_acked" -v s="$durable_seconds" 'BEGIN { print a / s }')" \
