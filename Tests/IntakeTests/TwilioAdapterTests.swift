@@ -178,7 +178,8 @@ import TwilioAdapter
     @Test("a request Twilio's library signed is accepted with TwiML; one changed byte in the body or the signature is a 403")
     func signedRequestAcceptedAndTamperedRefused() async throws {
         try await RunningGateway.with(channels: [Self.channel], publicURL: TwilioAdapterTests.publicURL) { gateway in
-            for file in ["inbound-sms.txt", "inbound-mms-two-photos.txt"] {
+            let files = ["inbound-sms.txt", "inbound-mms-two-photos.txt", "inbound-mms-photo-only.txt"]
+            for file in files {
                 let body = try Array(Fixtures.data("sms/twilio/\(file)"))
                 let signature = try Self.sign(body)
                 var changedBody = body
@@ -195,6 +196,8 @@ import TwilioAdapter
                 #expect(accepted.header("Content-Type")?.hasPrefix("text/xml") == true)
                 #expect(String(decoding: accepted.body, as: UTF8.self).hasPrefix(#"<?xml version="1.0" encoding="UTF-8"?><Response"#))
             }
+            try await Self.processed(gateway)
+            #expect(try await gateway.server.database.read { try $0.complaintCount() } == files.count)
         }
     }
 
