@@ -30,6 +30,7 @@ public struct TwilioAdapter: WebhookAdapter {
     let channel: ChannelConfig
     let signature: TwilioSignature
 
+    /// The adapter for `channel`, its auth token's HMAC key blocks hashed once.
     public init(channel: ChannelConfig) {
         self.channel = channel
         signature = TwilioSignature(authToken: channel.settings["auth_token"] ?? "")

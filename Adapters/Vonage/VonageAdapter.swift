@@ -30,6 +30,7 @@ public struct VonageAdapter: WebhookAdapter {
     let signature: VonageSignature?
     let now: @Sendable () -> Date
 
+    /// The adapter for `channel`; `now` is the clock signed requests' `timestamp` is compared with.
     public init(channel: ChannelConfig, now: @escaping @Sendable () -> Date = { Date() }) {
         self.channel = channel
         self.now = now
@@ -83,11 +84,10 @@ public struct VonageAdapter: WebhookAdapter {
     }
 
     /// A JSON object's members whose values are strings, numbers or booleans, as text; others are skipped.
+    /// Bytes that are not UTF-8 are read as U+FFFD rather than refusing the message.
     static func jsonFields(_ body: [UInt8]) throws(AdapterError) -> [(name: String, value: String)] {
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
-        } catch {
+        let utf8 = String(validating: body, as: UTF8.self) == nil ? Array(String(decoding: body, as: UTF8.self).utf8) : body
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(utf8), options: [.fragmentsAllowed]) else {
             throw .malformed(field: nil, message: "body is not valid JSON")
         }
         guard let object = parsed as? [String: Any] else { throw .malformed(field: nil, message: "body must be a JSON object") }

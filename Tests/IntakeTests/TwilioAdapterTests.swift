@@ -216,6 +216,17 @@ import TwilioAdapter
         }
     }
 
+    @Test("a body over the channel's max_body_bytes is a 413")
+    func oversizedBodyIs413() async throws {
+        var small = Self.channel
+        small.maxBodyBytes = 256
+        try await RunningGateway.with(channels: [small], publicURL: TwilioAdapterTests.publicURL) { gateway in
+            let body = try Array(Fixtures.data("sms/twilio/inbound-mms-two-photos.txt"))
+            #expect(body.count > 256)
+            #expect(try await Self.post(gateway, body: body, signature: try Self.sign(body)).status == 413)
+        }
+    }
+
     @Test("a signed request missing required fields is a 400 naming them")
     func missingFieldsAre400() async throws {
         try await RunningGateway.with(channels: [Self.channel], publicURL: TwilioAdapterTests.publicURL) { gateway in

@@ -68,6 +68,9 @@ import VonageAdapter
             "1600000012A3B4E4", from: "+6281234567890", text: "CEK lpr7k3m9qx2", sentAt: at(13800),
             metadata: ["to": "6281170800", "type": "text"], statusQuestion: "lpr7k3m9qx2"
         )),
+        Case(file: "invalid-utf8.json", expected: sms(
+            "1600000012A3B4E7", from: "+6281234567890", text: "Pungli \u{FFFD} di samsat", sentAt: nil, metadata: ["type": "text"]
+        )),
         Case(file: "missing-msisdn-and-text.json", expected: .malformed("msisdn, text")),
         Case(file: "not-json.json", expected: .malformed(nil)),
         Case(file: "dlr-delivered.json", expected: .delivery(DeliveryStatus(providerMessageID: "0A0000000123ABCD1", status: "delivered", at: at(14412)))),
