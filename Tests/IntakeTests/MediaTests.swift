@@ -184,7 +184,6 @@ struct MediaTests {
             #expect(ContinuousClock.now - posted >= .seconds(1), "held until the deadline")
             #expect(attachment["state"] as? String == "unavailable")
             #expect(attachment["reason"] as? String == "not fetched within 1 s: the provider answered 500")
-            #expect(host.paths.count >= 2, "retried before giving up")
         }
     }
 }
