@@ -63,6 +63,8 @@ public struct MediaService: Service {
     @discardableResult
     public func runPass() async throws -> Int {
         guard database.failure == nil else { return 0 }
+        // A reader first, so an idle service costs no write transaction (and no flush) per look.
+        guard let next = try await database.read({ try $0.nextMediaAttempt() }), next <= Date() else { return 0 }
         let (policy, limit) = (self.policy, self.policy.concurrency * 4)
         // Read on the writer: only references whose journal row is durable are fetched.
         let due = try await database.write { try $0.dueMediaFetches(now: Date(), deadlineSeconds: policy.deadlineSeconds, limit: limit) }
@@ -125,6 +127,13 @@ public struct MediaService: Service {
         guard bytes.count <= policy.maxFileBytes else {
             return .unavailable("too large: \(bytes.count) bytes, the limit is \(policy.maxFileBytes) per file")
         }
+        // Checked again when the outcome is recorded (another file of the message may land meanwhile); checking
+        // here too keeps bytes that will be refused off the disk.
+        let journalID = fetch.journalID
+        if let already = try? await database.read({ try $0.storedMediaBytes(journalID: journalID) }),
+           already + bytes.count > policy.maxMessageBytes {
+            return .unavailable(messageLimitReason)
+        }
         let declared = fetch.mediaType.isEmpty ? response.header("Content-Type") ?? "" : fetch.mediaType
         let mediaType: String
         switch MediaSniffer.check(declared: declared, bytes: bytes) {
@@ -161,6 +170,9 @@ public struct MediaService: Service {
         throw MediaFailure.permanent("refused: too many redirects")
     }
 
+    /// Why a file that would take its message past `maxMessageBytes` is unavailable.
+    private var messageLimitReason: String { "too large: the message's attachments pass the limit of \(policy.maxMessageBytes) bytes" }
+
     /// Records an outcome; once the entry has no pending reference left, its complaint is handed off.
     func record(_ fetch: MediaFetch, _ outcome: Outcome) async throws {
         let (policy, handoff, now) = (self.policy, self.handoff, Date())
@@ -185,7 +197,7 @@ public struct MediaService: Service {
             logger.info("media fetch will be retried", metadata: ["fetch": "\(fetch.id)", "attempt": "\(fetch.attempts + 1)"])
             return
         }
-        let limitReason = "too large: the message's attachments pass the limit of \(policy.maxMessageBytes) bytes"
+        let limitReason = messageLimitReason
         try await database.write { connection in
             var result = final
             if result.state == .stored, try connection.storedMediaBytes(journalID: fetch.journalID) + result.size > policy.maxMessageBytes {
