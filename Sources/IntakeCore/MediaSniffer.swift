@@ -95,5 +95,6 @@ public enum MediaSniffer {
 
 /// Why fetched bytes were refused by the media type check.
 public struct MediaCheckFailure: Error, Equatable, CustomStringConvertible {
+    /// The reason recorded on the unavailable attachment.
     public var description: String
 }

@@ -150,6 +150,7 @@ public struct Attachment: Codable, Sendable, Equatable {
         self.reference = reference
     }
 
+    /// Reads the stored form; the keys added with media references may be absent (older journal entries).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         fileName = try container.decode(String.self, forKey: .fileName)

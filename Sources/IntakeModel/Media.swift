@@ -42,8 +42,11 @@ public struct MediaPolicy: Sendable, Equatable {
     /// How often the service looks for new references when it has nothing due.
     public var pollSeconds: Double
 
+    /// 16 MiB: more than any MMS or WhatsApp image, voice note or short video.
     public static let defaultMaxFileBytes = 16 << 20
+    /// 50 MiB: an MMS with ten photos fits many times over.
     public static let defaultMaxMessageBytes = 50 << 20
+    /// 15 minutes: WhatsApp media URLs expire within minutes, so a reference not fetched by then is lost anyway.
     public static let defaultDeadlineSeconds = 900
 
     /// The defaults: 16 MiB a file, 50 MiB a message, 15 minutes, retries from 2 s doubling up to 60 s, 4 at once, a look every second.

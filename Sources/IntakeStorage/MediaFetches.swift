@@ -11,7 +11,9 @@ public struct MediaFetch: Sendable, Equatable {
     public var position: Int
     /// The channel it came on: its family's resolver fetches it.
     public var channelID: ChannelID
+    /// Where the bytes are, as the family's resolver understands it.
     public var reference: MediaReference
+    /// The file name the provider gave, or one made up from the URL.
     public var fileName: String
     /// The type the provider declared.
     public var mediaType: String

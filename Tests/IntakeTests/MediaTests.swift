@@ -22,6 +22,7 @@ struct MediaTests {
             case "/m/map.png": return MediaServerStandIn.fixture("map.png", as: "image/png")
             case "/m/report.pdf": return MediaServerStandIn.fixture("report.pdf", as: "application/pdf")
             case "/m/login-page.html": return MediaServerStandIn.fixture("login-page.html", as: "text/html")
+            case "/cdn/photo": return .redirect("/m/photo.jpg")
             default: return .status(404)
             }
         }
@@ -147,6 +148,20 @@ struct MediaTests {
             #expect(arrivals[1] - arrivals[0] >= .milliseconds(100))
             #expect(arrivals[2] - arrivals[1] >= .milliseconds(200))
             #expect(try await media.fetchAttempts().first ?? 0 >= 4, "refused, 500, 500, then stored")
+        }
+    }
+
+    @Test("A download redirected by the provider (to its CDN) is followed")
+    func redirectIsFollowed() async throws {
+        let host = try Self.fixtureHost()
+        host.listen()
+        defer { host.stop() }
+        try await MediaGateway.with { media in
+            let number = try await media.post("MMS-CDN", attachments: [["url": host.url("/cdn/photo"), "media_type": "image/jpeg"]])
+            let attachment = try #require(try await media.created(number).complaint.attachments.first)
+            #expect(attachment["state"] as? String == "stored")
+            #expect(attachment["sha256"] as? String == Self.sha256(try Fixtures.data("media/photo.jpg")))
+            #expect(host.paths == ["/cdn/photo", "/m/photo.jpg"])
         }
     }
 

@@ -13,6 +13,8 @@ final class MediaServerStandIn: Sendable {
         case bytes([UInt8], contentType: String)
         /// Any status with an empty body.
         case status(Int)
+        /// 302 to `location`.
+        case redirect(String)
         /// Keeps the request open until `release()`, then answers with the inner answer.
         indirect case held(Answer)
     }
@@ -91,12 +93,14 @@ final class MediaServerStandIn: Sendable {
             for _ in 0..<6_000 where state.withLock({ $0.held }) { usleep(10_000) }
             answer = inner
         }
+        let location = if case .redirect(let target) = answer { "Location: \(target)\r\n" } else { "" }
         let (status, type, body): (Int, String, [UInt8]) = switch answer {
         case .bytes(let bytes, let contentType): (200, contentType, bytes)
         case .status(let status): (status, "text/plain", [])
+        case .redirect: (302, "text/plain", [])
         case .held: (500, "text/plain", [])
         }
-        let head = "HTTP/1.1 \(status) Answer\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let head = "HTTP/1.1 \(status) Answer\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\n\(location)Connection: close\r\n\r\n"
         let bytes = Array(head.utf8) + body
         _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
