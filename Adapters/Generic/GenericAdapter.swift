@@ -5,7 +5,8 @@ import IntakeModel
 /// intake's own signed JSON webhook, for integrations (a partner app, a campaign's form) and for tests.
 ///
 /// Body: `{"id", "from", "name"?, "text", "title"?, "sent_at"?}` plus optional `anonymous`, `confidential`,
-/// `kind`, `location`, `incident_date`, `category`, `tags`. Header: `X-Intake-Signature: sha256=<hex>`,
+/// `kind`, `location`, `incident_date`, `category`, `tags`, and `attachments`: a list of
+/// `{"url", "media_type"?, "file_name"?, "expires_at"?}` fetched by the media service after the answer. Header: `X-Intake-Signature: sha256=<hex>`,
 /// the HMAC-SHA256 of the raw body under the channel's secret.
 public struct GenericAdapter: WebhookAdapter, PushAdapter {
     public static let signatureHeader = "X-Intake-Signature"
@@ -15,7 +16,8 @@ public struct GenericAdapter: WebhookAdapter, PushAdapter {
         type: .generic,
         settingKeys: [ChannelSettingKey("secret", required: true, secret: true)],
         makeWebhook: { GenericAdapter(channel: $0) },
-        makePush: { GenericAdapter(channel: $0) }
+        makePush: { GenericAdapter(channel: $0) },
+        makeMediaResolver: { _ in GenericMediaResolver() }
     )
 
     let channel: ChannelConfig
@@ -86,11 +88,12 @@ struct GenericPayload {
     var incidentDate: String?
     var category: String?
     var tags: [String]?
+    var attachments: [GenericAttachment]?
 
     /// The members as they appear in the body, in the order a wrong type among them is reported.
     static let fieldOrder = [
         "id", "from", "name", "text", "title", "sent_at", "anonymous", "confidential", "kind", "location",
-        "incident_date", "category", "tags",
+        "incident_date", "category", "tags", "attachments",
     ]
 
     func message(channel: ChannelConfig) throws(AdapterError) -> InboundMessage {
@@ -121,7 +124,9 @@ struct GenericPayload {
         return InboundMessage(
             channelID: channel.id, channelType: .generic, externalID: id, sentAt: sent, reporter: reporter,
             anonymous: anonymous ?? false, confidential: confidential ?? false, kind: reportKind, title: title, text: text,
-            location: location, incidentDate: incidentDate, category: category, tags: tags ?? []
+            location: location, incidentDate: incidentDate, category: category,
+            attachments: try (attachments ?? []).enumerated().map { index, item throws(AdapterError) in try item.reference(index) },
+            tags: tags ?? []
         )
     }
 

@@ -68,6 +68,7 @@ struct GenericPayloadReader {
         case "anonymous": payload.anonymous = try boolValue(for: name)
         case "confidential": payload.confidential = try boolValue(for: name)
         case "tags": payload.tags = try stringListValue(for: name)
+        case "attachments": payload.attachments = try attachmentListValue(for: name)
         default: try skipValue()
         }
     }
@@ -125,6 +126,49 @@ struct GenericPayloadReader {
                 try reader.skipValue()
                 reader.mismatches[name] = "must be a list of strings"
             }
+        }
+        return values
+    }
+
+    /// A list of `{"url", "media_type", "file_name", "expires_at"}` objects, all members strings; null is absent.
+    private mutating func attachmentListValue(for name: String) throws(SyntaxError) -> [GenericAttachment]? {
+        let wrongType = "must be a list of objects with string members url, media_type, file_name, expires_at"
+        switch peek() {
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return nil
+        case UInt8(ascii: "["):
+            break
+        default:
+            try skipValue()
+            mismatches[name] = wrongType
+            return nil
+        }
+        var values: [GenericAttachment] = []
+        try array { reader throws(SyntaxError) in
+            guard reader.peek() == UInt8(ascii: "{") else {
+                try reader.skipValue()
+                reader.mismatches[name] = wrongType
+                return
+            }
+            var attachment = GenericAttachment()
+            try reader.object { reader, member throws(SyntaxError) in
+                let keyPath: WritableKeyPath<GenericAttachment, String?>? = switch member {
+                case "url": \.url
+                case "media_type": \.mediaType
+                case "file_name": \.fileName
+                case "expires_at": \.expiresAt
+                default: nil
+                }
+                guard let keyPath else { return try reader.skipValue() }
+                if reader.peek() == UInt8(ascii: "\"") {
+                    attachment[keyPath: keyPath] = try reader.string()
+                } else {
+                    try reader.skipValue()
+                    reader.mismatches[name] = wrongType
+                }
+            }
+            values.append(attachment)
         }
         return values
     }

@@ -20,6 +20,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var channels: [ChannelConfig]
     /// Where events are pushed to the routing core; nil leaves them to the pull API.
     public var routing: RoutingSettings?
+    /// How attachments sent as references are fetched (the `media:` section).
+    public var media: MediaPolicy = MediaPolicy()
 
     /// Creates a configuration from its sections; every section defaults to its documented default.
     public init(

@@ -146,9 +146,14 @@ public struct Pipeline: Sendable {
             complaint.journalID = id
             complaint.trackingNumber = number
             complaint.dedup = outcome
-            try connection.insertComplaint(complaint, document: prepared.document.text(dedup: outcome), matchKey: prepared.matchKey)
+            // Media fetched since the entry was read are put in; while any is pending the created event waits
+            // (the media service records it once the last one is stored or given up).
+            let media = try connection.resolvingMedia(complaint.attachments, journalID: id)
+            let document = media.attachments == complaint.attachments ? prepared.document.text(dedup: outcome) : nil
+            complaint.attachments = media.attachments
+            try connection.insertComplaint(complaint, document: document, matchKey: prepared.matchKey)
             try detector.record(complaint, candidate: candidate, lookup: lookup)
-            try handoff.record(.created, complaintID: complaint.id, in: connection)
+            if !media.pending { try handoff.record(.created, complaintID: complaint.id, in: connection) }
             return Receipt(trackingNumber: number, duplicate: false, complaintID: complaint.id, journalID: id)
         }
     }

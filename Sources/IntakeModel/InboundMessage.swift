@@ -112,15 +112,25 @@ public struct InboundAttachment: Codable, Sendable, Equatable {
 }
 
 /// A stored attachment: its bytes live on disk under their SHA-256, so the same photo sent twice is kept once.
+///
+/// An attachment that came as a `MediaReference` is `pending` (no bytes yet: `size` 0, `sha256` empty) until
+/// the media service stores it or gives up on it (`unavailable`, with `reason`). Entries journaled before
+/// media references existed have none of these keys and read back as `stored`.
 public struct Attachment: Codable, Sendable, Equatable {
     public var fileName: String
     public var mediaType: String
     public var size: Int
-    /// Lower-case hex SHA-256 of the bytes, which is also their address on disk.
+    /// Lower-case hex SHA-256 of the bytes, which is also their address on disk; empty until stored.
     public var sha256: String
+    /// Whether the bytes are stored, still being fetched, or could not be had.
+    public var state: AttachmentState
+    /// Where the bytes were to be fetched from; kept in the journal, never shown in the complaint.
+    public var reference: MediaReference?
+    /// Why the bytes could not be had (`unavailable`): "too large", "expired (404)", …
+    public var reason: String?
 
     enum CodingKeys: String, CodingKey {
-        case size, sha256
+        case size, sha256, state, reference, reason
         case fileName = "file_name"
         case mediaType = "media_type"
     }
@@ -130,5 +140,25 @@ public struct Attachment: Codable, Sendable, Equatable {
         self.mediaType = mediaType
         self.size = size
         self.sha256 = sha256
+        self.state = .stored
+    }
+
+    /// An attachment still to be fetched from `reference`.
+    public init(pending reference: MediaReference, fileName: String, mediaType: String) {
+        self.init(fileName: fileName, mediaType: mediaType, size: 0, sha256: "")
+        self.state = .pending
+        self.reference = reference
+    }
+
+    /// Reads the stored form; the keys added with media references may be absent (older journal entries).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        fileName = try container.decode(String.self, forKey: .fileName)
+        mediaType = try container.decode(String.self, forKey: .mediaType)
+        size = try container.decode(Int.self, forKey: .size)
+        sha256 = try container.decode(String.self, forKey: .sha256)
+        state = try container.decodeIfPresent(AttachmentState.self, forKey: .state) ?? .stored
+        reference = try container.decodeIfPresent(MediaReference.self, forKey: .reference)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
     }
 }

@@ -241,14 +241,28 @@ extension Reporter {
 }
 
 extension Attachment {
-    /// Writes the attachment as its `Codable` form does.
-    public func write(into json: inout JSONWriter) {
+    /// Writes the attachment as its `Codable` form does. The complaint document leaves the reference out
+    /// (a provider's media URL is no business of the agency); the journal keeps it (`withReference`).
+    public func write(into json: inout JSONWriter, withReference: Bool = false) {
         json.beginObject()
         json.field("file_name", fileName)
         json.field("media_type", mediaType)
         json.key("size")
         json.integer(Int64(size))
         json.field("sha256", sha256)
+        json.field("state", state.rawValue)
+        json.field("reason", reason)
+        if withReference, let reference {
+            json.key("reference")
+            json.beginObject()
+            json.field("location", reference.location)
+            json.field("credentials", reference.credentials)
+            if let expiresAt = reference.expiresAt {
+                json.key("expiresAt")
+                json.double(expiresAt.timeIntervalSinceReferenceDate)
+            }
+            json.endObject()
+        }
         json.endObject()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import IntakeConfig
 import IntakeCore
+import IntakeHTTPClient
 import IntakeModel
 import IntakeStorage
 import Logging
@@ -138,6 +139,7 @@ public struct GatewayServer: Sendable {
             ))
         }
         services += pollers()
+        services.append(mediaService())
         var configuration = ServiceGroupConfiguration(
             // Named by type: the default name is the service's whole description, which would log the channel
             // configurations inside it, secrets included.
@@ -165,6 +167,18 @@ public struct GatewayServer: Sendable {
             )
         }
         return served
+    }
+
+    /// Fetches attachments sent as references through each channel family's resolver, over libcurl.
+    func mediaService() -> MediaService {
+        var resolvers: [ChannelID: any MediaResolver] = [:]
+        for channel in config.channels {
+            resolvers[channel.id] = families[channel.type]?.makeMediaResolver?(channel)
+        }
+        return MediaService(
+            database: database, attachments: gateway.attachments, resolvers: resolvers, http: HTTPClient(),
+            handoff: gateway.pipeline.handoff, policy: config.media, logger: logger
+        )
     }
 
     func pollers() -> [any Service] {

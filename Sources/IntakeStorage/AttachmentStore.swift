@@ -18,7 +18,8 @@ public struct AttachmentStore: Sendable {
         self.disk = disk
     }
 
-    /// Writes the bytes durably and describes them. Runs on a Dispatch thread: file I/O blocks.
+    /// Writes the bytes durably and describes them; a media reference is described as pending, its bytes
+    /// to be fetched later. Runs on a Dispatch thread: file I/O blocks.
     ///
     /// Returns only once the file, the directory it was renamed into and every directory created for it
     /// are flushed: the journal row that names the file is acknowledged right after, and after a power cut
@@ -43,6 +44,10 @@ public struct AttachmentStore: Sendable {
     }
 
     private func storeNow(_ attachment: InboundAttachment) throws -> Attachment {
+        // A reference has no bytes yet: journaled as pending, fetched by the media service after the answer.
+        if let reference = attachment.reference {
+            return Attachment(pending: reference, fileName: attachment.fileName, mediaType: attachment.mediaType)
+        }
         let digest = Hex.string(SHA256.hash(data: attachment.bytes))
         let target = path(forSHA256: digest)
         let folder = (target as NSString).deletingLastPathComponent

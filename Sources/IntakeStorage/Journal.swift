@@ -59,7 +59,7 @@ public struct JournalRecord: Sendable {
         stored.write(into: &json)
         json.key("attachments")
         json.beginArray()
-        for attachment in attachments { attachment.write(into: &json) }
+        for attachment in attachments { attachment.write(into: &json, withReference: true) }
         json.endArray()
         json.endObject()
         document = json.text
@@ -67,7 +67,8 @@ public struct JournalRecord: Sendable {
 }
 
 extension Connection {
-    /// Inserts a journal row; returns its id and the tracking number that id stands for.
+    /// Inserts a journal row, and a `media_fetches` row for each attachment still to be fetched; returns its
+    /// id and the tracking number that id stands for.
     public func insertJournal(
         _ record: JournalRecord, state: JournalState, complaintID: String?, error: String?
     ) throws -> (id: Int64, trackingNumber: TrackingNumber) {
@@ -93,6 +94,9 @@ extension Connection {
             try insert.run(values)
         }
         journalSequence = id + 1
+        if record.attachments.contains(where: { $0.state == .pending }) {
+            try insertMediaFetches(record.attachments, journalID: id, channelID: record.message.channelID, receivedAt: record.receivedAt)
+        }
         return (id, trackingNumbers.number(for: id))
     }
 

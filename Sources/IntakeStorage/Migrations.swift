@@ -168,5 +168,33 @@ enum Schema {
                 WHERE o.delivered_at IS NULL ORDER BY o.journal_id;
             DROP TABLE outbox;
             """),
+        Migration(version: 5, name: "media references fetched after the answer", sql: """
+            -- One row per attachment that came as a reference, written with its journal row. `position` is the
+            -- attachment's index in the entry (and in its complaint). While any row of an entry is pending, its
+            -- complaint's created event is not recorded: the handoff waits for the media or the deadline.
+            CREATE TABLE media_fetches (
+                id INTEGER PRIMARY KEY,
+                journal_id INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                channel_id TEXT NOT NULL,
+                location TEXT NOT NULL,
+                credentials TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                media_type TEXT NOT NULL,
+                expires_at REAL,
+                received_at REAL NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'stored', 'unavailable')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                last_error TEXT,
+                size INTEGER,
+                sha256 TEXT,
+                stored_media_type TEXT,
+                reason TEXT,
+                finished_at REAL,
+                UNIQUE (journal_id, position)
+            );
+            CREATE INDEX media_fetches_pending ON media_fetches (next_attempt_at) WHERE state = 'pending';
+            """),
     ]
 }

@@ -227,7 +227,7 @@ extension TextTests {
             #expect(Set(dedup.keys) == ["merged_into", "cluster_id", "score", "reason"])
             if full {
                 let attachment = try #require((object["attachments"] as? [[String: Any]])?.first)
-                #expect(Set(attachment.keys) == ["file_name", "media_type", "size", "sha256"])
+                #expect(Set(attachment.keys) == ["file_name", "media_type", "size", "sha256", "state", "reason"])
                 #expect(object["kind"] as? String == "information_request")
                 #expect(object["incident_date"] as? String == "2026-04-06")
             } else {
