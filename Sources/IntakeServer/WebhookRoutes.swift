@@ -95,8 +95,14 @@ struct WebhookRoutes: Sendable {
             switch try adapter.receive(webhookRequest) {
             case .respond(let answer):
                 return Self.response(answer)
-            case .deliveryStatuses(_, let answer):
-                // Recorded on the reply outbox once it exists; never a complaint.
+            case .deliveryStatuses(let statuses, let answer):
+                // Recorded on the replies they report on, before the answer; never a complaint.
+                do {
+                    try await gateway.recordDeliveryStatuses(statuses, channelID: channelID)
+                } catch {
+                    logger.error("delivery reports not recorded", metadata: ["channel": "\(channelID)", "error": "\(error)"])
+                    return reject(.storage(error))
+                }
                 return Self.response(answer)
             case .messages(let parsed):
                 messages = parsed
