@@ -122,7 +122,7 @@ public struct Gateway: Sendable {
             return try StatusAnswer.answer(question, record: item.record, replies: replies, in: connection)
         }
         var receipt = try decide(item, pipeline: pipeline, backlog: backlog, processed: &processed, in: connection)
-        if let replies {
+        if let replies, replies.replies(to: item.record.message.channelID) {
             receipt.reply = try replies.acknowledge(item.record, receipt: receipt, in: connection)
         }
         return receipt

@@ -154,6 +154,7 @@ struct ReplyChannelWorker: Sendable {
         var pause: Double?
         let outcome: ReplyAttemptOutcome
         let change: @Sendable (Connection) throws -> Void
+        let result = result.mapError { $0.scrubbing(reply.record) }
         switch result {
         case .success(let sent):
             failures = 0
@@ -218,5 +219,24 @@ struct ReplyChannelWorker: Sendable {
     /// Sleeps `seconds` unless the server shuts down first; new replies do not end it.
     private func pause(_ seconds: Double) async {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
+    }
+}
+
+extension ReplyFailure {
+    /// The failure with the recipient's address replaced by its redacted form: providers often echo the
+    /// number they refused, and the message is logged and listed.
+    func scrubbing(_ reply: ReplyRecord) -> ReplyFailure {
+        let redacted = Reporter(kind: reply.recipientKind, address: reply.recipient).redactedAddress
+        func scrub(_ text: String) -> String {
+            var text = text.replacingOccurrences(of: reply.recipient, with: redacted)
+            if reply.recipient.hasPrefix("+") {
+                text = text.replacingOccurrences(of: String(reply.recipient.dropFirst()), with: String(redacted.dropFirst()))
+            }
+            return text
+        }
+        switch self {
+        case .temporary(let message, let retryAfter): return .temporary(scrub(message), retryAfter: retryAfter)
+        case .permanent(let message): return .permanent(scrub(message))
+        }
     }
 }

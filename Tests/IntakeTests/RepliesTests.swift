@@ -88,7 +88,7 @@ struct RepliesTests {
     @Test("a reply the provider refuses (400) ends as failed, is listed with the error, and can be sent again")
     func refusedReplyIsListedAsFailed() async throws {
         let provider = try RoutingCoreStandIn(secret: RunningGateway.secret) { _, index in
-            index == 0 ? .status(400, body: #"{"error":"invalid recipient"}"#) : .status(200)
+            index == 0 ? .status(400, body: #"{"error":"invalid recipient 6281234567890"}"#) : .status(200)
         }
         provider.listen()
         defer { provider.stop() }
@@ -97,6 +97,8 @@ struct RepliesTests {
             let failed = try await ReplyTesting.waitForReplies(gateway, status: "failed") { $0.count == 1 }
             let error = try #require(failed[0]["last_error"] as? String)
             #expect(error.contains("400") && error.contains("invalid recipient"))
+            // Providers echo the number they refused; it is listed (and logged) redacted.
+            #expect(!error.contains("81234567890"))
             #expect(failed[0]["attempts"] as? Int == 1)
             #expect((failed[0]["recipient"] as? String)?.contains("81234567890") == false)
             #expect(provider.received.count == 1)
