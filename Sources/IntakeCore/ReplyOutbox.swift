@@ -20,7 +20,9 @@ public struct ReplyOutbox: Sendable {
 
     /// What the outbox knows about a channel that replies.
     public struct Channel: Sendable {
+        /// By the service, or inline.
         public var delivery: Delivery
+        /// The channel's `language`.
         public var language: ReplyLanguage
         /// The channel's `reply_template` for new reports.
         public var template: String?

@@ -41,6 +41,7 @@ public struct ReplyPolicy: Sendable {
 
 /// How one attempt to send a reply ended, for metrics.
 public enum ReplyAttemptOutcome: String, Sendable, CaseIterable {
+    /// The provider took it.
     case sent
     /// A temporary failure: tried again later.
     case retry

@@ -4,7 +4,9 @@ import IntakeStorage
 
 /// The language of replies to citizens: Bahasa Indonesia unless a channel says `language: en`.
 public enum ReplyLanguage: String, Sendable {
+    /// Bahasa Indonesia, the default.
     case indonesian = "id"
+    /// English (`language: en`).
     case english = "en"
 
     /// The channel's `language`; anything but `en` is Bahasa Indonesia.

@@ -98,7 +98,12 @@ struct WebhookRoutes: Sendable {
             case .deliveryStatuses(let statuses, let answer):
                 // Recorded on the replies they report on, before the answer; never a complaint.
                 do {
-                    try await gateway.recordDeliveryStatuses(statuses, channelID: channelID)
+                    let found = try await gateway.recordDeliveryStatuses(statuses, channelID: channelID)
+                    if found < statuses.count {
+                        logger.notice("delivery reports for replies this gateway does not know", metadata: [
+                            "channel": "\(channelID)", "reports": "\(statuses.count)", "unknown": "\(statuses.count - found)",
+                        ])
+                    }
                 } catch {
                     logger.error("delivery reports not recorded", metadata: ["channel": "\(channelID)", "error": "\(error)"])
                     return reject(.storage(error))

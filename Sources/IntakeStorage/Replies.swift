@@ -174,14 +174,21 @@ extension Connection {
 
     /// Replies matching `filter`, newest first, `limit` at a time, before id `before` when given.
     public func replies(_ filter: ReplyFilter, before: Int64?, limit: Int) throws -> [StoredReply] {
-        try query("""
-            SELECT \(Self.replyColumns) FROM replies
-            WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR channel_id = ?2) AND (?3 IS NULL OR id < ?3)
-            ORDER BY id DESC LIMIT ?4
-            """, [
-                filter.status.map { .text($0.rawValue) } ?? .null, filter.channelID.map(SQLValue.text) ?? .null,
-                before.map(SQLValue.integer) ?? .null, .integer(Int64(limit)),
-            ]).map(storedReply)
+        // Only the conditions asked for, so `status = ?` can use the (status, id) index.
+        var conditions = ["id < ?"]
+        var values: [SQLValue] = [.integer(before ?? .max)]
+        if let status = filter.status {
+            conditions.append("status = ?")
+            values.append(.text(status.rawValue))
+        }
+        if let channelID = filter.channelID {
+            conditions.append("channel_id = ?")
+            values.append(.text(channelID))
+        }
+        values.append(.integer(Int64(limit)))
+        return try query(
+            "SELECT \(Self.replyColumns) FROM replies WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?", values
+        ).map(storedReply)
     }
 
     /// The reply stored under `idempotencyKey`, if any.

@@ -1,8 +1,10 @@
 import AdapterRegistry
 import Foundation
+import IntakeConfig
 import IntakeHTTPClient
 import IntakeModel
 import IntakeServer
+import Logging
 import Testing
 
 /// Replies to citizens through the reply outbox and service, against a real HTTP server on 127.0.0.1 that
@@ -211,5 +213,88 @@ struct RepliesTests {
             let complaints = try await gateway.get("/api/v1/complaints")
             #expect((complaints.json["items"] as? [Any])?.count == 1)
         }
+    }
+}
+
+/// Replies outlive the process that wrote them.
+@Suite("Replies across a restart")
+struct ReplyRestartTests {
+    /// A gateway over `directory` (kept when it stops), replying to `replyURL`.
+    private static func start(directory: TemporaryDirectory, replyURL: String) async throws -> RunningGateway {
+        let config = GatewayConfig(
+            server: ServerSettings(host: "127.0.0.1", port: 0, publicURL: "https://lapor.example.go.id"),
+            storage: StorageSettings(path: directory.appending("data")),
+            adminToken: RunningGateway.adminToken,
+            channels: [ReplyTesting.channel(replyURL: replyURL)]
+        )
+        var logger = Logger(label: "intake-test")
+        logger.logLevel = .critical
+        let server = try GatewayServer(config: config, families: AdapterRegistry.families, logger: logger, replyPolicy: ReplyTesting.policy)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let shutdown = ShutdownHandle()
+        let task = Task {
+            defer { continuation.finish() }
+            try await server.run(shutdown: shutdown) { port in continuation.yield(port) }
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            try await task.value
+            throw CancellationError()
+        }
+        return RunningGateway(directory: directory, server: server, port: port, task: task, shutdown: shutdown)
+    }
+
+    @Test("a reply still pending when the gateway stops is sent after the restart, once")
+    func pendingRepliesSurviveRestart() async throws {
+        let provider = try RoutingCoreStandIn(secret: RunningGateway.secret)
+        defer { provider.stop() }
+        let directory = try TemporaryDirectory("intake-replies")
+        defer { directory.remove() }
+
+        let first = try await Self.start(directory: directory, replyURL: provider.url)
+        let response = try await first.postMessage(ReplyTesting.message("keep-1"), channel: "generic-reply")
+        let number = try #require(response.json["tracking_number"] as? String)
+        try await ReplyTesting.waitForReplies(first, status: "pending") { $0.first?["last_error"] is String }
+        await first.shutdown.trigger()
+        _ = await first.task.result
+
+        provider.listen()
+        let second = try await Self.start(directory: directory, replyURL: provider.url)
+        #expect(try await provider.waitUntil(timeout: .seconds(20)) { $0.contains { $0.bodyText.contains(number) } })
+        try await ReplyTesting.waitForReplies(second, status: "sent") { $0.count == 1 }
+        #expect(provider.received.count == 1)
+        await second.shutdown.trigger()
+        _ = await second.task.result
+    }
+}
+
+/// How a provider's HTTP answer to a reply is judged, for every family's sender.
+@Suite("Reply HTTP answers")
+struct ReplyHTTPTests {
+    @Test("2xx is sent; 408, 425, 429 and 5xx are retried; any other status is a refusal", arguments: [
+        (200, "sent"), (202, "sent"), (408, "temporary"), (425, "temporary"), (429, "temporary"), (500, "temporary"),
+        (503, "temporary"), (400, "permanent"), (401, "permanent"), (404, "permanent"), (422, "permanent"),
+    ])
+    func classifies(status: Int, expected: String) {
+        let failure = HTTPExchangeResponse(status: status, body: Array("nope".utf8)).replyFailure
+        switch failure {
+        case nil: #expect(expected == "sent")
+        case .temporary(let message, _)?: #expect(expected == "temporary" && message == "HTTP \(status): nope")
+        case .permanent(let message)?: #expect(expected == "permanent" && message == "HTTP \(status): nope")
+        }
+    }
+
+    @Test("Retry-After is read as seconds or as an HTTP date")
+    func retryAfter() throws {
+        let seconds = HTTPExchangeResponse(status: 429, headers: [("retry-after", "7")])
+        #expect(seconds.retryAfter == .seconds(7))
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "GMT")
+        format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let date = HTTPExchangeResponse(status: 503, headers: [("Retry-After", format.string(from: Date().addingTimeInterval(120)))])
+        let wait = try #require(date.retryAfter)
+        #expect(wait > .seconds(100) && wait <= .seconds(120))
+        #expect(HTTPExchangeResponse(status: 503, headers: [("Retry-After", "soon")]).retryAfter == nil)
     }
 }
