@@ -9,7 +9,7 @@ import Testing
 
 /// Replies to citizens through the reply outbox and service, against a real HTTP server on 127.0.0.1 that
 /// stands in for the generic channel's `reply_url`.
-@Suite("Replies to citizens")
+@Suite("Replies to citizens", .serialized)
 struct RepliesTests {
     /// The tracking number the gateway answered a generic webhook with.
     private static func trackingNumber(_ response: HTTPClientResponse) -> String {

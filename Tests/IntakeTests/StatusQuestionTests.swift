@@ -6,7 +6,7 @@ import Testing
 
 /// Status questions (`CEK <tracking number>`): recognized in any form, answered through the reply path,
 /// journaled, and never a complaint.
-@Suite("Status questions")
+@Suite("Status questions", .serialized)
 struct StatusQuestionTests {
     @Test("a status question is recognized in any case, with or without dash, prefix or separator", arguments: [
         ("CEK LPR-7K3M-9QX2", "LPR-7K3M-9QX2"),

@@ -45,7 +45,7 @@ enum ReplyTesting {
                 Issue.record("replies never met the condition; last: \(items)")
                 throw CancellationError()
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
