@@ -1,4 +1,6 @@
+import AdapterRegistry
 import Foundation
+import IntakeConfig
 @testable import IntakeCore
 import IntakeModel
 import IntakeStorage
@@ -95,5 +97,34 @@ struct ReplyTextTests {
         // Not an SMS family: no limit.
         let chat = try Self.compose(.accepted, values: values, family: Self.chat, template: String(repeating: "Terima kasih ", count: 20) + "{{tracking_number}} 👍")
         #expect(chat.hasSuffix("LPR-7K3M-9QX2 👍"))
+    }
+}
+
+/// Which configured channels get replies.
+@Suite("Reply outbox channels")
+struct ReplyOutboxChannelTests {
+    @Test("a generic channel replies only with a reply_url; its language, template and rate come from the configuration")
+    func onlyConfiguredChannelsReply() throws {
+        let yaml = """
+            channels:
+              - id: partner
+                type: generic
+                secret: partner-secret-0123456789
+                reply_url: http://127.0.0.1:9/replies
+                language: en
+                reply_template: "Thanks, {{tracking_number}}"
+                replies_per_second: 5
+              - id: silent
+                type: generic
+                secret: silent-secret-0123456789
+            """
+        let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: AdapterRegistry.families, environment: [:])
+        let outbox = ReplyOutbox(channels: config.channels, families: AdapterRegistry.families)
+        #expect(outbox.replies(to: "partner"))
+        #expect(!outbox.replies(to: "silent"))
+        #expect(outbox.signal(for: "partner") != nil)
+        let partner = try #require(outbox.channels["partner"])
+        #expect(partner.language == .english && partner.template == "Thanks, {{tracking_number}}" && partner.perSecond == 5)
+        #expect(!partner.sms)
     }
 }
