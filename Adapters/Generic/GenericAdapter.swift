@@ -7,16 +7,20 @@ import IntakeModel
 /// Body: `{"id", "from", "name"?, "text", "title"?, "sent_at"?}` plus optional `anonymous`, `confidential`,
 /// `kind`, `location`, `incident_date`, `category`, `tags`, and `attachments`: a list of
 /// `{"url", "media_type"?, "file_name"?, "expires_at"?}` fetched by the media service after the answer. Header: `X-Intake-Signature: sha256=<hex>`,
-/// the HMAC-SHA256 of the raw body under the channel's secret.
+/// the HMAC-SHA256 of the raw body under the channel's secret. A text such as `CEK LPR-7K3M-9QX2` is a status
+/// question, answered through the reply path; with `reply_url` the channel's replies are POSTed there
+/// (`GenericReplySender`).
 public struct GenericAdapter: WebhookAdapter, PushAdapter {
     public static let signatureHeader = "X-Intake-Signature"
 
     /// The family the server and the configuration loader register.
     public static let family = AdapterFamily(
         type: .generic,
-        settingKeys: [ChannelSettingKey("secret", required: true, secret: true)],
+        settingKeys: [ChannelSettingKey("secret", required: true, secret: true), ChannelSettingKey("reply_url")],
         makeWebhook: { GenericAdapter(channel: $0) },
         makePush: { GenericAdapter(channel: $0) },
+        // Replies only where the partner said where to send them.
+        makeReplySender: { channel in channel.settings["reply_url"].map { GenericReplySender(url: $0, secret: channel.settings["secret"] ?? "") } },
         makeMediaResolver: { _ in GenericMediaResolver() }
     )
 
@@ -126,8 +130,16 @@ struct GenericPayload {
             anonymous: anonymous ?? false, confidential: confidential ?? false, kind: reportKind, title: title, text: text,
             location: location, incidentDate: incidentDate, category: category,
             attachments: try (attachments ?? []).enumerated().map { index, item throws(AdapterError) in try item.reference(index) },
-            tags: tags ?? []
+            tags: tags ?? [],
+            statusQuestion: Self.mayAsk(text) ? StatusQuestion.typedNumber(in: text) : nil
         )
+    }
+
+    /// Whether `text` may start with a status keyword (`CEK`, `CHECK`, `STATUS`): a look at its first byte
+    /// keeps the full check off the path of every ordinary report.
+    static func mayAsk(_ text: String) -> Bool {
+        guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }) else { return false }
+        return first | 0x20 == UInt8(ascii: "c") || first | 0x20 == UInt8(ascii: "s")
     }
 
     static func isCalendarDate(_ text: String) -> Bool {

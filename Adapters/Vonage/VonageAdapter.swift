@@ -22,7 +22,8 @@ public struct VonageAdapter: WebhookAdapter {
             ChannelSettingKey("from"),
         ],
         makeWebhook: { VonageAdapter(channel: $0) },
-        makeReplySender: { VonageReplySender(channel: $0) },
+        // Replies only with the SMS API credentials; without them the channel only receives.
+        makeReplySender: { channel in channel.settings["api_key"] != nil && channel.settings["api_secret"] != nil ? VonageReplySender(channel: channel) : nil },
         isSMS: true
     )
 

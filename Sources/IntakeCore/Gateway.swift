@@ -26,15 +26,19 @@ public struct Gateway: Sendable {
     public let pipeline: Pipeline
     /// Pending entries awaiting processing; nil processes every message before answering it.
     public let backlog: ProcessingBacklog?
+    /// Where replies to citizens are written, with the messages they answer; nil writes none.
+    public let replies: ReplyOutbox?
     let logger: Logger
 
     public init(
-        database: Database, attachments: AttachmentStore, pipeline: Pipeline, backlog: ProcessingBacklog? = nil, logger: Logger
+        database: Database, attachments: AttachmentStore, pipeline: Pipeline, backlog: ProcessingBacklog? = nil, logger: Logger,
+        replies: ReplyOutbox? = nil
     ) {
         self.database = database
         self.attachments = attachments
         self.pipeline = pipeline
         self.backlog = backlog
+        self.replies = replies
         self.logger = logger
     }
 
@@ -61,6 +65,11 @@ public struct Gateway: Sendable {
             // Attachment files are fsynced before the journal commit that refers to them.
             let stored = try await attachments.store(item.message.attachments)
             let record = try JournalRecord(message: item.message, attachments: stored, raw: item.raw, receivedAt: receivedAt)
+            // A status question is answered, never deferred or deduplicated.
+            if item.message.statusQuestion != nil {
+                admitted.append(Admitted(record: record, keys: nil, prepared: nil))
+                continue
+            }
             var keys: ProcessingBacklog.Keys?
             var deferrable = false
             if let backlog = self.backlog {
@@ -73,14 +82,18 @@ public struct Gateway: Sendable {
         }
         let pipeline = self.pipeline
         let backlog = self.backlog
+        let replies = self.replies
         let batch = admitted
         backlog?.inFlight(batch.count)
         defer { backlog?.landed(batch.count) }
         // One message and no cursor: each step below keeps its own failures inside a savepoint or is one
-        // statement; only a group must be undone as a whole.
-        let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil) { connection in
+        // statement; only a group must be undone as a whole (a reply is a second statement after the journal's).
+        let replying = replies.map { replies in batch.contains { replies.replies(to: $0.record.message.channelID) } } ?? false
+        let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil || replying) { connection in
             var processed: [Int64] = []
-            let receipts = try batch.map { try Self.admit($0, pipeline: pipeline, backlog: backlog, processed: &processed, in: connection) }
+            let receipts = try batch.map {
+                try Self.admit($0, pipeline: pipeline, backlog: backlog, replies: replies, processed: &processed, in: connection)
+            }
             if let cursor {
                 try connection.saveCursor(cursor.cursor, for: cursor.channelID, at: receivedAt)
             }
@@ -99,9 +112,25 @@ public struct Gateway: Sendable {
         return receipts
     }
 
-    /// Journals one message on the writer thread: as pending when nothing it could repeat is known,
-    /// otherwise processed at once after the pending entries it could repeat.
+    /// Journals one message on the writer thread and writes its reply in the same transaction; a status
+    /// question is answered and makes nothing.
     private static func admit(
+        _ item: Admitted, pipeline: Pipeline, backlog: ProcessingBacklog?, replies: ReplyOutbox?, processed: inout [Int64],
+        in connection: Connection
+    ) throws -> Receipt {
+        if let question = item.record.message.statusQuestion {
+            return try StatusAnswer.answer(question, record: item.record, replies: replies, in: connection)
+        }
+        var receipt = try decide(item, pipeline: pipeline, backlog: backlog, processed: &processed, in: connection)
+        if let replies, replies.replies(to: item.record.message.channelID) {
+            receipt.reply = try replies.acknowledge(item.record, receipt: receipt, in: connection)
+        }
+        return receipt
+    }
+
+    /// Journals one message: as pending when nothing it could repeat is known, otherwise processed at once
+    /// after the pending entries it could repeat.
+    private static func decide(
         _ item: Admitted, pipeline: Pipeline, backlog: ProcessingBacklog?, processed: inout [Int64], in connection: Connection
     ) throws -> Receipt {
         let record = item.record
@@ -222,7 +251,7 @@ public struct Gateway: Sendable {
             nextID = lastSeen + 1
             for (entry, receipt) in batch {
                 summary.examined += 1
-                if receipt.complaintID == nil {
+                if receipt.complaintID == nil && entry.message.statusQuestion == nil {
                     summary.failed += 1
                 } else if entry.state == .pending || entry.state == .failed {
                     summary.recovered += 1

@@ -115,6 +115,10 @@ public struct Pipeline: Sendable {
 
     /// Re-runs processing of a journaled entry, throwing on failure.
     public func process(_ entry: JournalEntry, prepared: PreparedMessage? = nil, in connection: Connection) throws -> Receipt {
+        // A status question was answered when it was journaled and never makes a complaint.
+        if entry.message.statusQuestion != nil {
+            return Receipt(trackingNumber: entry.trackingNumber, duplicate: false, complaintID: nil, journalID: entry.id)
+        }
         if let earlier = try connection.complaintReference(journalID: entry.id) {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: false, complaintID: earlier.id, journalID: entry.id)
         }

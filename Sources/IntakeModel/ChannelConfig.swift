@@ -64,8 +64,10 @@ public struct AdapterFamily: Sendable {
     public var makeWebhook: (@Sendable (ChannelConfig) -> any WebhookAdapter)?
     public var makePush: (@Sendable (ChannelConfig) -> any PushAdapter)?
     public var makePoller: (@Sendable (ChannelConfig) -> any PollingAdapter)?
-    /// Sends replies to citizens through the provider; nil: this family cannot reply on its own.
-    public var makeReplySender: (@Sendable (ChannelConfig) -> any ReplySender)?
+    /// Sends replies to citizens through the provider; nil: this family cannot reply on its own. The
+    /// closure answers nil for a channel that can reply only once configured (the generic family without
+    /// `reply_url`).
+    public var makeReplySender: (@Sendable (ChannelConfig) -> (any ReplySender)?)?
     /// Fetches the bytes behind this family's media references; nil: its attachments always carry bytes.
     public var makeMediaResolver: (@Sendable (ChannelConfig) -> any MediaResolver)?
     /// The family answers the citizen inside its webhook response (`Receipt.reply`, Twilio's TwiML), so the
@@ -80,7 +82,7 @@ public struct AdapterFamily: Sendable {
         makeWebhook: (@Sendable (ChannelConfig) -> any WebhookAdapter)? = nil,
         makePush: (@Sendable (ChannelConfig) -> any PushAdapter)? = nil,
         makePoller: (@Sendable (ChannelConfig) -> any PollingAdapter)? = nil,
-        makeReplySender: (@Sendable (ChannelConfig) -> any ReplySender)? = nil,
+        makeReplySender: (@Sendable (ChannelConfig) -> (any ReplySender)?)? = nil,
         makeMediaResolver: (@Sendable (ChannelConfig) -> any MediaResolver)? = nil,
         repliesInline: Bool = false,
         isSMS: Bool = false

@@ -61,9 +61,20 @@ public enum StatusQuestion {
         // A status question is short: a keyword and a number. Anything longer is a report that starts with "cek".
         guard rest.count <= 24, !rest.contains(where: \.isNewline) else { return nil }
         let number = rest.trimmingCharacters(in: .whitespaces)
-        // "Cek jalan rusak" is a report: a number has at least one digit or is a single token.
-        guard number.isEmpty || number.contains(where: \.isNumber) || !number.contains(" ") else { return nil }
+        // "Cek jalan rusak" and "cek 3 lubang di jalan" are reports: only something shaped like a number asks.
+        guard number.isEmpty || looksLikeNumber(number) else { return nil }
         return number
+    }
+
+    /// Whether `typed` could be a tracking number, mistyped or not: without `LPR` and separators, 6 to 10
+    /// letters and digits, with a digit, the prefix, a dash, or a valid check symbol (a number may be all
+    /// letters). A short report after the keyword ("cek jalan", "cek 3 lubang di jalan") is none.
+    static func looksLikeNumber(_ typed: String) -> Bool {
+        let upper = typed.uppercased()
+        let prefixed = upper.hasPrefix("LPR")
+        let core = (prefixed ? upper.dropFirst(3) : Substring(upper)).filter { !($0 == "-" || $0 == " " || $0 == "." || $0 == "_") }
+        guard (6...10).contains(core.count), core.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return false }
+        return prefixed || upper.contains("-") || core.contains(where: \.isNumber) || TrackingNumber(parsing: core) != nil
     }
 }
 

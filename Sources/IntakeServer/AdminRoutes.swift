@@ -45,6 +45,7 @@ struct AdminRoutes: Sendable {
             } }
         }
         registerHandoff(on: router)
+        registerReplies(on: router)
         router.get("/healthz") { _, _ in
             await health()
         }

@@ -23,6 +23,9 @@ public struct GatewayServer: Sendable {
     let handoffPolicy: HandoffPolicy
     /// Announces durable handoff events to the relay and to long polls.
     public let handoffSignal: HandoffSignal
+    /// How the reply service retries, and what it sends over (tests pass a stand-in; nil is libcurl).
+    let replyPolicy: ReplyPolicy
+    let replyExchange: (any HTTPExchange)?
 
     /// Near-duplicate detection; its index is loaded from storage by `loadDedupIndex`.
     public let detector: NearDuplicateDetector
@@ -50,8 +53,11 @@ public struct GatewayServer: Sendable {
     /// Opens storage and builds the pipeline; nothing listens until `run`.
     /// `families` are the adapter families to serve (the executable passes `AdapterRegistry.families`).
     public init(config: GatewayConfig, families: [AdapterFamily], logger: Logger,
-                routingCore: (any RoutingCore)? = nil, handoffPolicy: HandoffPolicy = HandoffPolicy()) throws {
+                routingCore: (any RoutingCore)? = nil, handoffPolicy: HandoffPolicy = HandoffPolicy(),
+                replyPolicy: ReplyPolicy = ReplyPolicy(), replyExchange: (any HTTPExchange)? = nil) throws {
         self.config = config
+        self.replyPolicy = replyPolicy
+        self.replyExchange = replyExchange
         self.logger = logger
         self.routingCore = routingCore
         self.handoffPolicy = handoffPolicy
@@ -72,7 +78,10 @@ public struct GatewayServer: Sendable {
         // Deferring needs `ProcessingService`, which only `run` starts: a command such as `intake ingest`
         // processes each message before it exits.
         let backlog = ProcessingBacklog(window: dedup.longestMergeWindow)
-        gateway = Gateway(database: database, attachments: attachments, pipeline: pipeline, backlog: backlog, logger: logger)
+        gateway = Gateway(
+            database: database, attachments: attachments, pipeline: pipeline, backlog: backlog, logger: logger,
+            replies: ReplyOutbox(channels: config.channels, families: families)
+        )
     }
 
     /// Serves until SIGTERM or SIGINT, then drains in-flight requests, stops the services and closes storage.
@@ -140,6 +149,7 @@ public struct GatewayServer: Sendable {
         }
         services += pollers()
         services.append(mediaService())
+        if let replies = replyService() { services.append(replies) }
         var configuration = ServiceGroupConfiguration(
             // Named by type: the default name is the service's whole description, which would log the channel
             // configurations inside it, secrets included.
@@ -178,6 +188,20 @@ public struct GatewayServer: Sendable {
         return MediaService(
             database: database, attachments: gateway.attachments, resolvers: resolvers, http: HTTPClient(),
             handoff: gateway.pipeline.handoff, policy: config.media, logger: logger
+        )
+    }
+
+    /// Sends the replies of channels whose family has a sender; nil when no channel has one.
+    func replyService() -> ReplyService? {
+        guard let outbox = gateway.replies else { return nil }
+        var senders: [ChannelID: any ReplySender] = [:]
+        for channel in config.channels where outbox.signal(for: channel.id) != nil {
+            senders[channel.id] = families[channel.type]?.makeReplySender?(channel) ?? nil
+        }
+        guard !senders.isEmpty else { return nil }
+        return ReplyService(
+            database: database, outbox: outbox, senders: senders, http: replyExchange ?? HTTPClient(), policy: replyPolicy,
+            observer: metrics.replies(), logger: logger
         )
     }
 

@@ -95,8 +95,19 @@ struct WebhookRoutes: Sendable {
             switch try adapter.receive(webhookRequest) {
             case .respond(let answer):
                 return Self.response(answer)
-            case .deliveryStatuses(_, let answer):
-                // Recorded on the reply outbox once it exists; never a complaint.
+            case .deliveryStatuses(let statuses, let answer):
+                // Recorded on the replies they report on, before the answer; never a complaint.
+                do {
+                    let found = try await gateway.recordDeliveryStatuses(statuses, channelID: channelID)
+                    if found < statuses.count {
+                        logger.notice("delivery reports for replies this gateway does not know", metadata: [
+                            "channel": "\(channelID)", "reports": "\(statuses.count)", "unknown": "\(statuses.count - found)",
+                        ])
+                    }
+                } catch {
+                    logger.error("delivery reports not recorded", metadata: ["channel": "\(channelID)", "error": "\(error)"])
+                    return reject(.storage(error))
+                }
                 return Self.response(answer)
             case .messages(let parsed):
                 messages = parsed

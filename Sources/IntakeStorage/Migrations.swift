@@ -168,6 +168,36 @@ enum Schema {
                 WHERE o.delivered_at IS NULL ORDER BY o.journal_id;
             DROP TABLE outbox;
             """),
+        Migration(version: 4, name: "reply outbox", sql: """
+            -- Replies to citizens (tracking numbers, status answers), written in the transaction that journals the
+            -- message they answer and sent by the reply service; `inline` ones went out in the webhook's answer.
+            -- The idempotency key (channel and provider message id) keeps a provider's retry from replying twice.
+            CREATE TABLE replies (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                channel_id TEXT NOT NULL,
+                journal_id INTEGER NOT NULL,
+                complaint_id TEXT,
+                recipient TEXT NOT NULL,
+                recipient_kind TEXT NOT NULL,
+                in_reply_to TEXT,
+                text TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL UNIQUE,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'inline')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                last_error TEXT,
+                provider_message_id TEXT,
+                delivery_status TEXT,
+                delivery_error TEXT,
+                delivery_updated_at REAL,
+                created_at REAL NOT NULL,
+                sent_at REAL
+            );
+            CREATE INDEX replies_due ON replies (channel_id, next_attempt_at) WHERE status = 'pending';
+            CREATE INDEX replies_status ON replies (status, id);
+            CREATE INDEX replies_provider ON replies (provider_message_id) WHERE provider_message_id IS NOT NULL;
+            """),
         Migration(version: 5, name: "media references fetched after the answer", sql: """
             -- One row per attachment that came as a reference, written with its journal row. `position` is the
             -- attachment's index in the entry (and in its complaint). While any row of an entry is pending, its

@@ -33,7 +33,7 @@ import VonageAdapter
     static func sender(apiBase: String) -> any ReplySender {
         VonageAdapter.family.makeReplySender!(ChannelConfig(id: "sms-vonage", type: .vonage, settings: [
             "api_key": "a1b2c3d4", "api_secret": "s3cr3tAPI", "from": "LAPOR1708", "api_base": apiBase + "/",
-        ]))
+        ]))!
     }
 
     static let reply = OutboundReply(

@@ -29,6 +29,7 @@ struct RunningGateway {
         publicURL: String = "https://lapor.example.go.id",
         routing: RoutingSettings? = nil,
         handoffPolicy: HandoffPolicy = HandoffPolicy(),
+        replyPolicy: ReplyPolicy = ReplyPolicy(),
         logger: Logger? = nil
     ) async throws -> RunningGateway {
         let directory = try TemporaryDirectory("intake-server")
@@ -47,7 +48,7 @@ struct RunningGateway {
             logger.logLevel = .warning
             return logger
         }()
-        let server = try GatewayServer(config: config, families: families, logger: logger, handoffPolicy: handoffPolicy)
+        let server = try GatewayServer(config: config, families: families, logger: logger, handoffPolicy: handoffPolicy, replyPolicy: replyPolicy)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let shutdown = ShutdownHandle()
         let task = Task {
@@ -69,11 +70,13 @@ struct RunningGateway {
         publicURL: String = "https://lapor.example.go.id",
         routing: RoutingSettings? = nil,
         handoffPolicy: HandoffPolicy = HandoffPolicy(),
+        replyPolicy: ReplyPolicy = ReplyPolicy(),
         logger: Logger? = nil,
         _ body: (RunningGateway) async throws -> Void
     ) async throws {
         let gateway = try await start(
-            channels: channels, families: families, publicURL: publicURL, routing: routing, handoffPolicy: handoffPolicy, logger: logger
+            channels: channels, families: families, publicURL: publicURL, routing: routing, handoffPolicy: handoffPolicy,
+            replyPolicy: replyPolicy, logger: logger
         )
         do {
             try await body(gateway)

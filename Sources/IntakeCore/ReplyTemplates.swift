@@ -1,0 +1,84 @@
+import Foundation
+import IntakeModel
+import IntakeStorage
+
+/// The language of replies to citizens: Bahasa Indonesia unless a channel says `language: en`.
+public enum ReplyLanguage: String, Sendable {
+    /// Bahasa Indonesia, the default.
+    case indonesian = "id"
+    /// English (`language: en`).
+    case english = "en"
+
+    /// The channel's `language`; anything but `en` is Bahasa Indonesia.
+    public init(code: String) {
+        self = code.lowercased() == "en" ? .english : .indonesian
+    }
+}
+
+/// The built-in reply texts and the `{{placeholder}}` rendering that custom templates use too.
+///
+/// Placeholders: `{{tracking_number}}` (the report's number; for a duplicate the earlier one), `{{channel}}`
+/// (the channel id), `{{campaign}}` (empty without one), `{{status}}` (a status answer's words) and
+/// `{{number}}` (what the citizen typed after `CEK`). Every built-in text fits one SMS (160 GSM-7
+/// characters) with any number a citizen can type (`StatusQuestion` keeps it short).
+public enum ReplyTemplates {
+    /// The built-in text of `kind` in `language`, before rendering.
+    public static func builtIn(_ kind: ReplyKind, _ language: ReplyLanguage) -> String {
+        switch (kind, language) {
+        case (.accepted, .indonesian):
+            "LAPOR!: Laporan Anda diterima dengan nomor {{tracking_number}}. Cek status: balas CEK {{tracking_number}}"
+        case (.accepted, .english):
+            "LAPOR!: Your report was received, tracking number {{tracking_number}}. For its status reply CEK {{tracking_number}}"
+        case (.duplicate, .indonesian):
+            "LAPOR!: Laporan ini sudah kami terima dengan nomor {{tracking_number}}. Cek status: balas CEK {{tracking_number}}"
+        case (.duplicate, .english):
+            "LAPOR!: We already received this report, tracking number {{tracking_number}}. For its status reply CEK {{tracking_number}}"
+        case (.status, .indonesian):
+            "LAPOR!: Status laporan {{tracking_number}}: {{status}}."
+        case (.status, .english):
+            "LAPOR!: Report {{tracking_number}}: {{status}}."
+        case (.notFound, .indonesian):
+            "LAPOR!: Laporan dengan nomor {{number}} tidak ditemukan. Periksa kembali nomor pelacakan Anda (LPR-XXXX-XXXX)."
+        case (.notFound, .english):
+            "LAPOR!: No report has the number {{number}}. Please check your tracking number (LPR-XXXX-XXXX)."
+        case (.mistyped, .indonesian):
+            "LAPOR!: Nomor {{number}} tidak valid, mungkin salah ketik. Periksa kembali lalu kirim CEK LPR-XXXX-XXXX"
+        case (.mistyped, .english):
+            "LAPOR!: {{number}} is not a valid tracking number, perhaps a typo. Please check it and send CEK LPR-XXXX-XXXX"
+        case (.howToAsk, .indonesian):
+            "LAPOR!: Untuk cek status laporan, kirim CEK diikuti nomor pelacakan, contoh: CEK LPR-XXXX-XXXX"
+        case (.howToAsk, .english):
+            "LAPOR!: To check a report's status, send CEK and its tracking number, for example: CEK LPR-XXXX-XXXX"
+        }
+    }
+
+    /// What a complaint's routing state means to the citizen, for `{{status}}`.
+    public static func statusWords(_ state: RoutingState, _ language: ReplyLanguage) -> String {
+        switch (state, language) {
+        case (.received, .indonesian): "diterima, sedang diproses"
+        case (.received, .english): "received, being processed"
+        case (.queued, .indonesian): "tercatat, menunggu diteruskan ke instansi berwenang"
+        case (.queued, .english): "recorded, waiting to be forwarded to the responsible agency"
+        case (.handedOff, .indonesian): "sudah diteruskan ke instansi berwenang untuk ditindaklanjuti"
+        case (.handedOff, .english): "forwarded to the responsible agency for follow-up"
+        }
+    }
+
+    /// `template` with each `{{name}}` replaced by `values[name]` in one pass (a value is never rendered
+    /// again); unknown placeholders stay as written.
+    public static func render(_ template: String, _ values: [String: String]) -> String {
+        var output = ""
+        var rest = template[...]
+        while let open = rest.range(of: "{{") {
+            output += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                rest = rest[open.lowerBound...]
+                break
+            }
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            output += values[name] ?? String(rest[open.lowerBound..<close.upperBound])
+            rest = rest[close.upperBound...]
+        }
+        return output + rest
+    }
+}
