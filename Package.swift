@@ -58,8 +58,23 @@ let package = Package(
             path: "Adapters/Generic"
         ),
 
+        .target(
+            name: "InfobipAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Infobip"
+        ),
+        .target(
+            name: "KannelAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Kannel"
+        ),
+
         // The list of adapter families the executable serves; the only place that names them all.
-        .target(name: "AdapterRegistry", dependencies: ["IntakeModel", "GenericAdapter"], path: "Adapters/Registry"),
+        .target(
+            name: "AdapterRegistry",
+            dependencies: ["IntakeModel", "GenericAdapter", "InfobipAdapter", "KannelAdapter"],
+            path: "Adapters/Registry"
+        ),
 
         // HTTP server: webhooks, the complaints API, health and metrics.
         .target(
@@ -89,6 +104,7 @@ let package = Package(
             dependencies: [
                 "IntakeModel", "IntakeStorage", "IntakeCore", "IntakeConfig", "IntakeServer",
                 "IntakeHTTPClient", "IntakeDedup", "GenericAdapter", "AdapterRegistry",
+                "InfobipAdapter", "KannelAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -1,4 +1,6 @@
 import GenericAdapter
+import InfobipAdapter
+import KannelAdapter
 import IntakeModel
 
 /// Every adapter family this build serves. A new channel family adds its folder under `Adapters/`, its
@@ -8,5 +10,7 @@ public enum AdapterRegistry {
     /// The families, one per channel type.
     public static let families: [AdapterFamily] = [
         GenericAdapter.family,
+        InfobipAdapter.family,
+        KannelAdapter.family,
     ]
 }
