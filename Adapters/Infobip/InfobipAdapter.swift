@@ -32,6 +32,7 @@ public struct InfobipAdapter: WebhookAdapter {
     let secret: ConfiguredSecret?
     let secretHeader: String
 
+    /// The adapter of one configured channel; its credentials are hashed once here.
     public init(channel: ChannelConfig) {
         self.channel = channel
         let settings = channel.settings

@@ -8,6 +8,7 @@ public struct InfobipReplySender: ReplySender {
     let apiKey: String?
     let from: String?
 
+    /// The sender of one configured channel (`api_base`, `api_key`, `from`).
     public init(channel: ChannelConfig) {
         func setting(_ name: String) -> String? {
             let value = channel.settings[name]?.trimmingCharacters(in: .whitespaces) ?? ""

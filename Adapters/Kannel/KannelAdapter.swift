@@ -30,6 +30,7 @@ public struct KannelAdapter: WebhookAdapter {
     /// Peers allowed to call; nil: any.
     let allowedIPs: Set<String>?
 
+    /// The adapter of one configured channel; its secret is hashed once here.
     public init(channel: ChannelConfig) {
         self.channel = channel
         let secret = channel.settings["secret"] ?? ""

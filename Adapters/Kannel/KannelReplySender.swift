@@ -12,6 +12,7 @@ public struct KannelReplySender: ReplySender {
     let password: String
     let from: String?
 
+    /// The sender of one configured channel (`send_url`, `send_username`, `send_password`, `from`).
     public init(channel: ChannelConfig) {
         func setting(_ name: String) -> String? {
             let value = channel.settings[name]?.trimmingCharacters(in: .whitespaces) ?? ""

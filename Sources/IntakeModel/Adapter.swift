@@ -83,6 +83,7 @@ public enum WebhookOutcome: Sendable {
 public struct RejectedItem: Sendable, Equatable {
     /// The item's position in the provider's batch, from 0.
     public var index: Int
+    /// Why it was refused; counted like a refused request of that kind.
     public var error: AdapterError
 
     public init(index: Int, error: AdapterError) {

@@ -1,4 +1,6 @@
+import AdapterRegistry
 import Foundation
+import IntakeConfig
 import IntakeHTTPClient
 import IntakeModel
 import IntakeServer
@@ -305,6 +307,46 @@ import Testing
             #expect(try await gateway.listedComplaintCount() == 0)
             #expect(try await call("get-plain.txt", channel: "sms-kannel-local", on: gateway).status == 200)
             #expect(try await gateway.listedComplaintCount() == 1)
+        }
+    }
+}
+
+/// Both families as an operator configures them in YAML.
+@Suite struct SMSAggregatorConfigTests {
+    static let yaml = """
+        channels:
+          - id: sms-infobip
+            type: infobip
+            secret: env:INFOBIP_SECRET
+            api_key: env:INFOBIP_KEY
+            api_base: https://xyz.api.infobip.com
+            from: "1708"
+          - id: sms-kannel
+            type: kannel
+            secret: env:KANNEL_SECRET
+            allowed_ips: 10.0.0.5, 10.0.0.6
+            send_url: http://kannel:13013/cgi-bin/sendsms
+            send_username: lapor
+            send_password: env:KANNEL_PASSWORD
+            from: "1708"
+        """
+
+    @Test func bothFamiliesLoadWithTheirKeys() throws {
+        let config = try ConfigLoader.parse(yaml: Self.yaml, source: "test.yaml", families: AdapterRegistry.families, environment: [
+            "INFOBIP_SECRET": "s1", "INFOBIP_KEY": "k1", "KANNEL_SECRET": "s2", "KANNEL_PASSWORD": "p2",
+        ])
+        #expect(config.channels.map(\.type.rawValue) == ["infobip", "kannel"])
+        #expect(config.channels[0].settings["api_key"] == "k1")
+        #expect(config.channels[1].settings["send_password"] == "p2")
+        #expect(AdapterRegistry.families.filter { ["infobip", "kannel"].contains($0.type.rawValue) }.allSatisfy { $0.isSMS })
+    }
+
+    @Test func aKannelChannelWithoutSecretIsRefused() {
+        let yaml = "channels:\n  - id: sms-kannel\n    type: kannel\n    send_url: http://kannel:13013/cgi-bin/sendsms\n"
+        #expect {
+            _ = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: AdapterRegistry.families, environment: [:])
+        } throws: { error in
+            (error as? ConfigError)?.issues.contains { $0.keyPath.hasSuffix("secret") && $0.message.contains("required") } == true
         }
     }
 }
