@@ -68,10 +68,21 @@ let package = Package(
             path: "Adapters/Vonage"
         ),
 
+        .target(
+            name: "InfobipAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Infobip"
+        ),
+        .target(
+            name: "KannelAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Kannel"
+        ),
+
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
-            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter"],
+            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -104,6 +115,7 @@ let package = Package(
                 "IntakeModel", "IntakeStorage", "IntakeCore", "IntakeConfig", "IntakeServer",
                 "IntakeHTTPClient", "IntakeDedup", "GenericAdapter", "AdapterRegistry",
                 "TwilioAdapter", "VonageAdapter",
+                "InfobipAdapter", "KannelAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -1,4 +1,6 @@
 import GenericAdapter
+import InfobipAdapter
+import KannelAdapter
 import IntakeModel
 import TwilioAdapter
 import VonageAdapter
@@ -12,5 +14,7 @@ public enum AdapterRegistry {
         GenericAdapter.family,
         TwilioAdapter.family,
         VonageAdapter.family,
+        InfobipAdapter.family,
+        KannelAdapter.family,
     ]
 }

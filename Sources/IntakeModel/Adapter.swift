@@ -74,6 +74,62 @@ public enum WebhookOutcome: Sendable {
     case respond(WebhookResponse)
     /// Reports on replies the gateway sent: recorded on the reply outbox, never complaints; then `response`.
     case deliveryStatuses([DeliveryStatus], response: WebhookResponse)
+    /// A batch (Infobip's `results`) of which some items were refused by themselves: the messages are
+    /// journaled, each refusal is counted, and the answer (200, `WebhookResponse.batch`) names the refused items.
+    case partial([InboundMessage], rejected: [RejectedItem])
+}
+
+/// One item of a provider's batch refused by itself while the others are kept.
+public struct RejectedItem: Sendable, Equatable {
+    /// The item's position in the provider's batch, from 0.
+    public var index: Int
+    /// Why it was refused; counted like a refused request of that kind.
+    public var error: AdapterError
+
+    public init(index: Int, error: AdapterError) {
+        self.index = index
+        self.error = error
+    }
+}
+
+extension WebhookResponse {
+    /// The answer to a batch: `{"accepted":[{"index","tracking_number","duplicate"}],"rejected":[{"index","field","error"}]}`.
+    /// `receipts` belong, in order, to the items not in `rejected`.
+    public static func batch(_ receipts: [Receipt], rejected: [RejectedItem]) -> WebhookResponse {
+        let refused = Set(rejected.map(\.index))
+        let keptIndices = (0..<(receipts.count + rejected.count)).filter { !refused.contains($0) }
+        let accepted = zip(keptIndices, receipts).map { BatchAnswer.Kept(index: $0, trackingNumber: $1.trackingNumber.description, duplicate: $1.duplicate) }
+        let refusals = rejected.map { item -> BatchAnswer.Refused in
+            if case .malformed(let field, let message) = item.error {
+                return BatchAnswer.Refused(index: item.index, field: field, error: message)
+            }
+            return BatchAnswer.Refused(index: item.index, field: nil, error: item.error.description)
+        }
+        return .json(BatchAnswer(accepted: accepted, rejected: refusals))
+    }
+}
+
+/// The body `WebhookResponse.batch` writes.
+private struct BatchAnswer: Encodable {
+    struct Kept: Encodable {
+        var index: Int
+        var trackingNumber: String
+        var duplicate: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case index, duplicate
+            case trackingNumber = "tracking_number"
+        }
+    }
+
+    struct Refused: Encodable {
+        var index: Int
+        var field: String?
+        var error: String
+    }
+
+    var accepted: [Kept]
+    var rejected: [Refused]
 }
 
 /// The gateway's answer for one journaled message.

@@ -23,6 +23,12 @@ struct Refusal: Sendable {
     let logger: Logger
 
     func respond(_ failure: HTTPFailure, channel: ServedChannel?, id: String) -> Response {
+        record(failure, channel: channel, id: id)
+        return failure.response
+    }
+
+    /// Counts and logs a refusal without answering: also one refused item of a batch whose others were kept.
+    func record(_ failure: HTTPFailure, channel: ServedChannel?, id: String) {
         // Unknown ids are not used as a metric label: anyone can invent them. Channel ids start with a
         // letter or digit, so "_unknown" never collides with a real one.
         let metricChannel = channel == nil ? "_unknown" : id
@@ -34,7 +40,6 @@ struct Refusal: Sendable {
         if case .storage = failure {} else {
             logger.info("request rejected", metadata: ["channel": "\(metricChannel)", "reason": "\(failure.reason)", "status": "\(failure.status.code)"])
         }
-        return failure.response
     }
 }
 
@@ -91,6 +96,7 @@ struct WebhookRoutes: Sendable {
             peerAddress: peerAddress
         )
         let messages: [InboundMessage]
+        var refusedItems: [RejectedItem] = []
         do {
             switch try adapter.receive(webhookRequest) {
             case .respond(let answer):
@@ -111,19 +117,27 @@ struct WebhookRoutes: Sendable {
                 return Self.response(answer)
             case .messages(let parsed):
                 messages = parsed
+            case .partial(let parsed, let rejected):
+                messages = parsed
+                refusedItems = rejected
             }
         } catch {
             return reject(.adapter(error))
         }
         let receipts: [Receipt]
         do {
-            receipts = try await gateway.submit(messages, raw: bytes)
+            receipts = messages.isEmpty ? [] : try await gateway.submit(messages, raw: bytes)
         } catch {
             logger.error("journal write failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
             return reject(.storage(error))
         }
         channel.activity.stored(receipts)
         channel.metrics.webhookLatency(since: start)
+        guard refusedItems.isEmpty else {
+            // Counted only now: a storage failure above makes the provider resend the whole batch.
+            for item in refusedItems { refusal.record(.adapter(item.error), channel: channel, id: channelID) }
+            return Self.response(.batch(receipts, rejected: refusedItems))
+        }
         return Self.response(adapter.acknowledge(receipts))
     }
 

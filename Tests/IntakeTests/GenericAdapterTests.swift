@@ -84,6 +84,7 @@ import Testing
             case .messages(let messages): result = .success(messages)
             case .respond(let response): Issue.record("answered \(response.status) instead of journaling"); return
             case .deliveryStatuses: Issue.record("answered with delivery reports instead of journaling"); return
+            case .partial: Issue.record("refused part of a one-message body"); return
             }
         } catch {
             result = .failure(error)
