@@ -57,9 +57,21 @@ let package = Package(
             dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Generic"
         ),
+        .target(
+            name: "WhatsAppAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/WhatsApp"
+        ),
 
         // The list of adapter families the executable serves; the only place that names them all.
-        .target(name: "AdapterRegistry", dependencies: ["IntakeModel", "GenericAdapter"], path: "Adapters/Registry"),
+        .target(
+            name: "AdapterRegistry",
+            dependencies: [
+                "IntakeModel", "GenericAdapter",
+                "WhatsAppAdapter",
+            ],
+            path: "Adapters/Registry"
+        ),
 
         // HTTP server: webhooks, the complaints API, health and metrics.
         .target(
@@ -89,6 +101,7 @@ let package = Package(
             dependencies: [
                 "IntakeModel", "IntakeStorage", "IntakeCore", "IntakeConfig", "IntakeServer",
                 "IntakeHTTPClient", "IntakeDedup", "GenericAdapter", "AdapterRegistry",
+                "WhatsAppAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

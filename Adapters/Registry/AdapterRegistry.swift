@@ -1,5 +1,6 @@
 import GenericAdapter
 import IntakeModel
+import WhatsAppAdapter
 
 /// Every adapter family this build serves. A new channel family adds its folder under `Adapters/`, its
 /// target in `Package.swift` (and as a dependency of this one) and one line here; nothing in the core or
@@ -8,5 +9,6 @@ public enum AdapterRegistry {
     /// The families, one per channel type.
     public static let families: [AdapterFamily] = [
         GenericAdapter.family,
+        WhatsAppAdapter.family,
     ]
 }
