@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import IntakeConfig
 import IntakeModel
 import Testing
 import WhatsAppAdapter
@@ -288,5 +289,46 @@ import WhatsAppAdapter
         #expect(messages.first?.reporter.kind == fromSMS.kind)
         #expect(messages.first?.reporter.address == fromSMS.address)
         #expect(messages.first?.reporter.address == fromAggregator.address)
+    }
+}
+
+/// The channel as an operator writes it in the configuration.
+@Suite struct WhatsAppConfigTests {
+    static let yaml = """
+        channels:
+          - id: wa-1708
+            type: whatsapp
+            verify_token: env:WA_VERIFY_TOKEN
+            app_secret: env:WA_APP_SECRET
+            access_token: env:WA_ACCESS_TOKEN
+            phone_number_id: "106540352242922"
+        """
+
+    @Test func readmeConfigurationLoadsWithSecretsFromTheEnvironment() throws {
+        let config = try ConfigLoader.parse(yaml: Self.yaml, source: "wa.yaml", families: [WhatsAppAdapter.family], environment: [
+            "WA_VERIFY_TOKEN": "verify-token-value", "WA_APP_SECRET": "app-secret-value", "WA_ACCESS_TOKEN": "EAAG-token-value",
+        ])
+        let channel = try #require(config.channels.first)
+        #expect(channel.type == .whatsapp)
+        #expect(channel.settings["verify_token"] == "verify-token-value")
+        #expect(channel.settings["app_secret"] == "app-secret-value")
+        #expect(channel.settings["phone_number_id"] == "106540352242922")
+    }
+
+    @Test func missingVerifyTokenAppSecretAndPhoneNumberIDAreEachReported() {
+        let yaml = """
+            channels:
+              - id: wa-1708
+                type: whatsapp
+                access_token: token
+            """
+        do {
+            _ = try ConfigLoader.parse(yaml: yaml, source: "wa.yaml", families: [WhatsAppAdapter.family], environment: [:])
+            Issue.record("a WhatsApp channel without its required keys must be refused")
+        } catch {
+            let text = error.issues.map(\.keyPath).joined(separator: "\n")
+            for key in ["verify_token", "app_secret", "phone_number_id"] { #expect(text.contains(key), "\(text)") }
+            #expect(!text.contains("access_token"))
+        }
     }
 }
