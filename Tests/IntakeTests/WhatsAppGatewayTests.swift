@@ -110,6 +110,17 @@ import Testing
         }
     }
 
+    @Test func notificationOverTheChannelLimitIsRefusedWith413() async throws {
+        var small = Self.channels[0]
+        small.maxBodyBytes = 512
+        try await RunningGateway.with(channels: [small]) { gateway in
+            let response = try await Self.post(gateway, fixture: "two-messages.json")
+            #expect(response.status == 413)
+            let count = try await Self.complaintCount(gateway)
+            #expect(count == 0)
+        }
+    }
+
     @Test func sameNumberOnSMSAndWhatsAppIsOneReporter() async throws {
         try await RunningGateway.with(channels: Self.channels) { gateway in
             let text = "Lapor, lampu PJU di Jl. Magelang km 5 mati semua sejak seminggu, rawan kecelakaan malam hari."
