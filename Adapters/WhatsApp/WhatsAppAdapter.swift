@@ -8,6 +8,7 @@ import IntakeModel
 /// channel's `verify_token`. `POST` bodies must carry `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256
 /// of the raw body under the app's `app_secret`.
 public struct WhatsAppAdapter: WebhookAdapter {
+    /// The header Meta signs notifications in: `sha256=` and the hex HMAC-SHA256 of the body.
     public static let signatureHeader = "X-Hub-Signature-256"
     /// The credentials kind of this family's media references: a Graph API media id.
     public static let mediaCredentials = "whatsapp-graph"
@@ -34,6 +35,7 @@ public struct WhatsAppAdapter: WebhookAdapter {
     /// The clock media references' expiry is counted from; a parameter so tests can fix it.
     let clock: @Sendable () -> Date
 
+    /// An adapter for `channel`; `clock` dates media references (their expiry is counted from it).
     public init(channel: ChannelConfig, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.channel = channel
         verifyToken = channel.settings["verify_token"] ?? ""
@@ -41,8 +43,10 @@ public struct WhatsAppAdapter: WebhookAdapter {
         self.clock = clock
     }
 
+    /// The channel's `max_body_bytes`.
     public var maxBodyBytes: Int { channel.maxBodyBytes }
 
+    /// Answers Meta's `GET` check, or verifies a `POST` notification's signature and reads its messages or statuses.
     public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
         switch request.method {
         case "GET": return try verifySubscription(request.query)
