@@ -78,11 +78,16 @@ let package = Package(
             dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Kannel"
         ),
+        .target(
+            name: "WhatsAppAdapter",
+            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/WhatsApp"
+        ),
 
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
-            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter"],
+            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -116,6 +121,7 @@ let package = Package(
                 "IntakeHTTPClient", "IntakeDedup", "GenericAdapter", "AdapterRegistry",
                 "TwilioAdapter", "VonageAdapter",
                 "InfobipAdapter", "KannelAdapter",
+                "WhatsAppAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -4,6 +4,7 @@ import KannelAdapter
 import IntakeModel
 import TwilioAdapter
 import VonageAdapter
+import WhatsAppAdapter
 
 /// Every adapter family this build serves. A new channel family adds its folder under `Adapters/`, its
 /// target in `Package.swift` (and as a dependency of this one) and one line here; nothing in the core or
@@ -16,5 +17,6 @@ public enum AdapterRegistry {
         VonageAdapter.family,
         InfobipAdapter.family,
         KannelAdapter.family,
+        WhatsAppAdapter.family,
     ]
 }
