@@ -11,7 +11,7 @@ struct DocumentReader {
     let environment: [String: String]
 
     /// The top-level keys, in the order the reference documents them.
-    static let topLevelKeys = ["server", "storage", "admin_token", "dedup", "log", "routing", "channels"]
+    static let topLevelKeys = ["server", "storage", "admin_token", "dedup", "log", "routing", "channels", "campaigns"]
 
     /// The configuration `root` describes; `nil` (an empty file) still needs its channels.
     func read(_ root: Node?, log: inout IssueLog) -> GatewayConfig {
@@ -20,7 +20,7 @@ struct DocumentReader {
         let channels = ChannelSection(families: families, environment: environment)
         // An absent `channels` key has no line to point at; the document's first line would mislead.
         let channelsLine = document.contains("channels") ? document.line(of: "channels") : nil
-        return GatewayConfig(
+        var config = GatewayConfig(
             server: server(document.value("server"), log: &log),
             storage: storage(document.value("storage"), log: &log),
             adminToken: adminToken(document.value("admin_token"), log: &log),
@@ -29,6 +29,9 @@ struct DocumentReader {
             channels: channels.read(document.value("channels"), keyLine: channelsLine, log: &log),
             routing: routing(document.value("routing"), log: &log)
         )
+        config.campaigns = CampaignSection(channelIDs: Set(config.channels.map(\.id)))
+            .read(document.value("campaigns"), dedup: &config.dedup, log: &log)
+        return config
     }
 
     // MARK: - Sections

@@ -61,6 +61,11 @@ public struct Gateway: Sendable {
             // Attachment files are fsynced before the journal commit that refers to them.
             let stored = try await attachments.store(item.message.attachments)
             let record = try JournalRecord(message: item.message, attachments: stored, raw: item.raw, receivedAt: receivedAt)
+            // A part is only journaled until its message is whole (`MessageParts`).
+            if record.message.part?.isValid == true {
+                admitted.append(Admitted(record: record, keys: nil, prepared: nil))
+                continue
+            }
             var keys: ProcessingBacklog.Keys?
             var deferrable = false
             if let backlog = self.backlog {
@@ -105,6 +110,9 @@ public struct Gateway: Sendable {
         _ item: Admitted, pipeline: Pipeline, backlog: ProcessingBacklog?, processed: inout [Int64], in connection: Connection
     ) throws -> Receipt {
         let record = item.record
+        if let part = record.message.part, part.isValid {
+            return try MessageParts(pipeline: pipeline, backlog: backlog).admit(record, part: part, processed: &processed, in: connection)
+        }
         let time = record.receivedAt.timeIntervalSince1970
         if let backlog, let keys = item.keys {
             switch backlog.admission(keys, at: time) {
