@@ -5,7 +5,7 @@ import IntakeModel
 /// intake's own signed JSON webhook, for integrations (a partner app, a campaign's form) and for tests.
 ///
 /// Body: `{"id", "from", "name"?, "text", "title"?, "sent_at"?}` plus optional `anonymous`, `confidential`,
-/// `kind`, `location`, `incident_date`, `category`, `tags`. Header: `X-Intake-Signature: sha256=<hex>`,
+/// `kind`, `location`, `incident_date`, `category`, `tags`, `part` (`{"reference", "index", "total"}`). Header: `X-Intake-Signature: sha256=<hex>`,
 /// the HMAC-SHA256 of the raw body under the channel's secret.
 public struct GenericAdapter: WebhookAdapter, PushAdapter {
     public static let signatureHeader = "X-Intake-Signature"
@@ -86,11 +86,19 @@ struct GenericPayload {
     var incidentDate: String?
     var category: String?
     var tags: [String]?
+    var part: Part?
+
+    /// `part`: this message is part `index` of `total` under `reference` (the core joins the parts).
+    struct Part {
+        var reference: String?
+        var index: Int?
+        var total: Int?
+    }
 
     /// The members as they appear in the body, in the order a wrong type among them is reported.
     static let fieldOrder = [
         "id", "from", "name", "text", "title", "sent_at", "anonymous", "confidential", "kind", "location",
-        "incident_date", "category", "tags",
+        "incident_date", "category", "tags", "part",
     ]
 
     func message(channel: ChannelConfig) throws(AdapterError) -> InboundMessage {
@@ -121,8 +129,18 @@ struct GenericPayload {
         return InboundMessage(
             channelID: channel.id, channelType: .generic, externalID: id, sentAt: sent, reporter: reporter,
             anonymous: anonymous ?? false, confidential: confidential ?? false, kind: reportKind, title: title, text: text,
-            location: location, incidentDate: incidentDate, category: category, tags: tags ?? []
+            location: location, incidentDate: incidentDate, category: category, tags: tags ?? [], part: try messagePart()
         )
+    }
+
+    /// The declared part; its numbers are checked by the core (`MessagePart.isValid`), which treats an
+    /// invalid part as a whole message.
+    private func messagePart() throws(AdapterError) -> MessagePart? {
+        guard let part else { return nil }
+        guard let reference = part.reference, let index = part.index, let total = part.total else {
+            throw .malformed(field: "part", message: "needs reference (a string), index and total (integers)")
+        }
+        return MessagePart(reference: reference, index: index, total: total)
     }
 
     static func isCalendarDate(_ text: String) -> Bool {

@@ -16,14 +16,15 @@ extension Pipeline {
 
     /// The channel's burst window in seconds; 0 turns bursts off.
     func burstSeconds(_ channel: ChannelID) -> Int {
-        normalizer.channels[channel]?.burstSeconds ?? ChannelConfig.defaultBurstSeconds
+        // A channel without configuration (a test's pipeline) has no burst window.
+        normalizer.channels[channel]?.burstSeconds ?? 0
     }
 
     /// A merge into the complaint `candidate`'s burst continues, or nil when it starts a new one.
     func burst(of candidate: DedupCandidate, in connection: Connection) throws -> DedupDecision? {
         let message = candidate.message
         let seconds = burstSeconds(message.channelID)
-        guard seconds > 0, let reporter = Self.burstReporter(message),
+        guard joinsBursts, seconds > 0, let reporter = Self.burstReporter(message),
               let last = try connection.lastBurst(channelID: message.channelID, reporter: reporter),
               abs(candidate.receivedAt.timeIntervalSince(last.at)) <= Double(seconds),
               let earlier = try connection.complaintReference(id: last.complaintID)

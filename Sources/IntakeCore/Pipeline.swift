@@ -47,6 +47,8 @@ public struct Pipeline: Sendable {
     public var handoff: any RoutingHandoff
     /// Told of every new complaint once its transaction is committed and flushed (the campaign metrics).
     public var onCreated: (@Sendable (Complaint) -> Void)?
+    /// Whether a reporter's burst joins one complaint (`BurstRule`); off for an operator's unmerge.
+    public var joinsBursts = true
 
     public init(normalizer: Normalizer, detector: any DuplicateDetector, handoff: any RoutingHandoff = OutboxHandoff()) {
         self.normalizer = normalizer
