@@ -49,7 +49,8 @@ public final class ProcessingBacklog: Sendable {
         case decideNow(after: [Int64])
     }
 
-    /// The longest merge window of any channel or campaign (seconds): how long a reporter stays "known".
+    /// The longest merge window of any channel or campaign, or burst window of any channel (seconds): how
+    /// long a reporter stays "known", so no rule that could join their next message is decided without it.
     public let window: Double
     /// How long processing may wait while acknowledgments keep arriving (seconds).
     public let maxLag: Double

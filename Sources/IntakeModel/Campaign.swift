@@ -9,6 +9,7 @@ public struct Campaign: Sendable, Equatable {
     public var name: String
     /// The time window in which messages are matched: `starts` inclusive, `ends` exclusive.
     public var starts: Date
+    /// The first moment no longer in the campaign.
     public var ends: Date
     /// Words a message may start with, compared without regard to case.
     public var keywords: [String]
@@ -23,6 +24,7 @@ public struct Campaign: Sendable, Equatable {
     /// The campaign's merge window in hours (also `dedup.campaign_window_hours`), if it has its own.
     public var windowHours: Int?
 
+    /// A campaign; `name` defaults to `id`, hashtags may be given with or without `#`.
     public init(
         id: String, name: String? = nil, starts: Date, ends: Date, keywords: [String] = [], hashtags: [String] = [],
         channels: [ChannelID] = [], tags: [String] = [], replyTemplate: String? = nil, windowHours: Int? = nil

@@ -7,7 +7,9 @@ public struct StoredPart: Sendable, Equatable {
     public var journalID: Int64
     /// The journal row of the group's first part to arrive: the group's name and tracking number.
     public var groupID: Int64
+    /// The part's position, from 1.
     public var index: Int
+    /// How many parts the group announced (its first part's `total`).
     public var total: Int
     /// When the group stops waiting for its missing parts.
     public var expiresAt: Date
@@ -17,11 +19,14 @@ public struct StoredPart: Sendable, Equatable {
 
 /// Where a part belongs: its channel, its reporter and the provider's reference shared by its parts.
 public struct PartGroupKey: Sendable, Equatable {
+    /// The channel the parts came in on.
     public var channelID: ChannelID
     /// `kind:address` of the reporter.
     public var reporter: String
+    /// The provider's reference shared by the parts.
     public var reference: String
 
+    /// The key of `reporter`'s parts under `reference` on `channelID`.
     public init(channelID: ChannelID, reporter: Reporter, reference: String) {
         self.channelID = channelID
         self.reporter = "\(reporter.kind.rawValue):\(reporter.address)"

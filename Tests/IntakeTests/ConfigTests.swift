@@ -381,6 +381,7 @@ struct ConfigTests {
         #expect(config.channels == [
             ChannelConfig(id: "generic", type: .generic, tags: ["partner-api"], settings: ["secret": "example-generic-secret"]),
         ])
+        #expect(config.campaigns.map(\.id) == ["mudik-2026"] && config.dedup.campaignWindows["mudik-2026"] == .seconds(24 * 3600))
     }
 
     @Test func embeddedDefaultServesOneGenericChannelFromDotData() {
