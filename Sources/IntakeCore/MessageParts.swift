@@ -22,8 +22,16 @@ struct MessageParts: Sendable {
     /// How long a joined group's parts are kept to recognize a redelivery (seconds).
     static let retention: TimeInterval = 86_400
 
-    /// Journals a valid part in the caller's transaction and joins its group once complete.
+    /// Journals a valid part in the caller's transaction and joins its group once complete. In a savepoint of
+    /// its own: a failure part-way leaves nothing behind (the gateway's single-message writes are not isolated).
     func admit(_ record: JournalRecord, part: MessagePart, processed: inout [Int64], in connection: Connection) throws -> Receipt {
+        var earlier: [Int64] = []
+        let receipt = try connection.withSavepoint("part") { try store(record, part: part, processed: &earlier, in: connection) }
+        processed += earlier
+        return receipt
+    }
+
+    private func store(_ record: JournalRecord, part: MessagePart, processed: inout [Int64], in connection: Connection) throws -> Receipt {
         let message = record.message
         if let earlier = try connection.storedPart(channelID: message.channelID, externalID: message.externalID) {
             return try repeated(earlier, in: connection)

@@ -184,6 +184,10 @@ struct MultipartCrashTests {
         let three = try await Self.post(Self.part(3, of: 3, texts[2]), channel: "generic", port: before.port)
         let lone = try await Self.post(Self.part(1, of: 2, "Sampah menumpuk ", reference: "udh-7", from: "081277776666"), channel: "quick", port: before.port)
         #expect(one.status == 200 && three.status == 200 && lone.status == 200)
+        let waiting = try await HTTPClient().send(HTTPClientRequest(
+            url: "http://127.0.0.1:\(before.port)/api/v1/complaints/\(one.json["tracking_number"] as? String ?? "")",
+            headers: [("Authorization", "Bearer \(RunningGateway.adminToken)")]))
+        #expect(waiting.status == 202 && waiting.json["status"] as? String == "received", "a number whose parts are awaited is known")
         before.kill()
 
         let after = try await ServerProcess.start(config: config, logPath: directory.appending("serve-2.log"))
