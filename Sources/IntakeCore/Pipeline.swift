@@ -122,13 +122,17 @@ public struct Pipeline: Sendable {
         if let earlier = try connection.complaintReference(journalID: entry.id) {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: false, complaintID: earlier.id, journalID: entry.id)
         }
-        // A part still waiting for the rest of its message is not processed alone (`MessageParts`).
-        if entry.message.part?.isValid == true, let part = try connection.storedPart(journalID: entry.id) {
-            return Receipt(trackingNumber: connection.trackingNumbers.number(for: part.groupID), duplicate: false, complaintID: nil, journalID: entry.id)
-        }
         // A merge already decided stays decided: a replay must not re-point it at a newer complaint.
         if entry.state == .duplicate, let merged = entry.complaintID, let earlier = try connection.complaintReference(id: merged) {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: entry.id)
+        }
+        // A part is never processed alone: it belongs to its group's message (`MessageParts`).
+        if entry.message.part?.isValid == true, let part = try connection.storedPart(journalID: entry.id) {
+            let joined = part.joinedAt == nil ? nil : try connection.journalEntry(part.groupID)?.complaintID
+            return Receipt(
+                trackingNumber: connection.trackingNumbers.number(for: part.groupID), duplicate: joined != nil, complaintID: joined,
+                journalID: entry.id
+            )
         }
         return try decideAndStore(prepared ?? prepare(entry), journalID: entry.id, in: connection)
     }

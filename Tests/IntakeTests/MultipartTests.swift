@@ -93,6 +93,25 @@ struct MultipartTests {
         }
     }
 
+    @Test("replaying the whole journal neither makes a complaint of a waiting part nor repeats a joined one")
+    func replayLeavesPartsAlone() async throws {
+        let seams = try SeamServer(channels: Self.channels)
+        defer { seams.remove() }
+        try await seams.withOpen { server in
+            let gateway = server.gateway
+            let joined = try await gateway.submit((1...3).map { partMessage($0, of: 3, text: Self.texts[$0 - 1]) }, raw: [])
+            let waiting = try await gateway.submit([partMessage(1, of: 2, text: "Lampu jalan mati ", reference: "r2", from: "+6281277776666")], raw: [])[0]
+            let summary = try await gateway.replay(all: true)
+            #expect(summary.examined == 4 && summary.failed == 1, "only the waiting part has no complaint yet")
+            #expect(try await server.database.complaintTotal() == 1, "the waiting part stays a part")
+            let last = try await gateway.submit([partMessage(2, of: 2, text: "sejak seminggu", reference: "r2", from: "+6281277776666")], raw: [])[0]
+            #expect(last.trackingNumber == waiting.trackingNumber && last.complaintID != nil)
+            let complaint = try #require(try await server.database.storedComplaint(joined[0].trackingNumber.description))
+            #expect(complaint.originalText == Self.texts.joined())
+            #expect(try await server.database.complaintTotal() == 2)
+        }
+    }
+
     @Test("parts whose numbers make no sense are treated as whole messages",
           arguments: [MessagePart(reference: "r", index: 0, total: 2), MessagePart(reference: "r", index: 3, total: 2),
                       MessagePart(reference: "", index: 1, total: 2), MessagePart(reference: "r", index: 1, total: 300)])
