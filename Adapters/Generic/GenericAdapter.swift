@@ -5,7 +5,7 @@ import IntakeModel
 /// intake's own signed JSON webhook, for integrations (a partner app, a campaign's form) and for tests.
 ///
 /// Body: `{"id", "from", "name"?, "text", "title"?, "sent_at"?}` plus optional `anonymous`, `confidential`,
-/// `kind`, `location`, `incident_date`, `category`, `tags`, and `attachments`: a list of
+/// `kind`, `location`, `incident_date`, `category`, `tags`, `part` (`{"reference", "index", "total"}`), and `attachments`: a list of
 /// `{"url", "media_type"?, "file_name"?, "expires_at"?}` fetched by the media service after the answer. Header: `X-Intake-Signature: sha256=<hex>`,
 /// the HMAC-SHA256 of the raw body under the channel's secret. A text such as `CEK LPR-7K3M-9QX2` is a status
 /// question, answered through the reply path; with `reply_url` the channel's replies are POSTed there
@@ -93,11 +93,19 @@ struct GenericPayload {
     var category: String?
     var tags: [String]?
     var attachments: [GenericAttachment]?
+    var part: Part?
+
+    /// `part`: this message is part `index` of `total` under `reference` (the core joins the parts).
+    struct Part {
+        var reference: String?
+        var index: Int?
+        var total: Int?
+    }
 
     /// The members as they appear in the body, in the order a wrong type among them is reported.
     static let fieldOrder = [
         "id", "from", "name", "text", "title", "sent_at", "anonymous", "confidential", "kind", "location",
-        "incident_date", "category", "tags", "attachments",
+        "incident_date", "category", "tags", "attachments", "part",
     ]
 
     func message(channel: ChannelConfig) throws(AdapterError) -> InboundMessage {
@@ -131,6 +139,7 @@ struct GenericPayload {
             location: location, incidentDate: incidentDate, category: category,
             attachments: try (attachments ?? []).enumerated().map { index, item throws(AdapterError) in try item.reference(index) },
             tags: tags ?? [],
+            part: try messagePart(),
             statusQuestion: Self.mayAsk(text) ? StatusQuestion.typedNumber(in: text) : nil
         )
     }
@@ -140,6 +149,16 @@ struct GenericPayload {
     static func mayAsk(_ text: String) -> Bool {
         guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }) else { return false }
         return first | 0x20 == UInt8(ascii: "c") || first | 0x20 == UInt8(ascii: "s")
+    }
+
+    /// The declared part; its numbers are checked by the core (`MessagePart.isValid`), which treats an
+    /// invalid part as a whole message.
+    private func messagePart() throws(AdapterError) -> MessagePart? {
+        guard let part else { return nil }
+        guard let reference = part.reference, let index = part.index, let total = part.total else {
+            throw .malformed(field: "part", message: "needs reference (a string), index and total (integers)")
+        }
+        return MessagePart(reference: reference, index: index, total: total)
     }
 
     static func isCalendarDate(_ text: String) -> Bool {

@@ -69,6 +69,7 @@ struct GenericPayloadReader {
         case "confidential": payload.confidential = try boolValue(for: name)
         case "tags": payload.tags = try stringListValue(for: name)
         case "attachments": payload.attachments = try attachmentListValue(for: name)
+        case "part": payload.part = try partValue(for: name)
         default: try skipValue()
         }
     }
@@ -171,6 +172,40 @@ struct GenericPayloadReader {
             values.append(attachment)
         }
         return values
+    }
+
+    /// `{"reference": "…", "index": 2, "total": 3}`; null is absent. A wrong shape is remembered as a mismatch.
+    private mutating func partValue(for name: String) throws(SyntaxError) -> GenericPayload.Part? {
+        switch peek() {
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return nil
+        case UInt8(ascii: "{"):
+            break
+        default:
+            try skipValue()
+            mismatches[name] = "must be an object with reference, index and total"
+            return nil
+        }
+        var part = GenericPayload.Part()
+        try object { reader, member throws(SyntaxError) in
+            switch member {
+            case "reference":
+                if reader.peek() == UInt8(ascii: "\"") { part.reference = try reader.string() } else { try reader.skipValue() }
+            case "index": part.index = try reader.integerValue()
+            case "total": part.total = try reader.integerValue()
+            default: try reader.skipValue()
+            }
+        }
+        return part
+    }
+
+    /// A small non-negative integer at the cursor; anything else is skipped and read as nil.
+    private mutating func integerValue() throws(SyntaxError) -> Int? {
+        let start = index
+        try skipValue()
+        guard index - start <= 9, let text = String(bytes: bytes[start..<index], encoding: .utf8) else { return nil }
+        return Int(text)
     }
 
     // MARK: - JSON grammar

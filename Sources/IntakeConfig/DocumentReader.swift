@@ -11,7 +11,7 @@ struct DocumentReader {
     let environment: [String: String]
 
     /// The top-level keys, in the order the reference documents them.
-    static let topLevelKeys = ["server", "storage", "admin_token", "dedup", "log", "routing", "channels", "media"]
+    static let topLevelKeys = ["server", "storage", "admin_token", "dedup", "log", "routing", "channels", "media", "campaigns"]
 
     /// The configuration `root` describes; `nil` (an empty file) still needs its channels.
     func read(_ root: Node?, log: inout IssueLog) -> GatewayConfig {
@@ -30,6 +30,8 @@ struct DocumentReader {
             routing: routing(document.value("routing"), log: &log)
         )
         config.media = media(document.value("media"), log: &log)
+        config.campaigns = CampaignSection(channelIDs: Set(config.channels.map(\.id)))
+            .read(document.value("campaigns"), dedup: &config.dedup, log: &log)
         return config
     }
 

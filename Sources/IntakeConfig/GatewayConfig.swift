@@ -22,6 +22,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var routing: RoutingSettings?
     /// How attachments sent as references are fetched (the `media:` section).
     public var media: MediaPolicy = MediaPolicy()
+    /// The campaigns (`campaigns:`), in file order; their merge windows are in `dedup.campaignWindows`.
+    public var campaigns: [Campaign]
 
     /// Creates a configuration from its sections; every section defaults to its documented default.
     public init(
@@ -31,7 +33,8 @@ public struct GatewayConfig: Sendable, Equatable {
         dedup: DedupSettings = DedupSettings(),
         log: LogSettings = LogSettings(),
         channels: [ChannelConfig] = [],
-        routing: RoutingSettings? = nil
+        routing: RoutingSettings? = nil,
+        campaigns: [Campaign] = []
     ) {
         self.server = server
         self.storage = storage
@@ -40,6 +43,22 @@ public struct GatewayConfig: Sendable, Equatable {
         self.log = log
         self.channels = channels
         self.routing = routing
+        self.campaigns = campaigns
+    }
+
+    /// Each campaign's own reply to the citizen, by campaign id (for the reply service).
+    public var campaignReplyTemplates: [String: String] {
+        Dictionary(campaigns.compactMap { campaign in campaign.replyTemplate.map { (campaign.id, $0) } }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Every campaign id the gateway knows: the configured campaigns and the channels' own `campaign`.
+    public var campaignIDs: Set<String> {
+        Set(campaigns.map(\.id) + channels.compactMap(\.campaign))
+    }
+
+    /// The longest burst window of any channel, in seconds.
+    public var longestBurst: Double {
+        Double(channels.map(\.burstSeconds).max() ?? 0)
     }
 
     /// The merge window of a message on `channel` (seconds): the campaign it carries or, failing that, the

@@ -38,7 +38,10 @@ extension Gateway {
     /// Splits a wrongly merged message off its complaint: it becomes a complaint of its own under the
     /// tracking number reserved for it, queued for routing like any other. Recorded in `dedup_undos`.
     public func unmerge(messageID: Int64, note: String?) async throws -> Complaint {
-        let split = Pipeline(normalizer: pipeline.normalizer, detector: SplitDetector(inner: pipeline.detector), handoff: pipeline.handoff)
+        var splitting = Pipeline(normalizer: pipeline.normalizer, detector: SplitDetector(inner: pipeline.detector), handoff: pipeline.handoff)
+        // An operator's split stands: the message must not join its reporter's burst again.
+        splitting.joinsBursts = false
+        let split = splitting
         return try await database.write { connection in
             guard var entry = try connection.journalEntry(messageID) else { throw DedupUndoError.noSuchMessage(messageID) }
             guard entry.state == .duplicate, let merged = entry.complaintID else { throw DedupUndoError.notMerged(messageID) }

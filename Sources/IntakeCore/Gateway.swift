@@ -65,8 +65,9 @@ public struct Gateway: Sendable {
             // Attachment files are fsynced before the journal commit that refers to them.
             let stored = try await attachments.store(item.message.attachments)
             let record = try JournalRecord(message: item.message, attachments: stored, raw: item.raw, receivedAt: receivedAt)
-            // A status question is answered, never deferred or deduplicated.
-            if item.message.statusQuestion != nil {
+            // A status question is answered, never deferred or deduplicated; a part is only journaled until its
+            // message is whole (`MessageParts`).
+            if item.message.statusQuestion != nil || record.message.part?.isValid == true {
                 admitted.append(Admitted(record: record, keys: nil, prepared: nil))
                 continue
             }
@@ -122,6 +123,11 @@ public struct Gateway: Sendable {
             return try StatusAnswer.answer(question, record: item.record, replies: replies, in: connection)
         }
         var receipt = try decide(item, pipeline: pipeline, backlog: backlog, processed: &processed, in: connection)
+        // The parts of a split message share the number of the part that came first: that part is answered,
+        // the others are not, so a citizen gets one reply per message, not one per part.
+        if item.record.message.part?.isValid == true && connection.trackingNumbers.number(for: receipt.journalID) != receipt.trackingNumber {
+            return receipt
+        }
         if let replies, replies.replies(to: item.record.message.channelID) {
             receipt.reply = try replies.acknowledge(item.record, receipt: receipt, in: connection)
         }
@@ -134,6 +140,9 @@ public struct Gateway: Sendable {
         _ item: Admitted, pipeline: Pipeline, backlog: ProcessingBacklog?, processed: inout [Int64], in connection: Connection
     ) throws -> Receipt {
         let record = item.record
+        if let part = record.message.part, part.isValid {
+            return try MessageParts(pipeline: pipeline, backlog: backlog).admit(record, part: part, processed: &processed, in: connection)
+        }
         let time = record.receivedAt.timeIntervalSince1970
         if let backlog, let keys = item.keys {
             switch backlog.admission(keys, at: time) {

@@ -45,6 +45,10 @@ public struct Pipeline: Sendable {
     public var normalizer: Normalizer
     public var detector: any DuplicateDetector
     public var handoff: any RoutingHandoff
+    /// Told of every new complaint once its transaction is committed and flushed (the campaign metrics).
+    public var onCreated: (@Sendable (Complaint) -> Void)?
+    /// Whether a reporter's burst joins one complaint (`BurstRule`); off for an operator's unmerge.
+    public var joinsBursts = true
 
     public init(normalizer: Normalizer, detector: any DuplicateDetector, handoff: any RoutingHandoff = OutboxHandoff()) {
         self.normalizer = normalizer
@@ -126,18 +130,32 @@ public struct Pipeline: Sendable {
         if entry.state == .duplicate, let merged = entry.complaintID, let earlier = try connection.complaintReference(id: merged) {
             return Receipt(trackingNumber: earlier.trackingNumber, duplicate: true, complaintID: earlier.id, journalID: entry.id)
         }
+        // A part is never processed alone: it belongs to its group's message (`MessageParts`).
+        if entry.message.part?.isValid == true, let part = try connection.storedPart(journalID: entry.id) {
+            let joined = part.joinedAt == nil ? nil : try connection.journalEntry(part.groupID)?.complaintID
+            return Receipt(
+                trackingNumber: connection.trackingNumbers.number(for: part.groupID), duplicate: joined != nil, complaintID: joined,
+                journalID: entry.id
+            )
+        }
         return try decideAndStore(prepared ?? prepare(entry), journalID: entry.id, in: connection)
     }
 
     /// Dedup decision, then the journal row (new, or the existing `journalID` updated), complaint and handoff event.
     private func decideAndStore(_ prepared: PreparedMessage, journalID: Int64?, in connection: Connection) throws -> Receipt {
+        var message = prepared.record.message
+        // The campaign normalization found (a keyword, a hashtag) chooses the merge window too.
+        message.campaign = prepared.complaint.campaign
         let candidate = DedupCandidate(
-            message: prepared.record.message, body: prepared.complaint.body, matchKey: prepared.matchKey,
+            message: message, body: prepared.complaint.body, matchKey: prepared.matchKey,
             receivedAt: prepared.record.receivedAt, features: prepared.features
         )
         let lookup = StoredComplaintLookup(connection: connection)
-        switch try detector.decide(candidate, lookup: lookup) {
+        var decision = try detector.decide(candidate, lookup: lookup)
+        if case .new = decision, let burst = try burst(of: candidate, in: connection) { decision = burst }
+        switch decision {
         case .merge(let earlier, let score, let reason):
+            try recordBurst(candidate, complaintID: earlier.id, in: connection)
             let id = try journal(prepared, as: journalID, state: .duplicate, complaintID: earlier.id, in: connection).id
             try connection.recordMerge(journalID: id, score: score, reason: reason)
             let message = prepared.record.message
@@ -157,7 +175,9 @@ public struct Pipeline: Sendable {
             complaint.attachments = media.attachments
             try connection.insertComplaint(complaint, document: document, matchKey: prepared.matchKey)
             try detector.record(complaint, candidate: candidate, lookup: lookup)
+            try recordBurst(candidate, complaintID: complaint.id, in: connection)
             if !media.pending { try handoff.record(.created, complaintID: complaint.id, in: connection) }
+            if let created = onCreated { connection.afterCommit { created(complaint) } }
             return Receipt(trackingNumber: number, duplicate: false, complaintID: complaint.id, journalID: id)
         }
     }
@@ -177,9 +197,21 @@ public struct Pipeline: Sendable {
 public struct Normalizer: Sendable {
     /// The configured channels, for their campaign and tags.
     public var channels: [ChannelID: ChannelConfig]
+    /// The configured campaigns, matched by keyword or hashtag (`campaign(of:receivedAt:)`).
+    public var campaigns: [Campaign]
 
-    public init(channels: [ChannelConfig]) {
+    public init(channels: [ChannelConfig], campaigns: [Campaign] = []) {
         self.channels = Dictionary(channels.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.campaigns = campaigns
+    }
+
+    /// The message's campaign: its own, else the first configured campaign it matches (keyword, hashtag,
+    /// time window, channels), else its channel's; with the campaign's tags.
+    public func campaign(of message: InboundMessage, receivedAt: Date) -> (id: String?, tags: [String]) {
+        let matched = message.campaign == nil
+            ? campaigns.first { $0.matches(text: message.text, channel: message.channelID, at: receivedAt) }?.id : nil
+        let id = message.campaign ?? matched ?? channels[message.channelID]?.campaign
+        return (id, id.flatMap { id in campaigns.first { $0.id == id }?.tags } ?? [])
     }
 
     /// The complaint and the key exact deduplication compares. Its tracking number and journal id are
@@ -187,7 +219,8 @@ public struct Normalizer: Sendable {
     public func normalize(_ message: InboundMessage, attachments: [Attachment], receivedAt: Date) -> (complaint: Complaint, matchKey: String) {
         let channel = channels[message.channelID]
         let body = BodyText.normalize(message.text)
-        let tags = Set((message.tags + (channel?.tags ?? [])).map { $0.lowercased() }.filter { !$0.isEmpty })
+        let campaign = campaign(of: message, receivedAt: receivedAt)
+        let tags = Set((message.tags + (channel?.tags ?? []) + campaign.tags).map { $0.lowercased() }.filter { !$0.isEmpty })
         let complaint = Complaint(
             id: ComplaintID.make(at: receivedAt),
             trackingNumber: TrackingNumber(payload: 0),
@@ -208,7 +241,7 @@ public struct Normalizer: Sendable {
             category: Self.line(message.category),
             attachments: attachments,
             tags: tags.sorted(),
-            campaign: message.campaign ?? channel?.campaign,
+            campaign: campaign.id,
             dedup: .unique,
             status: .queued,
             journalID: 0

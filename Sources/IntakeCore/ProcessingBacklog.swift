@@ -7,8 +7,9 @@ import Synchronization
 /// about them to answer the next message correctly.
 ///
 /// A message can only repeat an earlier one through its provider id or its reporter (exact text and
-/// near-duplicate merges both need the same reporter; clusters never change the answer). So a message whose
-/// provider id is new and whose reporter sent nothing within the longest merge window needs no decision
+/// near-duplicate merges and bursts all need the same reporter; clusters never change the answer). So a
+/// message whose provider id is new and whose reporter sent nothing within the longest merge or burst window
+/// (`window`) needs no decision
 /// before its answer: it is journaled as `pending`, answered with its own tracking number, and processed
 /// later from the journal. Every other message first has the pending entries it could repeat processed,
 /// then is decided and stored at once, as before.
@@ -49,7 +50,8 @@ public final class ProcessingBacklog: Sendable {
         case decideNow(after: [Int64])
     }
 
-    /// The longest merge window of any channel or campaign (seconds): how long a reporter stays "known".
+    /// The longest merge window of any channel or campaign, or burst window of any channel (seconds): how
+    /// long a reporter stays "known", so no rule that could join their next message is decided without it.
     public let window: Double
     /// How long processing may wait while acknowledgments keep arriving (seconds).
     public let maxLag: Double

@@ -109,9 +109,10 @@ struct AdminRoutes: Sendable {
             return Self.json(bytes: complaint.documentBytes)
         }
         // A number handed out while processing failed is real: say so (202) until a replay makes its complaint.
+        // So is the number of a split message whose parts are still awaited (a row without complaint).
         if let number = TrackingNumber(parsing: id),
            let entry = try await database.read({ try $0.journalEntry($0.trackingNumbers.journalID(for: number)) }),
-           entry.state == .pending || entry.state == .failed {
+           entry.state == .pending || entry.state == .failed || (entry.state == .processed && entry.complaintID == nil) {
             return try Self.json(UnprocessedEntry(entry), status: .accepted)
         }
         throw HTTPFailure.notFound("complaint '\(id)'")

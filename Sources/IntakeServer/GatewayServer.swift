@@ -73,14 +73,19 @@ public struct GatewayServer: Sendable {
         detector = NearDuplicateDetector(policy: dedup.policy) { channel, campaign in
             config.mergeWindow(channel: channel, campaign: campaign)
         }
-        let pipeline = Pipeline(normalizer: Normalizer(channels: config.channels), detector: detector, handoff: OutboxHandoff(signal: handoffSignal))
+        var pipeline = Pipeline(
+            normalizer: Normalizer(channels: config.channels, campaigns: config.campaigns), detector: detector,
+            handoff: OutboxHandoff(signal: handoffSignal)
+        )
+        pipeline.onCreated = { [metrics] complaint in metrics.created(complaint) }
         let attachments = AttachmentStore(directory: (config.storage.path as NSString).appendingPathComponent("attachments"))
         // Deferring needs `ProcessingService`, which only `run` starts: a command such as `intake ingest`
         // processes each message before it exits.
-        let backlog = ProcessingBacklog(window: dedup.longestMergeWindow)
+        // A reporter stays "known" as long as any rule can join their next message: merge windows and bursts.
+        let backlog = ProcessingBacklog(window: max(dedup.longestMergeWindow, config.longestBurst))
         gateway = Gateway(
             database: database, attachments: attachments, pipeline: pipeline, backlog: backlog, logger: logger,
-            replies: ReplyOutbox(channels: config.channels, families: families)
+            replies: ReplyOutbox(channels: config.channels, families: families, campaignTemplates: config.campaignReplyTemplates)
         )
     }
 
@@ -113,6 +118,7 @@ public struct GatewayServer: Sendable {
             database: database, gateway: gateway, metrics: metrics, adminToken: config.adminToken,
             handoffSignal: handoffSignal, pushesEvents: pushCore != nil
         ).register(on: router)
+        CampaignRoutes(database: database, gateway: gateway, config: config, authorization: authorization, metrics: metrics).register(on: router)
         StatusRoutes(database: database, activities: activity, probe: WriterProbe(database: database),
                      authorization: authorization, metrics: metrics).register(on: router)
 
@@ -141,6 +147,7 @@ public struct GatewayServer: Sendable {
         var services: [any Service] = [
             StorageService(database: database), ProcessingService(gateway: gateway, logger: logger), app,
             JournalReplayService(gateway: gateway, logger: logger),
+            MessagePartsService(gateway: gateway, interval: partsInterval, logger: logger),
         ]
         if let pushCore {
             services.append(HandoffRelay(
@@ -164,6 +171,13 @@ public struct GatewayServer: Sendable {
         let group = ServiceGroup(configuration: configuration)
         await shutdown?.attach(group)
         try await group.run()
+    }
+
+    /// How often expired groups of message parts are looked for: a tenth of the shortest parts timeout,
+    /// between 0.1 and 5 seconds.
+    var partsInterval: Duration {
+        let shortest = config.channels.map(\.partsTimeoutSeconds).min() ?? ChannelConfig.defaultPartsTimeoutSeconds
+        return .milliseconds(min(5000, max(100, shortest * 100)))
     }
 
     /// Each configured channel with its adapters, counters and activity record.

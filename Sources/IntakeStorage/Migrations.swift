@@ -226,5 +226,37 @@ enum Schema {
             );
             CREATE INDEX media_fetches_pending ON media_fetches (next_attempt_at) WHERE state = 'pending';
             """),
+        Migration(version: 6, name: "message parts, reporter bursts", sql: """
+            -- Parts of split messages (a concatenated SMS), each also a journal row. A group is named by the journal
+            -- row of its first part to arrive (group_id), whose tracking number every part is answered with. Rows
+            -- of joined groups stay a day so a provider's redelivery of a part is recognized.
+            CREATE TABLE message_parts (
+                journal_id INTEGER PRIMARY KEY,
+                group_id INTEGER NOT NULL,
+                channel_id TEXT NOT NULL,
+                reporter TEXT NOT NULL,
+                reference TEXT NOT NULL,
+                part_index INTEGER NOT NULL,
+                total INTEGER NOT NULL,
+                external_id TEXT NOT NULL,
+                expires_at REAL NOT NULL,
+                joined_at REAL
+            );
+            CREATE INDEX message_parts_reference ON message_parts (channel_id, reporter, reference) WHERE joined_at IS NULL;
+            CREATE INDEX message_parts_external ON message_parts (channel_id, external_id);
+            CREATE INDEX message_parts_group ON message_parts (group_id);
+            CREATE INDEX message_parts_waiting ON message_parts (expires_at) WHERE joined_at IS NULL;
+            CREATE INDEX message_parts_joined ON message_parts (joined_at) WHERE joined_at IS NOT NULL;
+
+            -- Each reporter's last message per channel and the complaint it went to: a message within the
+            -- channel's burst_seconds of it joins that complaint.
+            CREATE TABLE reporter_bursts (
+                channel_id TEXT NOT NULL,
+                reporter TEXT NOT NULL,
+                complaint_id TEXT NOT NULL,
+                last_at REAL NOT NULL,
+                PRIMARY KEY (channel_id, reporter)
+            ) WITHOUT ROWID;
+            """),
     ]
 }

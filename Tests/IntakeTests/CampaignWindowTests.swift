@@ -26,9 +26,10 @@ struct CampaignWindowTests {
                 storage: StorageSettings(path: directory.appending("data")),
                 // A zero window: during the campaign every message is its own complaint, however alike.
                 dedup: DedupSettings(campaignWindows: ["mudik-2026": .zero]),
+                // Bursts off: this is about merge windows (BurstTests covers bursts).
                 channels: [
-                    ChannelConfig(id: "sms-1708", type: .sms),
-                    ChannelConfig(id: "sms-mudik", type: .sms, campaign: "mudik-2026"),
+                    ChannelConfig(id: "sms-1708", type: .sms, burstSeconds: 0),
+                    ChannelConfig(id: "sms-mudik", type: .sms, campaign: "mudik-2026", burstSeconds: 0),
                 ]
             ),
             families: AdapterRegistry.families, logger: logger

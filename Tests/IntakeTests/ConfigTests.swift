@@ -53,7 +53,7 @@ private let errorCases: [ConfigErrorCase] = [
     ConfigErrorCase(name: "port out of range", yaml: "server:\n  port: 70000\n" + oneChannel,
                     keyPath: "server.port", line: 2, message: "must be between 1 and 65535, found 70000"),
     ConfigErrorCase(name: "misspelt top-level key", yaml: "sever:\n  port: 8080\n" + oneChannel,
-                    keyPath: "sever", line: 1, message: "unknown key 'sever'; known keys: server, storage, admin_token, dedup, log, routing, channels, media"),
+                    keyPath: "sever", line: 1, message: "unknown key 'sever'; known keys: server, storage, admin_token, dedup, log, routing, channels, media, campaigns"),
     ConfigErrorCase(name: "misspelt section key", yaml: "server:\n  prot: 8080\n" + oneChannel,
                     keyPath: "server.prot", line: 2, message: "unknown key 'prot'; known keys: host, port, public_url, shutdown_seconds"),
     ConfigErrorCase(name: "shutdown deadline of zero", yaml: "server:\n  shutdown_seconds: 0\n" + oneChannel,
@@ -381,6 +381,7 @@ struct ConfigTests {
         #expect(config.channels == [
             ChannelConfig(id: "generic", type: .generic, tags: ["partner-api"], settings: ["secret": "example-generic-secret"]),
         ])
+        #expect(config.campaigns.map(\.id) == ["mudik-2026"] && config.dedup.campaignWindows["mudik-2026"] == .seconds(24 * 3600))
     }
 
     @Test func embeddedDefaultServesOneGenericChannelFromDotData() {

@@ -205,7 +205,7 @@ struct DedupServerTests {
         logger.logLevel = .warning
         return try GatewayServer(
             config: GatewayConfig(storage: StorageSettings(path: directory.appending("data")), adminToken: RunningGateway.adminToken,
-                                  channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"])]),
+                                  channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"], burstSeconds: 0)]),
             families: AdapterRegistry.families, logger: logger
         )
     }
@@ -248,7 +248,7 @@ struct DedupServerTests {
             config: GatewayConfig(
                 storage: StorageSettings(path: directory.appending("data")), adminToken: RunningGateway.adminToken,
                 dedup: DedupSettings(channelWindows: ["generic": .seconds(3600)]),
-                channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"])]
+                channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"], burstSeconds: 0)]
             ),
             families: AdapterRegistry.families, logger: logger
         )

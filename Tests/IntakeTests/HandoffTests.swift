@@ -18,7 +18,7 @@ struct HandoffTests {
         logger.logLevel = .warning
         let server = try GatewayServer(
             config: GatewayConfig(storage: StorageSettings(path: directory.appending("data")), adminToken: RunningGateway.adminToken,
-                                  channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"])]),
+                                  channels: [ChannelConfig(id: "generic", type: .generic, settings: ["secret": "s3cret-for-tests"], burstSeconds: 0)]),
             families: AdapterRegistry.families, logger: logger
         )
         defer { server.database.close() }

@@ -193,6 +193,31 @@ struct RepliesTests {
         }
     }
 
+    @Test("a message split into three parts gets one reply, with the number every part was answered with")
+    func splitMessageGetsOneReply() async throws {
+        let provider = try RoutingCoreStandIn(secret: RunningGateway.secret)
+        provider.listen()
+        defer { provider.stop() }
+        try await RunningGateway.with(channels: [ReplyTesting.channel(replyURL: provider.url)], replyPolicy: ReplyTesting.policy) { gateway in
+            var numbers: Set<String> = []
+            for index in [2, 1, 3] {
+                var fields = ReplyTesting.message("split-\(index)", text: "bagian \(index) dari laporan jalan rusak")
+                fields["part"] = ["reference": "ref-7", "index": index, "total": 3]
+                let response = try await gateway.postMessage(fields, channel: "generic-reply")
+                #expect(response.status == 200)
+                numbers.insert(Self.trackingNumber(response))
+            }
+            #expect(numbers.count == 1)
+            let number = try #require(numbers.first)
+            #expect(try await provider.waitUntil(timeout: .seconds(10)) { $0.contains { $0.bodyText.contains(number) } })
+            // Everything that could be sent was: one row, sent, for the three parts.
+            let sent = try await ReplyTesting.waitForReplies(gateway, status: "sent") { $0.count == 1 }
+            #expect(sent.count == 1)
+            #expect(try await ReplyTesting.replies(gateway).count == 1)
+            #expect(provider.received.count == 1)
+        }
+    }
+
     @Test("a delivery report is recorded on the reply it names and makes no complaint")
     func deliveryReportIsRecorded() async throws {
         let provider = try RoutingCoreStandIn(secret: RunningGateway.secret) { _, _ in .status(202, body: #"{"id":"prov-77"}"#) }

@@ -7,10 +7,11 @@ import Testing
 
 /// A gateway over real SQLite in a fresh temp dir, with two channels: plain SMS and a Mudik WhatsApp line.
 struct PipelineHarness {
+    /// Bursts off: these tests are about the dedup rules (BurstTests covers bursts).
     static let channels = [
-        ChannelConfig(id: "sms-1708", type: .sms),
-        ChannelConfig(id: "wa-mudik", type: .whatsapp, campaign: "mudik-2026", tags: ["Mudik", "transportasi"]),
-        ChannelConfig(id: "x-lapor1708", type: .x),
+        ChannelConfig(id: "sms-1708", type: .sms, burstSeconds: 0),
+        ChannelConfig(id: "wa-mudik", type: .whatsapp, campaign: "mudik-2026", tags: ["Mudik", "transportasi"], burstSeconds: 0),
+        ChannelConfig(id: "x-lapor1708", type: .x, burstSeconds: 0),
     ]
 
     let directory: TemporaryDirectory

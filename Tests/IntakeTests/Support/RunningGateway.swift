@@ -37,9 +37,10 @@ struct RunningGateway {
             server: ServerSettings(host: "127.0.0.1", port: 0, publicURL: publicURL),
             storage: StorageSettings(path: directory.appending("data")),
             adminToken: adminToken,
+            // Bursts off by default: most tests send one reporter's messages quickly and mean them apart.
             channels: channels ?? [
-                ChannelConfig(id: "generic", type: .generic, settings: ["secret": secret]),
-                ChannelConfig(id: "small", type: .generic, maxBodyBytes: 1024, campaign: "mudik-2026", settings: ["secret": secret]),
+                ChannelConfig(id: "generic", type: .generic, settings: ["secret": secret], burstSeconds: 0),
+                ChannelConfig(id: "small", type: .generic, maxBodyBytes: 1024, campaign: "mudik-2026", settings: ["secret": secret], burstSeconds: 0),
             ],
             routing: routing
         )
