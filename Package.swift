@@ -52,35 +52,41 @@ let package = Package(
         ),
 
         // Channel adapters: one folder per channel family; each depends on the model alone (plus crypto for signatures).
+        // What every family that checks a signature or a shared secret needs: HMAC keys and constant-time compares.
+        .target(
+            name: "ProviderSigning",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Signing"
+        ),
         .target(
             name: "GenericAdapter",
-            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Generic"
         ),
         .target(
             name: "TwilioAdapter",
-            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Twilio"
         ),
         .target(
             name: "VonageAdapter",
-            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Vonage"
         ),
 
         .target(
             name: "InfobipAdapter",
-            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Infobip"
         ),
         .target(
             name: "KannelAdapter",
-            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Kannel"
         ),
         .target(
             name: "WhatsAppAdapter",
-            dependencies: ["IntakeModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/WhatsApp"
         ),
 

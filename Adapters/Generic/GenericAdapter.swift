@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import IntakeModel
+import ProviderSigning
 
 /// intake's own signed JSON webhook, for integrations (a partner app, a campaign's form) and for tests.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import IntakeModel
+import ProviderSigning
 
 /// Infobip's inbound SMS forwarding: a JSON body whose `results` hold several messages, and its delivery
 /// reports on replies, sent to the same URL.

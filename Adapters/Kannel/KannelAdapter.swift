@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import IntakeModel
+import ProviderSigning
 
 /// Kannel's SMS box calling the gateway from an `sms-service`'s `get-url` (query) or `post-url` (a form, or
 /// the message as the body with `X-Kannel-*` headers); see the README for the line to configure.

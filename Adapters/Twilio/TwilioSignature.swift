@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ProviderSigning
 
 /// Twilio's request signature (`X-Twilio-Signature`): the base64 HMAC-SHA1, keyed by the account's auth
 /// token, of the URL Twilio called followed by every POST parameter's name and value, sorted by name.
@@ -60,17 +61,11 @@ struct TwilioSignature: Sendable {
         guard let given = Data(base64Encoded: header.trimmingCharacters(in: .whitespaces)).map(Array.init), given.count == 20 else {
             return false
         }
-        let exact = Self.equalInConstantTime(mac(Self.signedBytes(url: url, parameters: parameters)), given)
-        let otherPort = Self.portVariant(of: url).map { Self.equalInConstantTime(mac(Self.signedBytes(url: $0, parameters: parameters)), given) }
+        let exact = ConstantTime.equal(mac(Self.signedBytes(url: url, parameters: parameters)), given)
+        let otherPort = Self.portVariant(of: url).map { ConstantTime.equal(mac(Self.signedBytes(url: $0, parameters: parameters)), given) }
         return exact || otherPort == true
     }
 
-    static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in 0..<a.count { difference |= a[index] ^ b[index] }
-        return difference == 0
-    }
 
     /// `url` with its scheme's default port removed when it names one, or added when it names none.
     static func portVariant(of url: String) -> String? {

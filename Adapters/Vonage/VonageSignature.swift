@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import IntakeModel
+import ProviderSigning
 
 /// Vonage's signed requests (SMS API "signature secret"): `sig` over every other parameter, `timestamp`
 /// among them. The parameters, sorted by name, become `&name=value…` with `&` and `=` in values replaced by
@@ -63,15 +64,9 @@ struct VonageSignature: Sendable {
         guard abs(now.timeIntervalSince1970 - TimeInterval(stamp)) <= Self.allowedSkew else {
             throw .unauthorized("timestamp is more than \(Int(Self.allowedSkew)) s from now")
         }
-        guard let given = Hex.bytes(sig.trimmed), Self.equalInConstantTime(digest(parameters, method: method), given) else {
+        guard let given = Hex.bytes(sig.trimmed), ConstantTime.equal(digest(parameters, method: method), given) else {
             throw .unauthorized("sig does not match the parameters")
         }
     }
 
-    static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in 0..<a.count { difference |= a[index] ^ b[index] }
-        return difference == 0
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import IntakeModel
+import ProviderSigning
 
 /// WhatsApp Business Cloud API webhooks: Meta's subscription check and the signed notifications that carry
 /// citizens' messages and the statuses of our replies.
@@ -81,7 +82,7 @@ public struct WhatsAppAdapter: WebhookAdapter {
         }
         guard let token = value("hub.verify_token") else { throw .unauthorized("missing hub.verify_token") }
         // Constant-time: the check must not leak how much of the token a guess got right.
-        guard !verifyToken.isEmpty, ConstantTime.equalSecrets(token, verifyToken) else {
+        guard !verifyToken.isEmpty, ConfiguredSecret(verifyToken).matches(token) else {
             throw .unauthorized("hub.verify_token is not this channel's verify_token")
         }
         guard let challenge = value("hub.challenge"), !challenge.isEmpty else {

@@ -4,11 +4,11 @@ import Crypto
 ///
 /// Built on `SHA256` directly: `HMAC.update(data:)` is generic over `DataProtocol` and is not specialized
 /// outside swift-crypto, and its generic dispatch cost several times the hashing of a webhook body.
-struct SignatureKey: Sendable {
+public struct SignatureKey: Sendable {
     private let inner: SHA256
     private let outer: SHA256
 
-    init(secret: [UInt8]) {
+    public init(secret: [UInt8]) {
         let blockSize = 64
         var block = secret.count > blockSize ? Array(SHA256.hash(data: secret)) : secret
         block.append(contentsOf: repeatElement(0, count: blockSize - block.count))
@@ -21,16 +21,11 @@ struct SignatureKey: Sendable {
     }
 
     /// True when `mac` is the HMAC-SHA256 of `body`; the comparison takes as long whichever bytes differ.
-    func authenticates(_ body: [UInt8], mac: [UInt8]) -> Bool {
+    public func authenticates(_ body: [UInt8], mac: [UInt8]) -> Bool {
         var inner = self.inner
         body.withUnsafeBytes { inner.update(bufferPointer: $0) }
         var outer = self.outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return outer.finalize().withUnsafeBytes { computed in
-            guard computed.count == mac.count else { return false }
-            var difference: UInt8 = 0
-            for index in 0..<computed.count { difference |= computed[index] ^ mac[index] }
-            return difference == 0
-        }
+        return outer.finalize().withUnsafeBytes { ConstantTime.equal(Array($0), mac) }
     }
 }
