@@ -256,18 +256,7 @@ struct ReplyRestartTests {
         var logger = Logger(label: "intake-test")
         logger.logLevel = .critical
         let server = try GatewayServer(config: config, families: AdapterRegistry.families, logger: logger, replyPolicy: ReplyTesting.policy)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let shutdown = ShutdownHandle()
-        let task = Task {
-            defer { continuation.finish() }
-            try await server.run(shutdown: shutdown) { port in continuation.yield(port) }
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            try await task.value
-            throw CancellationError()
-        }
-        return RunningGateway(directory: directory, server: server, port: port, task: task, shutdown: shutdown)
+        return try await RunningGateway.serve(server, directory: directory)
     }
 
     @Test("a reply still pending when the gateway stops is sent after the restart, once")

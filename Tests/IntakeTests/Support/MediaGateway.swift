@@ -49,18 +49,7 @@ struct MediaGateway {
             config: config, families: AdapterRegistry.families, logger: logger,
             handoffPolicy: HandoffPolicy(baseDelay: 0.1, maxDelay: 1, rescanInterval: 0.2)
         )
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let shutdown = ShutdownHandle()
-        let task = Task {
-            defer { continuation.finish() }
-            try await server.run(shutdown: shutdown) { port in continuation.yield(port) }
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            try await task.value
-            throw CancellationError()
-        }
-        return RunningGateway(directory: directory, server: server, port: port, task: task, shutdown: shutdown)
+        return try await RunningGateway.serve(server, directory: directory)
     }
 
     /// Posts a generic message with `attachments` (each `url`, `media_type`, …); returns its tracking number.

@@ -50,6 +50,11 @@ struct RunningGateway {
             return logger
         }()
         let server = try GatewayServer(config: config, families: families, logger: logger, handoffPolicy: handoffPolicy, replyPolicy: replyPolicy)
+        return try await serve(server, directory: directory)
+    }
+
+    /// Runs a built `server` (all its services) until `stop`, once it listens; `directory` is removed at `stop`.
+    static func serve(_ server: GatewayServer, directory: TemporaryDirectory) async throws -> RunningGateway {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let shutdown = ShutdownHandle()
         let task = Task {
