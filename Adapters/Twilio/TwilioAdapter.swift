@@ -71,6 +71,11 @@ public struct TwilioAdapter: WebhookAdapter {
     }
 
     static func escapeXML(_ text: String) -> String {
+        // The usual reply has nothing to escape: printable ASCII without markup characters.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "&") && $0 != UInt8(ascii: "<")
+            && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "'") }) {
+            return text
+        }
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -61,11 +61,10 @@ struct TwilioSignature: Sendable {
         guard let given = Data(base64Encoded: header.trimmingCharacters(in: .whitespaces)).map(Array.init), given.count == 20 else {
             return false
         }
-        let exact = ConstantTime.equal(mac(Self.signedBytes(url: url, parameters: parameters)), given)
-        let otherPort = Self.portVariant(of: url).map { ConstantTime.equal(mac(Self.signedBytes(url: $0, parameters: parameters)), given) }
-        return exact || otherPort == true
+        // The variant is tried only when the exact URL fails: which URL matched says nothing about the token.
+        if ConstantTime.equal(mac(Self.signedBytes(url: url, parameters: parameters)), given) { return true }
+        return Self.portVariant(of: url).map { ConstantTime.equal(mac(Self.signedBytes(url: $0, parameters: parameters)), given) } == true
     }
-
 
     /// `url` with its scheme's default port removed when it names one, or added when it names none.
     static func portVariant(of url: String) -> String? {

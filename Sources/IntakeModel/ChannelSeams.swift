@@ -45,12 +45,17 @@ public struct MessagePart: Codable, Sendable, Equatable, Hashable {
 public enum StatusQuestion {
     /// The words that start a status question, compared without regard to case.
     public static let keywords = ["CEK", "CHECK", "STATUS"]
+    /// The keywords' first letters, lower case ASCII.
+    private static let keywordInitials: Set<UInt8> = Set(keywords.compactMap { $0.lowercased().utf8.first })
 
     /// The tracking number as typed after the keyword, when `text` is a status question; nil otherwise.
     /// `CEK` alone is a question too (it answers with how to ask), so it yields an empty string.
     /// Whether the number is valid is for the core to say (`TrackingNumber(parsing:)`), so a mistyped
     /// number gets an answer saying so rather than becoming a complaint.
     public static func typedNumber(in text: String) -> String? {
+        // Asked of every SMS: the first letter of every keyword rules out nearly all reports at one byte's cost.
+        guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }),
+              keywordInitials.contains(first | 0x20) else { return nil }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let first = trimmed.split(maxSplits: 1, whereSeparator: { $0.isWhitespace || $0 == ":" || $0 == "#" }).first else {
             return nil

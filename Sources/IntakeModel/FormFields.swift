@@ -4,13 +4,25 @@
 public enum FormFields {
     /// The name-value pairs of `bytes`, in order; a name without `=` has an empty value.
     public static func decode(_ bytes: some Collection<UInt8>) -> [(name: String, value: String)] {
+        // One concrete copy: generic collection code from another module is not specialized, and a form is
+        // decoded on every SMS webhook.
+        Array(bytes).withUnsafeBufferPointer(decode(buffer:))
+    }
+
+    private static func decode(buffer: UnsafeBufferPointer<UInt8>) -> [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = []
-        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
-                fields.append((unescape(pair[..<equals]), unescape(pair[pair.index(after: equals)...])))
-            } else {
-                fields.append((unescape(pair), ""))
+        var start = 0
+        while start < buffer.count {
+            var end = start
+            while end < buffer.count && buffer[end] != UInt8(ascii: "&") { end += 1 }
+            if end > start {
+                var equals = start
+                while equals < end && buffer[equals] != UInt8(ascii: "=") { equals += 1 }
+                let name = unescape(buffer: UnsafeBufferPointer(rebasing: buffer[start..<equals]))
+                let value = equals < end ? unescape(buffer: UnsafeBufferPointer(rebasing: buffer[(equals + 1)..<end])) : ""
+                fields.append((name, value))
             }
+            start = end + 1
         }
         return fields
     }
@@ -25,20 +37,27 @@ public enum FormFields {
 
     /// One percent-encoded component as text.
     public static func unescape(_ component: some Collection<UInt8>) -> String {
+        Array(component).withUnsafeBufferPointer(unescape(buffer:))
+    }
+
+    private static func unescape(buffer: UnsafeBufferPointer<UInt8>) -> String {
+        // Most names and many values need no decoding at all.
+        if !buffer.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) {
+            return String(decoding: buffer, as: UTF8.self)
+        }
         var output: [UInt8] = []
-        output.reserveCapacity(component.count)
-        var index = component.startIndex
-        while index != component.endIndex {
-            let byte = component[index]
-            index = component.index(after: index)
+        output.reserveCapacity(buffer.count)
+        var index = 0
+        while index < buffer.count {
+            let byte = buffer[index]
+            index += 1
             switch byte {
             case UInt8(ascii: "+"):
                 output.append(0x20)
             case UInt8(ascii: "%"):
-                let second = index == component.endIndex ? index : component.index(after: index)
-                if second != component.endIndex, let high = Hex.value(of: component[index]), let low = Hex.value(of: component[second]) {
+                if index + 1 < buffer.count, let high = Hex.value(of: buffer[index]), let low = Hex.value(of: buffer[index + 1]) {
                     output.append(high << 4 | low)
-                    index = component.index(after: second)
+                    index += 2
                 } else {
                     output.append(byte)
                 }

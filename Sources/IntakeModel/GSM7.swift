@@ -27,6 +27,24 @@ public enum GSM7 {
     ]
 
     /// How many septets `character` costs: 1, 2 for the extension table, nil when it is not in the alphabet.
+    /// Septets of `text` when it is ASCII of the alphabet alone; nil otherwise (then the full rules apply).
+    static func asciiUnits(_ text: String) -> Int? {
+        var total = 0
+        for byte in text.utf8 {
+            let cost = asciiCosts[Int(byte & 0x7f)]
+            guard byte < 0x80, cost > 0 else { return nil }
+            total += Int(cost)
+        }
+        return total
+    }
+
+    /// Each ASCII byte's cost in septets (0: outside the alphabet or needing the full rules, such as `\r\n`).
+    private static let asciiCosts: [UInt8] = (0..<128).map { value in
+        let scalar = Unicode.Scalar(UInt8(value))
+        guard scalar != "\r" else { return 0 }
+        return UInt8(cost(of: Character(scalar)) ?? 0)
+    }
+
     public static func cost(of character: Character) -> Int? {
         if basic.contains(character) { return 1 }
         if extended.contains(character) { return 2 }
@@ -73,6 +91,8 @@ public enum GSM7 {
     /// `text` transliterated and, when longer than `limit` septets, cut at a word boundary with `...`
     /// appended; never splits an extension character's pair.
     public static func fit(_ text: String, limit: Int = singleMessageLimit) -> String {
+        // A reply is rendered for every message: plain ASCII that fits (the built-in texts) needs no more.
+        if let units = asciiUnits(text), units <= limit { return text }
         let clean = transliterate(text)
         guard let total = units(clean), total > limit else { return clean }
         let room = max(0, limit - 3)

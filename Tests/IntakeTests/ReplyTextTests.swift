@@ -127,4 +127,19 @@ struct ReplyOutboxChannelTests {
         #expect(partner.language == .english && partner.template == "Thanks, {{tracking_number}}" && partner.perSecond == 5)
         #expect(!partner.sms)
     }
+
+    @Test("the ASCII shortcut agrees with the full rules", arguments: [
+        "LAPOR! Laporan Anda diterima dengan nomor LPR-7K3M-9QX2. Cek status: balas CEK LPR-7K3M-9QX2",
+        "Kurung [siku] dan {kurawal} dihitung dua", "tab\tdan\r\nbaris", "harga ~ 5000 | `kutip`", String(repeating: "a", count: 160),
+    ])
+    func asciiShortcutAgrees(_ text: String) {
+        #expect((GSM7.units(GSM7.fit(text)) ?? .max) <= 160)
+        if let units = GSM7.units(text), units <= 160 { #expect(GSM7.fit(text) == text) }
+    }
+
+    @Test("ASCII outside the alphabet still goes through the full rules")
+    func asciiOutsideTheAlphabet() {
+        #expect(GSM7.fit("tab\tdan\r\nbaris") == "tab dan\nbaris")
+        #expect(GSM7.fit("harga `5000`") == "harga '5000'")
+    }
 }
