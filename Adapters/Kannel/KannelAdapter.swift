@@ -42,6 +42,8 @@ public struct KannelAdapter: WebhookAdapter {
     }
 
     public var maxBodyBytes: Int { channel.maxBodyBytes }
+    /// `allowed_ips` is checked against the address the SMS box called from.
+    public var wantsPeerAddress: Bool { allowedIPs != nil }
 
     public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
         guard request.method == "GET" || request.method == "POST" else {

@@ -163,6 +163,12 @@ public protocol WebhookAdapter: Sendable {
     var maxBodyBytes: Int { get }
     func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome
     func acknowledge(_ receipts: [Receipt]) -> WebhookResponse
+    /// Whether `receive` reads `WebhookRequest.peerAddress` (Kannel's `allowed_ips`); otherwise it stays nil.
+    var wantsPeerAddress: Bool { get }
+}
+
+extension WebhookAdapter {
+    public var wantsPeerAddress: Bool { false }
 }
 
 /// Fetches messages from a provider that must be asked (X, Telegram, IMAP): the gateway commits the

@@ -12,7 +12,4 @@ public struct IntakeRequestContext: RequestContext, RemoteAddressRequestContext 
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
-
-    /// The peer's IP address as text (`127.0.0.1`, `::1`), if it has one.
-    var peerAddress: String? { remoteAddress?.ipAddress }
 }
