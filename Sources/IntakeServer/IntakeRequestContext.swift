@@ -5,11 +5,14 @@ import NIOCore
 /// families that allow only their provider's hosts (Kannel's `allowed_ips`) need.
 public struct IntakeRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Who connected; nil for a connection without an IP peer.
-    public let remoteAddress: SocketAddress?
+    /// The connection, asked for its peer only when a route needs it.
+    private let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
+
+    /// Who connected; nil for a connection without an IP peer.
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
 }

@@ -55,15 +55,15 @@ struct WebhookRoutes: Sendable {
 
     func register(on router: Router<IntakeRequestContext>) {
         router.post("/webhooks/:channel_id") { request, context in
-            await handle(request, channelID: context.parameters.get("channel_id") ?? "", peer: context.remoteAddress)
+            await handle(request, channelID: context.parameters.get("channel_id") ?? "", peer: { context.remoteAddress })
         }
         // Subscription checks (WhatsApp's hub.challenge) arrive as GET; the adapter answers them.
         router.get("/webhooks/:channel_id") { request, context in
-            await handle(request, channelID: context.parameters.get("channel_id") ?? "", peer: context.remoteAddress)
+            await handle(request, channelID: context.parameters.get("channel_id") ?? "", peer: { context.remoteAddress })
         }
     }
 
-    func handle(_ request: Request, channelID: String, peer: SocketAddress? = nil) async -> Response {
+    func handle(_ request: Request, channelID: String, peer: () -> SocketAddress? = { nil }) async -> Response {
         let start = ContinuousClock.now
         let refusal = Refusal(metrics: metrics, logger: logger)
         guard let channel = channels[channelID] else {
@@ -94,7 +94,7 @@ struct WebhookRoutes: Sendable {
             headers: HeaderFields(headers),
             body: bytes,
             // Written out as text only for the families that check it: formatting it costs on every request.
-            peerAddress: adapter.wantsPeerAddress ? peer?.ipAddress : nil
+            peerAddress: adapter.wantsPeerAddress ? peer()?.ipAddress : nil
         )
         let messages: [InboundMessage]
         var refusedItems: [RejectedItem] = []
