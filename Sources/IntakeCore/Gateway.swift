@@ -64,7 +64,11 @@ public struct Gateway: Sendable {
         for item in messages {
             // Attachment files are fsynced before the journal commit that refers to them.
             let stored = try await attachments.store(item.message.attachments)
-            let record = try JournalRecord(message: item.message, attachments: stored, raw: item.raw, receivedAt: receivedAt)
+            var message = item.message
+            // A campaign matched by keyword or hashtag is decided once, at the answer, and journaled with the
+            // message: its reply already speaks for the campaign, and processing later decides the same.
+            if let campaign = pipeline.normalizer.matchedCampaign(of: message, receivedAt: receivedAt) { message.campaign = campaign }
+            let record = try JournalRecord(message: message, attachments: stored, raw: item.raw, receivedAt: receivedAt)
             // A status question is answered, never deferred or deduplicated; a part is only journaled until its
             // message is whole (`MessageParts`).
             if item.message.statusQuestion != nil || record.message.part?.isValid == true {

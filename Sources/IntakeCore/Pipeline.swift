@@ -205,6 +205,13 @@ public struct Normalizer: Sendable {
         self.campaigns = campaigns
     }
 
+    /// The first configured campaign `message` matches (keyword, hashtag, time window, channels) when it names
+    /// none itself; nil otherwise.
+    public func matchedCampaign(of message: InboundMessage, receivedAt: Date) -> String? {
+        guard message.campaign == nil, !campaigns.isEmpty else { return nil }
+        return campaigns.first { $0.matches(text: message.text, channel: message.channelID, at: receivedAt) }?.id
+    }
+
     /// The message's campaign: its own, else the first configured campaign it matches (keyword, hashtag,
     /// time window, channels), else its channel's; with the campaign's tags.
     public func campaign(of message: InboundMessage, receivedAt: Date) -> (id: String?, tags: [String]) {

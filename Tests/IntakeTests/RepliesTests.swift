@@ -218,6 +218,39 @@ struct RepliesTests {
         }
     }
 
+    @Test("a message a campaign's keyword or hashtag claims is answered with the campaign's template; another with the channel's")
+    func campaignKeywordPicksTheCampaignsReply() async throws {
+        let provider = try RoutingCoreStandIn(secret: RunningGateway.secret)
+        provider.listen()
+        defer { provider.stop() }
+        let now = Date()
+        let mudik = Campaign(
+            id: "mudik-2026", starts: now.addingTimeInterval(-3600), ends: now.addingTimeInterval(3600), keywords: ["MUDIK"],
+            hashtags: ["#MudikLAPOR"], replyTemplate: "Mudik aman! Laporan {{campaign}} Anda: {{tracking_number}}"
+        )
+        let channel = ReplyTesting.channel(replyURL: provider.url, template: "Terima kasih, nomor Anda {{tracking_number}}")
+        try await RunningGateway.with(channels: [channel], replyPolicy: ReplyTesting.policy, campaigns: [mudik]) { gateway in
+            let keyword = try await gateway.postMessage(
+                ReplyTesting.message("c-1", text: "mudik: bus AKAP ngetem 3 jam di terminal Pulogebang", from: "0812-1111-0001"),
+                channel: "generic-reply"
+            )
+            let hashtag = try await gateway.postMessage(
+                ReplyTesting.message("c-2", text: "Tol macet total km 57 #MudikLAPOR", from: "0812-1111-0002"), channel: "generic-reply"
+            )
+            let plain = try await gateway.postMessage(
+                ReplyTesting.message("c-3", text: "Lampu lalu lintas mati di simpang lima", from: "0812-1111-0003"), channel: "generic-reply"
+            )
+            let numbers = [keyword, hashtag, plain].map(Self.trackingNumber)
+            #expect(try await provider.waitUntil(timeout: .seconds(10)) { received in
+                numbers.allSatisfy { number in received.contains { $0.bodyText.contains(number) } }
+            })
+            func reply(_ number: String) -> String { provider.received.first { $0.bodyText.contains(number) }?.bodyText ?? "" }
+            #expect(reply(numbers[0]).contains("Mudik aman! Laporan mudik-2026 Anda: \(numbers[0])"))
+            #expect(reply(numbers[1]).contains("Mudik aman! Laporan mudik-2026 Anda: \(numbers[1])"))
+            #expect(reply(numbers[2]).contains("Terima kasih, nomor Anda \(numbers[2])"))
+        }
+    }
+
     @Test("a delivery report is recorded on the reply it names and makes no complaint")
     func deliveryReportIsRecorded() async throws {
         let provider = try RoutingCoreStandIn(secret: RunningGateway.secret) { _, _ in .status(202, body: #"{"id":"prov-77"}"#) }

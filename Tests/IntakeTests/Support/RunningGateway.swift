@@ -30,6 +30,7 @@ struct RunningGateway {
         routing: RoutingSettings? = nil,
         handoffPolicy: HandoffPolicy = HandoffPolicy(),
         replyPolicy: ReplyPolicy = ReplyPolicy(),
+        campaigns: [Campaign] = [],
         logger: Logger? = nil
     ) async throws -> RunningGateway {
         let directory = try TemporaryDirectory("intake-server")
@@ -42,7 +43,8 @@ struct RunningGateway {
                 ChannelConfig(id: "generic", type: .generic, settings: ["secret": secret], burstSeconds: 0),
                 ChannelConfig(id: "small", type: .generic, maxBodyBytes: 1024, campaign: "mudik-2026", settings: ["secret": secret], burstSeconds: 0),
             ],
-            routing: routing
+            routing: routing,
+            campaigns: campaigns
         )
         let logger = logger ?? {
             var logger = Logger(label: "intake-test")
@@ -77,12 +79,13 @@ struct RunningGateway {
         routing: RoutingSettings? = nil,
         handoffPolicy: HandoffPolicy = HandoffPolicy(),
         replyPolicy: ReplyPolicy = ReplyPolicy(),
+        campaigns: [Campaign] = [],
         logger: Logger? = nil,
         _ body: (RunningGateway) async throws -> Void
     ) async throws {
         let gateway = try await start(
             channels: channels, families: families, publicURL: publicURL, routing: routing, handoffPolicy: handoffPolicy,
-            replyPolicy: replyPolicy, logger: logger
+            replyPolicy: replyPolicy, campaigns: campaigns, logger: logger
         )
         do {
             try await body(gateway)
