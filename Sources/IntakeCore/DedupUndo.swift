@@ -42,7 +42,7 @@ extension Gateway {
         // An operator's split stands: the message must not join its reporter's burst again.
         splitting.joinsBursts = false
         let split = splitting
-        return try await database.write { connection in
+        return try await database.write { [self] connection in
             guard var entry = try connection.journalEntry(messageID) else { throw DedupUndoError.noSuchMessage(messageID) }
             guard entry.state == .duplicate, let merged = entry.complaintID else { throw DedupUndoError.notMerged(messageID) }
             if try connection.complaint(idOrTrackingNumber: merged).map({

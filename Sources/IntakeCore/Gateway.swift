@@ -20,7 +20,10 @@ public struct CursorUpdate: Sendable, Equatable {
 /// A message that could repeat an earlier one is decided and stored in the same transaction as its journal
 /// row. With a `backlog`, any other message is only journaled, as `pending`, and processed from the journal
 /// later (`processBacklog`), so a burst is answered at the speed of the journal.
-public struct Gateway: Sendable {
+/// A class: every request's write closure captures it, and one reference costs one retain where a copy of
+/// its fields (the pipeline's dictionaries and existentials, the outbox) cost one each, on objects every
+/// request thread touches.
+public final class Gateway: Sendable {
     public let database: Database
     public let attachments: AttachmentStore
     public let pipeline: Pipeline
@@ -85,16 +88,13 @@ public struct Gateway: Sendable {
             }
             admitted.append(Admitted(record: record, keys: keys, prepared: deferrable ? nil : pipeline.prepare(record)))
         }
-        let pipeline = self.pipeline
-        let backlog = self.backlog
-        let replies = self.replies
         let batch = admitted
         backlog?.inFlight(batch.count)
         defer { backlog?.landed(batch.count) }
         // One message and no cursor: each step below keeps its own failures inside a savepoint or is one
         // statement; only a group must be undone as a whole (a reply is a second statement after the journal's).
         let replying = replies.map { replies in batch.contains { replies.replies(to: $0.record.message.channelID) } } ?? false
-        let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil || replying) { connection in
+        let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil || replying) { [self] connection in
             var processed: [Int64] = []
             let receipts = try batch.map {
                 try Self.admit($0, pipeline: pipeline, backlog: backlog, replies: replies, processed: &processed, in: connection)
