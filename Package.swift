@@ -23,6 +23,7 @@ let package = Package(
         // C libraries: one system-library target each, with a tiny shim header.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-gnutls-dev"])]),
+        .systemLibrary(name: "CEtpan", path: "Sources/CEtpan", providers: [.apt(["libetpan-dev"])]),
 
         // The common complaint model and the adapter protocols. Foundation only.
         .target(name: "IntakeModel"),
@@ -33,6 +34,8 @@ let package = Package(
             dependencies: ["IntakeModel", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "IntakeHTTPClient", dependencies: ["CCurl"]),
+        // MIME parsing over libetpan: the email families' first piece (issue 18).
+        .target(name: "IntakeMIME", dependencies: ["CEtpan"]),
 
         // Near-duplicate detection: Indonesian text normalization, the gazetteer, the LSH index. Model only.
         .target(name: "IntakeDedup", dependencies: ["IntakeModel"], resources: [.copy("Resources/gazetteer.tsv"), .copy("Resources/GAZETTEER-NOTICE.md")]),
@@ -124,7 +127,7 @@ let package = Package(
             name: "IntakeTests",
             dependencies: [
                 "IntakeModel", "IntakeStorage", "IntakeCore", "IntakeConfig", "IntakeServer",
-                "IntakeHTTPClient", "IntakeDedup", "GenericAdapter", "AdapterRegistry",
+                "IntakeHTTPClient", "IntakeMIME", "IntakeDedup", "GenericAdapter", "AdapterRegistry",
                 "TwilioAdapter", "VonageAdapter",
                 "InfobipAdapter", "KannelAdapter",
                 "WhatsAppAdapter",
