@@ -37,22 +37,19 @@ final class ProviderAPIStandIn: Sendable {
     /// The raw response for a request and how many came before it (0 for the first).
     typealias Script = @Sendable (Received, Int) -> String
 
-    let port: Int
-    private let socket: Int32
+    private let listener: LoopbackListener
     private let script: Script
-    private let state = Mutex<(received: [Received], stopped: Bool)>(([], false))
+    private let state = Mutex<[Received]>([])
+
+    var port: Int { listener.port }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts listening at once.
     init(script: @escaping Script) throws {
         self.script = script
-        let bound = try LoopbackSocket()
-        socket = bound.descriptor
-        port = bound.port
-        Foundation.listen(socket, 64)
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
+        listener = try LoopbackListener()
+        listener.start { [self] connection in serve(connection) }
     }
 
     /// Answers every request with the fixture `fixtures/<path>`.
@@ -61,36 +58,19 @@ final class ProviderAPIStandIn: Sendable {
         try self.init { _, _ in response }
     }
 
-    func stop() {
-        state.withLock { $0.stopped = true }
-        shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
-    }
+    func stop() { listener.stop() }
 
     /// Everything received so far, in arrival order.
-    var received: [Received] { state.withLock { $0.received } }
-
-    private func acceptLoop() {
-        while !state.withLock({ $0.stopped }) {
-            let connection = accept(socket, nil, nil)
-            guard connection >= 0 else {
-                if state.withLock({ $0.stopped }) { return }
-                continue
-            }
-            let thread = Thread { [self] in serve(connection) }
-            thread.start()
-        }
-    }
+    var received: [Received] { state.withLock { $0 } }
 
     private func serve(_ connection: Int32) {
-        defer { close(connection) }
-        guard let request = Self.readRequest(connection) else { return }
-        let index = state.withLock { state in
-            state.received.append(request)
-            return state.received.count - 1
+        guard let read = LoopbackHTTP.readRequest(connection) else { return }
+        let request = Received(method: read.method, target: read.target, headers: read.headers, body: read.body)
+        let index = state.withLock { received in
+            received.append(request)
+            return received.count - 1
         }
-        let bytes = Self.wire(script(request, index))
-        _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        LoopbackHTTP.send(connection, Self.wire(script(request, index)))
     }
 
     /// A fixture's response as sent: CRLF line ends in the head, `Content-Length` and `Connection: close` added.
@@ -103,36 +83,6 @@ final class ProviderAPIStandIn: Sendable {
         lines.append("Content-Length: \(body.utf8.count)")
         lines.append("Connection: close")
         return Array((lines.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8)
-    }
-
-    /// Reads one request: the request line, header fields and the body by `Content-Length`.
-    private static func readRequest(_ connection: Int32) -> Received? {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        var parsed: (method: String, target: String, headers: [String: String], bodyStart: Int)?
-        while true {
-            if let parsed {
-                let length = Int(parsed.headers["content-length"] ?? "0") ?? 0
-                if data.count >= parsed.bodyStart + length {
-                    let body = Array(data[parsed.bodyStart..<(parsed.bodyStart + length)])
-                    return Received(method: parsed.method, target: parsed.target, headers: parsed.headers, body: body)
-                }
-            }
-            let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { return nil }
-            data += buffer[0..<count]
-            if parsed == nil, let range = data.firstRange(of: Array("\r\n\r\n".utf8)) {
-                let lines = String(decoding: data[..<range.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
-                let requestLine = lines[0].split(separator: " ")
-                guard requestLine.count >= 2 else { return nil }
-                var headers: [String: String] = [:]
-                for line in lines.dropFirst() {
-                    guard let colon = line.firstIndex(of: ":") else { continue }
-                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                }
-                parsed = (String(requestLine[0]), String(requestLine[1]), headers, range.upperBound)
-            }
-        }
     }
 }
 

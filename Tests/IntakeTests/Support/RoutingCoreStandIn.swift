@@ -46,34 +46,30 @@ final class RoutingCoreStandIn: Sendable {
     /// Decides the answer from the request and how many requests came before it (0 for the first).
     typealias Script = @Sendable (Received, Int) -> Answer
 
-    let port: Int
     private let secret: [UInt8]
-    private let socket: Int32
+    private let listener: LoopbackListener
     private let script: Script
-    private let state = Mutex<(received: [Received], held: Bool, stopped: Bool)>(([], true, false))
+    private let state = Mutex<(received: [Received], held: Bool)>(([], true))
+
+    var port: Int { listener.port }
 
     var url: String { "http://127.0.0.1:\(port)/events" }
 
     init(secret: String, script: @escaping Script = { _, _ in .status(200) }) throws {
         self.secret = Array(secret.utf8)
         self.script = script
-        let bound = try LoopbackSocket()
-        socket = bound.descriptor
-        port = bound.port
+        listener = try LoopbackListener()
     }
 
     /// Starts accepting connections; until now they were refused.
     func listen() {
-        Foundation.listen(socket, 64)
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
+        listener.start { [self] connection in serve(connection) }
     }
 
     /// Stops accepting and answers held requests' threads (their clients may be gone).
     func stop() {
-        state.withLock { $0.stopped = true; $0.held = false }
-        shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
+        state.withLock { $0.held = false }
+        listener.stop()
     }
 
     /// Lets requests held by `.hold` go: they are answered 200 (to whoever still listens) but stay `held`.
@@ -95,21 +91,9 @@ final class RoutingCoreStandIn: Sendable {
         return condition(received)
     }
 
-    private func acceptLoop() {
-        while !state.withLock({ $0.stopped }) {
-            let connection = accept(socket, nil, nil)
-            guard connection >= 0 else {
-                if state.withLock({ $0.stopped }) { return }
-                continue
-            }
-            let thread = Thread { [self] in serve(connection) }
-            thread.start()
-        }
-    }
-
     private func serve(_ connection: Int32) {
-        defer { close(connection) }
-        guard let (headers, body) = Self.readRequest(connection) else { return }
+        guard let read = LoopbackHTTP.readRequest(connection) else { return }
+        let (headers, body) = (read.headers, read.body)
         let signature = headers["x-intake-signature"]
         let expected = "sha256=" + HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret))
             .map { String(format: "%02x", $0) }.joined()
@@ -135,36 +119,6 @@ final class RoutingCoreStandIn: Sendable {
 
     private static func respond(_ connection: Int32, _ answer: Answer) {
         guard case .status(let status, let headers, let body) = answer else { return }
-        var text = "HTTP/1.1 \(status) Answer\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        text += "\r\n" + body
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Reads one request: header fields (names lowercased) and the body by `Content-Length`.
-    private static func readRequest(_ connection: Int32) -> ([String: String], [UInt8])? {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        var headerEnd: Int?
-        var contentLength = 0
-        var headers: [String: String] = [:]
-        while true {
-            if let end = headerEnd, data.count >= end + contentLength {
-                return (headers, Array(data[end..<(end + contentLength)]))
-            }
-            let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { return nil }
-            data += buffer[0..<count]
-            if headerEnd == nil, let range = data.firstRange(of: Array("\r\n\r\n".utf8)) {
-                headerEnd = range.upperBound
-                let lines = String(decoding: data[..<range.lowerBound], as: UTF8.self).split(separator: "\r\n").dropFirst()
-                for line in lines {
-                    guard let colon = line.firstIndex(of: ":") else { continue }
-                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                }
-                contentLength = Int(headers["content-length"] ?? "0") ?? 0
-            }
-        }
+        LoopbackHTTP.respond(connection, status: status, headers: headers, body: Array(body.utf8))
     }
 }
