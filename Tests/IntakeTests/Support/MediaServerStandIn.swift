@@ -28,16 +28,15 @@ final class MediaServerStandIn: Sendable {
     /// Decides the answer from the path and how many requests for that path came before (0 for the first).
     typealias Script = @Sendable (String, Int) -> Answer
 
-    let port: Int
-    private let socket: Int32
+    private let listener: LoopbackListener
     private let script: Script
-    private let state = Mutex<(received: [Received], held: Bool, stopped: Bool)>(([], true, false))
+    private let state = Mutex<(received: [Received], held: Bool)>(([], true))
+
+    var port: Int { listener.port }
 
     init(script: @escaping Script) throws {
         self.script = script
-        let bound = try LoopbackSocket()
-        socket = bound.descriptor
-        port = bound.port
+        listener = try LoopbackListener()
     }
 
     /// The URL of `path` on this server.
@@ -45,14 +44,12 @@ final class MediaServerStandIn: Sendable {
 
     /// Starts accepting connections; until now they were refused.
     func listen() {
-        Foundation.listen(socket, 64)
-        Thread { [self] in acceptLoop() }.start()
+        listener.start { [self] connection in serve(connection) }
     }
 
     func stop() {
-        state.withLock { $0.stopped = true; $0.held = false }
-        shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
+        state.withLock { $0.held = false }
+        listener.stop()
     }
 
     /// Lets held requests be answered.
@@ -69,20 +66,8 @@ final class MediaServerStandIn: Sendable {
         .bytes(Array((try? Fixtures.data("media/\(name)")) ?? Data()), contentType: contentType)
     }
 
-    private func acceptLoop() {
-        while !state.withLock({ $0.stopped }) {
-            let connection = accept(socket, nil, nil)
-            guard connection >= 0 else {
-                if state.withLock({ $0.stopped }) { return }
-                continue
-            }
-            Thread { [self] in serve(connection) }.start()
-        }
-    }
-
     private func serve(_ connection: Int32) {
-        defer { close(connection) }
-        guard let path = Self.readRequestPath(connection) else { return }
+        guard let path = LoopbackHTTP.readRequest(connection)?.target else { return }
         let index = state.withLock { state in
             defer { state.received.append(Received(path: path, arrivedAt: .now)) }
             return state.received.filter { $0.path == path }.count
@@ -93,28 +78,13 @@ final class MediaServerStandIn: Sendable {
             for _ in 0..<6_000 where state.withLock({ $0.held }) { usleep(10_000) }
             answer = inner
         }
-        let location = if case .redirect(let target) = answer { "Location: \(target)\r\n" } else { "" }
+        let location: [(String, String)] = if case .redirect(let target) = answer { [("Location", target)] } else { [] }
         let (status, type, body): (Int, String, [UInt8]) = switch answer {
         case .bytes(let bytes, let contentType): (200, contentType, bytes)
         case .status(let status): (status, "text/plain", [])
         case .redirect: (302, "text/plain", [])
         case .held: (500, "text/plain", [])
         }
-        let head = "HTTP/1.1 \(status) Answer\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\n\(location)Connection: close\r\n\r\n"
-        let bytes = Array(head.utf8) + body
-        _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Reads a request's head and returns the path of its request line.
-    private static func readRequestPath(_ connection: Int32) -> String? {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 8192)
-        while data.firstRange(of: Array("\r\n\r\n".utf8)) == nil {
-            let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-            guard count > 0, data.count < 65_536 else { return nil }
-            data += buffer[0..<count]
-        }
-        let line = String(decoding: data.prefix { $0 != 0x0D }, as: UTF8.self).split(separator: " ")
-        return line.count >= 2 ? String(line[1]) : nil
+        LoopbackHTTP.respond(connection, status: status, headers: [("Content-Type", type)] + location, body: body)
     }
 }
