@@ -234,9 +234,18 @@ enum EtpanParser {
                 Int(charconv_buffer("utf-8", label, text.baseAddress, text.count, &converted, &convertedLength))
             }
         }
-        guard status == MAIL_CHARCONV_NO_ERROR, let converted else { return String(decoding: bytes, as: UTF8.self) }
+        guard status == MAIL_CHARCONV_NO_ERROR, let converted else { return bestEffortText(bytes) }
         defer { charconv_buffer_free(converted) }
         return String(decoding: copy(converted, convertedLength), as: UTF8.self)
+    }
+
+    /// Bytes in a charset iconv does not know: UTF-8 when they are valid UTF-8, else each byte as its
+    /// Windows-1252/Latin-1 character (the commonest unlabelled 8-bit mail), so no text is lost.
+    static func bestEffortText(_ bytes: [UInt8]) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: bytes.lazy.map { Unicode.Scalar($0) })
+        return String(scalars)
     }
 
     /// `value` with RFC 2047 encoded words decoded; 8-bit text outside them is taken as UTF-8.
