@@ -84,11 +84,23 @@ public enum EmailParser {
         var metadata: [String: String] = [:]
         if mime.messageID == nil { metadata["message_id"] = "none: id from content" }
         if !files.dropped.isEmpty { metadata["attachments_dropped"] = files.dropped.joined(separator: ", ") }
+        if let number = threadNumber(mime) { metadata[MessageThread.metadataKey] = number.description }
         return .complaint(InboundMessage(
             channelID: channel.id, channelType: channel.type, externalID: externalID, sentAt: mime.date,
             reporter: reporter, title: title?.isEmpty == false ? title : nil, text: text,
             attachments: files.kept, replyTo: nil, metadata: metadata
         ))
+    }
+
+    /// The tracking number this mail answers: in `In-Reply-To` or `References` (our acknowledgments' Message-IDs
+    /// carry it, `<LPR-XXXX-XXXX.…@…>`), else in the subject.
+    static func threadNumber(_ mime: MIMEMessage) -> TrackingNumber? {
+        for name in ["In-Reply-To", "References", "Subject"] {
+            if let value = name == "Subject" ? mime.subject : mime.header(name), let number = MessageThread.trackingNumber(in: value) {
+                return number
+            }
+        }
+        return nil
     }
 
     /// A stable id for a message without Message-ID: the SHA-256 of its bytes, so a redelivery dedups.

@@ -102,4 +102,38 @@ struct EmailIngestTests {
             #expect(TrackingNumber(parsing: accepted.json["tracking_number"] as? String ?? "") != nil)
         }
     }
+
+    /// A mail from `from` with `subject`, `text` and extra header lines, as CRLF bytes.
+    static func mail(_ id: String, from: String, subject: String, text: String, headers: String = "") -> [UInt8] {
+        Array("From: \(from)\r\nSubject: \(subject)\r\nMessage-ID: <\(id)>\r\n\(headers)Content-Type: text/plain; charset=UTF-8\r\n\r\n\(text)\r\n".utf8)
+    }
+
+    @Test("a reply naming the tracking number (subject or In-Reply-To) joins the reporter's complaint; another reporter's does not")
+    func repliesJoinTheirThread() async throws {
+        try await RunningGateway.with(channels: Self.channels) { gateway in
+            func post(_ body: [UInt8]) async throws -> (number: String, duplicate: Bool) {
+                let response = try await gateway.client.send(HTTPClientRequest(
+                    method: "POST", url: "\(gateway.baseURL)/webhooks/mail", headers: [(EmailAdapter.secretHeader, Self.secret)], body: body
+                ))
+                #expect(response.status == 200)
+                return (response.json["tracking_number"] as? String ?? "", response.json["duplicate"] as? Bool ?? false)
+            }
+            let first = try await post(Self.mail("t1@example.id", from: "Rudi <rudi@example.id>", subject: "Jembatan putus",
+                                                 text: "Jembatan di Desa Sukamaju putus sejak banjir kemarin."))
+            #expect(!first.duplicate && TrackingNumber(parsing: first.number) != nil)
+            let bySubject = try await post(Self.mail("t2@example.id", from: "rudi@example.id", subject: "Nomor \(first.number)",
+                                                     text: "Saluran air di Jl. Mawar tersumbat sampah plastik."))
+            #expect(bySubject.number == first.number && bySubject.duplicate)
+            let byHeader = try await post(Self.mail("t3@example.id", from: "rudi@example.id", subject: "Sekolah",
+                                                    text: "Pohon tumbang menutup akses ke sekolah dasar.",
+                                                    headers: "In-Reply-To: <\(first.number).ack@lapor.example>\r\n"))
+            #expect(byHeader.number == first.number && byHeader.duplicate)
+            let stranger = try await post(Self.mail("t4@example.id", from: "orang.lain@example.id", subject: "Nomor \(first.number)",
+                                                    text: "Lampu lalu lintas di perempatan pasar mati total."))
+            #expect(stranger.number != first.number && !stranger.duplicate)
+            // Joined by the thread rule, not by text similarity (the replies are about other things).
+            let messages = try await gateway.get("/api/v1/complaints/\(first.number)/messages").json["items"] as? [[String: Any]] ?? []
+            #expect(messages.compactMap { $0["reason"] as? String }.filter { $0.hasPrefix("thread:") }.count == 2)
+        }
+    }
 }
