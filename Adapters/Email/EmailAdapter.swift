@@ -45,6 +45,11 @@ public struct EmailAdapter: WebhookAdapter, PushAdapter {
         case .complaint(let message):
             return .messages([message])
         case .ignored(let ignored):
+            // A bounce of one of our replies is recorded on that reply (its Message-ID is the reply's provider id).
+            if ignored.reason == .bounce, let original = ignored.originalMessageID {
+                let status = DeliveryStatus(providerMessageID: original, status: "failed", error: "bounced (delivery status notification)")
+                return .deliveryStatuses([status], response: Self.ignoredResponse(ignored))
+            }
             return .respond(Self.ignoredResponse(ignored))
         }
     }

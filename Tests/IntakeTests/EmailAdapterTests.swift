@@ -157,6 +157,12 @@ struct EmailAdapterTests {
         }
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self).contains("auto-reply"))
+        guard case .deliveryStatuses(let statuses, let answer) = try adapter.receive(request("rahasia-surat", body: try Self.fixture("dsn-bounce.eml"))) else {
+            Issue.record("a bounce was not recorded against the bounced mail")
+            return
+        }
+        #expect(statuses.map(\.providerMessageID) == ["ack-42@lapor.example"] && statuses.first?.status == "failed")
+        #expect(answer.status == 200)
     }
 
     @Test("random byte mutations of every fixture never crash the parser")
