@@ -44,6 +44,8 @@ struct EmailAdapterTests {
              title: "Fwd: Pungutan liar di kelurahan", text: "Petugas kelurahan meminta Rp 50.000 untuk surat pengantar."),
         Case(fixture: "attachment.eml", externalID: "att-1@example.id", reporter: "agus@example.id", name: "Agus",
              title: "Foto banjir", text: "Banjir setinggi lutut di Jl. Kenanga, foto terlampir.", files: ["banjir kenanga.png"]),
+        Case(fixture: "attachment-rfc2231-continuation.eml", externalID: "cont-1@example.id", reporter: "wati@example.id", name: "Wati",
+             title: "Surat keberatan", text: "Surat keberatan resmi terlampir.", files: ["surat keberatan à kelurahan.pdf"]),
         Case(fixture: "oversized-attachment.eml", externalID: "big-1@example.id", reporter: "agus@example.id", name: "Agus",
              title: "Video banjir", text: "Video banjir terlampir.", files: ["attachment-2.png"], dropped: "video.mp4 (307200 bytes)"),
         Case(fixture: "no-message-id.eml", externalID: nil, reporter: "anonim@example.id", title: "Parkir liar",
