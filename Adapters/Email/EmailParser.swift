@@ -62,7 +62,7 @@ public enum EmailParser {
         guard !mime.headers.isEmpty || !mime.from.isEmpty else {
             throw .malformed(field: nil, message: "not an email message: no header fields")
         }
-        let externalID = mime.messageID.flatMap { $0.isEmpty ? nil : $0 } ?? contentID(raw)
+        let externalID = mime.messageID.flatMap { $0.isEmpty ? nil : $0 } ?? contentID(mime)
         if let reason = EmailClassifier.ignoredReason(mime) {
             let original = reason == .bounce ? EmailClassifier.bouncedMessageID(mime) : nil
             return .ignored(IgnoredEmail(reason: reason, messageID: externalID, originalMessageID: original))
@@ -92,6 +92,12 @@ public enum EmailParser {
         ))
     }
 
+    /// Whether a reply to `address` must never be sent (`mailer-daemon@…`, `postmaster@…`, `noreply@…`): for
+    /// the email reply sender; mail from such an address is already never a complaint.
+    public static func isUnanswerable(_ address: String) -> Bool {
+        EmailClassifier.isAutomatedAddress(address.lowercased())
+    }
+
     /// The tracking number this mail answers: in `In-Reply-To` or `References` (our acknowledgments' Message-IDs
     /// carry it, `<LPR-XXXX-XXXX.…@…>`), else in the subject.
     static func threadNumber(_ mime: MIMEMessage) -> TrackingNumber? {
@@ -103,9 +109,19 @@ public enum EmailParser {
         return nil
     }
 
-    /// A stable id for a message without Message-ID: the SHA-256 of its bytes, so a redelivery dedups.
-    static func contentID(_ raw: [UInt8]) -> String {
-        "sha256:" + SHA256.hash(data: raw).map { String(format: "%02x", $0) }.joined()
+    /// A stable id for a message without Message-ID: the SHA-256 of what its sender wrote (From, To, Cc,
+    /// Date, Subject and every part's decoded body), not of the raw bytes, so the same mail delivered along
+    /// another path (another `Received:` trace, IMAP instead of a pipe) gets the same id and dedups.
+    static func contentID(_ mime: MIMEMessage) -> String {
+        var hasher = SHA256()
+        for name in ["From", "To", "Cc", "Date", "Subject"] {
+            hasher.update(data: Array("\(name):\(mime.header(name) ?? "")\n".utf8))
+        }
+        for part in mime.parts {
+            hasher.update(data: Array("\(part.mediaType):\(part.body.count)\n".utf8))
+            hasher.update(data: part.body)
+        }
+        return "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// `Sender` or `Reply-To` when `From` did not parse (libetpan drops a From that breaks the grammar).

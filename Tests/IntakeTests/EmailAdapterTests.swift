@@ -82,6 +82,11 @@ struct EmailAdapterTests {
         #expect(first.externalID.hasPrefix("sha256:") && first.externalID.count == 7 + 64)
         #expect(first.externalID == second.externalID)
         #expect(other.externalID != first.externalID)
+        // Another path adds trace headers; the sender's mail is the same, so is its id.
+        guard case .complaint(let traced) = try EmailParser.message(
+            raw: Array("Received: from mx2.example.id by lapor.example; Fri, 4 Dec 2026 10:00:00 +0700\r\n".utf8) + raw, channel: Self.channel
+        ) else { Issue.record("not a complaint"); return }
+        #expect(traced.externalID == first.externalID)
     }
 
     /// Mail that is recorded but never a complaint.
@@ -119,6 +124,14 @@ struct EmailAdapterTests {
         #expect(ignored.originalMessageID == expected.original)
         // Pushed, it yields nothing to journal.
         #expect(try EmailAdapter(channel: Self.channel).receive(raw: raw).isEmpty)
+    }
+
+    @Test("replies never go to mailer-daemon or noreply addresses", arguments: [
+        ("MAILER-DAEMON@mx.example.id", true), ("postmaster@example.id", true), ("noreply@bank.example", true),
+        ("no-reply@x.example", true), ("warga@example.id", false), ("noreply.fan@example.id", false),
+    ])
+    func unanswerableAddresses(_ address: String, _ unanswerable: Bool) {
+        #expect(EmailParser.isUnanswerable(address) == unanswerable)
     }
 
     @Test("Auto-Submitted: no is an ordinary letter")
