@@ -56,6 +56,10 @@ struct EmailIngestTests {
             let result = try await IntakeBinary.run(["ingest-email", "--config", config, "--channel", "mail", Self.fixturePath("out-of-office.eml")])
             #expect(result.status == 0, "stderr: \(result.stderr)")
             #expect(result.stdout == "ignored\n")
+            let metrics = String(decoding: try await gateway.get("/metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"intake_messages_ignored_total{channel="mail"} 1"#), "counted: \(metrics.split(separator: "\n").filter { $0.contains("ignored") })")
+            let complaints = try await gateway.get("/api/v1/complaints").json["items"] as? [Any]
+            #expect(complaints?.isEmpty == true, "no complaint was made")
         }
     }
 
