@@ -92,11 +92,18 @@ let package = Package(
             dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/WhatsApp"
         ),
+        // Email pushed by an MTA (issue 18): MIME to complaint over IntakeMIME, shared by the IMAP poller.
+        .target(
+            name: "EmailAdapter",
+            dependencies: ["IntakeModel", "IntakeMIME", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/Email"
+        ),
 
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
-            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter"],
+            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter",
+                           "EmailAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -131,6 +138,7 @@ let package = Package(
                 "TwilioAdapter", "VonageAdapter",
                 "InfobipAdapter", "KannelAdapter",
                 "WhatsAppAdapter",
+                "EmailAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -1,3 +1,4 @@
+import EmailAdapter
 import GenericAdapter
 import InfobipAdapter
 import KannelAdapter
@@ -18,5 +19,6 @@ public enum AdapterRegistry {
         InfobipAdapter.family,
         KannelAdapter.family,
         WhatsAppAdapter.family,
+        EmailAdapter.family,
     ]
 }

@@ -152,6 +152,7 @@ public struct Pipeline: Sendable {
         )
         let lookup = StoredComplaintLookup(connection: connection)
         var decision = try detector.decide(candidate, lookup: lookup)
+        if case .new = decision, let thread = try thread(of: candidate, in: connection) { decision = thread }
         if case .new = decision, let burst = try burst(of: candidate, in: connection) { decision = burst }
         switch decision {
         case .merge(let earlier, let score, let reason):

@@ -177,19 +177,51 @@ enum EtpanParser {
         return "\(major)/\(String(cString: subtype))".lowercased()
     }
 
-    /// An RFC 2231 `filename*=charset'language'percent-encoded` parameter, which libetpan passes
-    /// through undecoded; continuations (`filename*0*`) are too rare in complaint mail to handle.
+    /// An RFC 2231 `filename*=charset'language'percent-encoded` parameter, or its continuations
+    /// (`filename*0*=`, `filename*1=`, …), which libetpan passes through as separate, undecoded parameters.
     private static func extendedFileName(_ parameters: UnsafeMutablePointer<clist>?) -> String? {
+        var pairs: [(name: String, value: String)] = []
         for parameter in elements(of: parameters, as: mailmime_disposition_parm.self)
         where Int(parameter.pointee.pa_type) == MAILMIME_DISPOSITION_PARM_PARAMETER {
-            guard let pair = parameter.pointee.pa_data.pa_parameter, let name = pair.pointee.pa_name, let value = pair.pointee.pa_value,
-                  String(cString: name).lowercased() == "filename*"
+            guard let pair = parameter.pointee.pa_data.pa_parameter, let name = pair.pointee.pa_name, let value = pair.pointee.pa_value
             else { continue }
-            let pieces = String(cString: value).split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
-            guard pieces.count == 3, let bytes = percentDecoded(pieces[2]) else { continue }
-            return utf8Text(bytes, charset: pieces[0].isEmpty ? nil : String(pieces[0]))
+            pairs.append((String(cString: name).lowercased(), String(cString: value)))
         }
-        return nil
+        return rfc2231Value(named: "filename", in: pairs)
+    }
+
+    /// The RFC 2231 value of parameter `base` from its `base*`, `base*N` and `base*N*` sections: sections in
+    /// order, encoded ones percent-decoded, the whole in the first section's charset; nil when there are none.
+    static func rfc2231Value(named base: String, in pairs: [(name: String, value: String)]) -> String? {
+        var sections: [(index: Int, encoded: Bool, value: String)] = []
+        for (name, value) in pairs where name.hasPrefix(base + "*") {
+            var rest = name.dropFirst(base.count + 1)
+            let encoded = rest.isEmpty || rest.hasSuffix("*")
+            if rest.hasSuffix("*") { rest = rest.dropLast() }
+            guard let index = rest.isEmpty ? 0 : Int(rest), index < 256 else { continue }
+            sections.append((index, encoded, value))
+        }
+        guard !sections.isEmpty else { return nil }
+        sections.sort { $0.index < $1.index }
+        var charset: String?
+        var bytes: [UInt8] = []
+        for (position, section) in sections.enumerated() {
+            var value = Substring(section.value)
+            if position == 0, section.encoded {
+                let pieces = value.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
+                if pieces.count == 3 {
+                    charset = pieces[0].isEmpty ? nil : String(pieces[0])
+                    value = pieces[2]
+                }
+            }
+            if section.encoded {
+                guard let decoded = percentDecoded(value) else { return nil }
+                bytes += decoded
+            } else {
+                bytes += Array(value.utf8)
+            }
+        }
+        return utf8Text(bytes, charset: charset)
     }
 
     private static func percentDecoded(_ text: Substring) -> [UInt8]? {
@@ -234,9 +266,18 @@ enum EtpanParser {
                 Int(charconv_buffer("utf-8", label, text.baseAddress, text.count, &converted, &convertedLength))
             }
         }
-        guard status == MAIL_CHARCONV_NO_ERROR, let converted else { return String(decoding: bytes, as: UTF8.self) }
+        guard status == MAIL_CHARCONV_NO_ERROR, let converted else { return bestEffortText(bytes) }
         defer { charconv_buffer_free(converted) }
         return String(decoding: copy(converted, convertedLength), as: UTF8.self)
+    }
+
+    /// Bytes in a charset iconv does not know: UTF-8 when they are valid UTF-8, else each byte as its
+    /// Windows-1252/Latin-1 character (the commonest unlabelled 8-bit mail), so no text is lost.
+    static func bestEffortText(_ bytes: [UInt8]) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: bytes.lazy.map { Unicode.Scalar($0) })
+        return String(scalars)
     }
 
     /// `value` with RFC 2047 encoded words decoded; 8-bit text outside them is taken as UTF-8.

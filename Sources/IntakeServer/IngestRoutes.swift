@@ -48,6 +48,11 @@ struct IngestRoutes: Sendable {
         } catch {
             return reject(.adapter(error))
         }
+        if messages.isEmpty {
+            // Deliberately not a complaint (an auto-reply, a bounce): answered without receipts, so the MTA neither retries nor bounces.
+            refusal.logger.info("pushed message ignored by its adapter", metadata: ["channel": "\(channelID)"])
+            channel.metrics.ignored.increment()
+        }
         let receipts: [Receipt]
         do {
             receipts = try await gateway.submit(messages, raw: raw)

@@ -41,7 +41,8 @@ public struct ServerMetrics: Sendable {
             received: CoreMetrics.Counter(label: "intake_messages_received_total", dimensions: [("channel", channel)], factory: factory),
             accepted: CoreMetrics.Counter(label: "intake_messages_accepted_total", dimensions: [("channel", channel)], factory: factory),
             duplicate: CoreMetrics.Counter(label: "intake_messages_duplicate_total", dimensions: [("channel", channel)], factory: factory),
-            latency: CoreMetrics.Timer(label: "intake_webhook_duration_seconds", dimensions: [("channel", channel)], factory: factory)
+            latency: CoreMetrics.Timer(label: "intake_webhook_duration_seconds", dimensions: [("channel", channel)], factory: factory),
+            ignored: CoreMetrics.Counter(label: "intake_messages_ignored_total", dimensions: [("channel", channel)], factory: factory)
         )
     }
 
@@ -147,6 +148,8 @@ struct ChannelMetrics: Sendable {
     let duplicate: CoreMetrics.Counter
     /// Time from request start to the durable acknowledgment.
     let latency: CoreMetrics.Timer
+    /// Pushed messages the adapter deliberately made no complaint of (auto-replies, bounces).
+    let ignored: CoreMetrics.Counter
 
     func webhookLatency(since start: ContinuousClock.Instant) {
         latency.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
