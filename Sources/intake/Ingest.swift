@@ -25,23 +25,10 @@ struct Ingest: AsyncParsableCommand {
 
     func run() async throws {
         try await failing {
-            let config = try storage.load()
-            guard let token = config.adminToken else {
-                throw CommandFailure("admin_token is not set: the server takes pushed messages only with it", exitCode: .config)
-            }
-            let raw = try readMessage()
-            let url = IngestEndpoint(server: config.server, port: port).url(channel: channel)
-            let request = HTTPClientRequest(
-                method: "POST", url: url,
-                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/octet-stream")],
-                body: raw, timeout: .seconds(max(1, timeout))
+            let (response, url) = try await IngestEndpoint.push(
+                try readMessage(), contentType: "application/octet-stream", channel: channel,
+                config: try storage.load(), port: port, timeout: timeout
             )
-            let response: HTTPClientResponse
-            do {
-                response = try await HTTPClient().send(request)
-            } catch {
-                throw CommandFailure("no server answered at \(url): \(error)", exitCode: .temporaryFailure)
-            }
             for line in try IngestAnswer.receipts(from: response, url: url) { print(line) }
         }
     }
@@ -67,6 +54,26 @@ struct IngestEndpoint {
         default: host = server.host
         }
         self.port = port ?? server.port
+    }
+
+    /// POSTs `raw` to the running server's ingest endpoint for `channel` with the admin token; the answer
+    /// and the URL asked. No answer at all is a temporary failure (exit 75), so an MTA retries.
+    static func push(
+        _ raw: [UInt8], contentType: String, channel: String, config: GatewayConfig, port: Int?, timeout: Int
+    ) async throws -> (HTTPClientResponse, String) {
+        guard let token = config.adminToken else {
+            throw CommandFailure("admin_token is not set: the server takes pushed messages only with it", exitCode: .config)
+        }
+        let url = IngestEndpoint(server: config.server, port: port).url(channel: channel)
+        let request = HTTPClientRequest(
+            method: "POST", url: url, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", contentType)],
+            body: raw, timeout: .seconds(max(1, timeout))
+        )
+        do {
+            return (try await HTTPClient().send(request), url)
+        } catch {
+            throw CommandFailure("no server answered at \(url): \(error)", exitCode: .temporaryFailure)
+        }
     }
 
     func url(channel: String) -> String {

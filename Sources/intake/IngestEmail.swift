@@ -23,22 +23,10 @@ struct IngestEmail: AsyncParsableCommand {
     func run() async throws {
         try await failing {
             let config = try storage.load()
-            guard let token = config.adminToken else {
-                throw CommandFailure("admin_token is not set: the server takes pushed messages only with it", exitCode: .config)
-            }
             let raw = try readMessage()
-            let url = IngestEndpoint(server: config.server, port: port).url(channel: channel)
-            let request = HTTPClientRequest(
-                method: "POST", url: url,
-                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "message/rfc822")],
-                body: raw, timeout: .seconds(max(1, timeout))
+            let (response, url) = try await IngestEndpoint.push(
+                raw, contentType: "message/rfc822", channel: channel, config: config, port: port, timeout: timeout
             )
-            let response: HTTPClientResponse
-            do {
-                response = try await HTTPClient().send(request)
-            } catch {
-                throw CommandFailure("no server answered at \(url): \(error)", exitCode: .temporaryFailure)
-            }
             do {
                 let lines = try IngestAnswer.receipts(from: response, url: url)
                 print(lines.isEmpty ? "ignored" : lines.joined(separator: "\n"))
