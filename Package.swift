@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "IntakeHTTPClient", dependencies: ["CCurl"]),
         // MIME parsing over libetpan: the email families' first piece (issue 18).
         .target(name: "IntakeMIME", dependencies: ["CEtpan"]),
+        // An IMAP client over libetpan's mailimap, on threads of its own (issue 18).
+        .target(name: "IntakeIMAP", dependencies: ["CEtpan"]),
 
         // Near-duplicate detection: Indonesian text normalization, the gazetteer, the LSH index. Model only.
         .target(name: "IntakeDedup", dependencies: ["IntakeModel"], resources: [.copy("Resources/gazetteer.tsv"), .copy("Resources/GAZETTEER-NOTICE.md")]),
@@ -92,11 +94,13 @@ let package = Package(
             dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/WhatsApp"
         ),
+        // IMAP polling (`type: imap`): the client is IntakeIMAP, the MIME parsing IntakeMIME.
+        .target(name: "IMAPAdapter", dependencies: ["IntakeModel", "IntakeIMAP", "IntakeMIME"], path: "Adapters/IMAP"),
 
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
-            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter"],
+            dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter", "IMAPAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -131,6 +135,7 @@ let package = Package(
                 "TwilioAdapter", "VonageAdapter",
                 "InfobipAdapter", "KannelAdapter",
                 "WhatsAppAdapter",
+                "IMAPAdapter", "IntakeIMAP",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -1,4 +1,5 @@
 import GenericAdapter
+import IMAPAdapter
 import InfobipAdapter
 import KannelAdapter
 import IntakeModel
@@ -18,5 +19,6 @@ public enum AdapterRegistry {
         InfobipAdapter.family,
         KannelAdapter.family,
         WhatsAppAdapter.family,
+        IMAPAdapter.family,
     ]
 }

@@ -42,7 +42,9 @@ public struct PollerService: Service {
         let channelID = self.channelID
         do {
             let cursor = try await gateway.database.read { try $0.cursor(for: channelID) }
-            let batch = try await adapter.fetch(after: cursor)
+            // A fetch may wait (an IMAP IDLE): a graceful shutdown cancels it, never a commit.
+            let adapter = self.adapter
+            let batch = try await cancelWhenGracefulShutdown { try await adapter.fetch(after: cursor) }
             guard !batch.messages.isEmpty || (batch.cursor != nil && batch.cursor != cursor) else {
                 activity?.polled(fetched: 0, newest: nil)
                 return 0
@@ -50,10 +52,23 @@ public struct PollerService: Service {
             let receipts = try await gateway.submit(batch.messages, cursor: batch.cursor.map { CursorUpdate(channelID: channelID, cursor: $0) })
             activity?.stored(receipts)
             activity?.polled(fetched: batch.messages.count, newest: batch.messages.compactMap(\.message.sentAt).max())
+            await afterCommit(batch)
             return batch.messages.count
         } catch {
-            activity?.pollFailed(String(describing: error))
+            if !Task.isShuttingDownGracefully { activity?.pollFailed(String(describing: error)) }
             throw error
+        }
+    }
+}
+
+extension PollerService {
+    /// Tells the adapter its batch is durable (IMAP flags or moves the messages now); a failure there is
+    /// logged, not a failed poll: the cursor has moved and nothing will be fetched twice.
+    func afterCommit(_ batch: PollBatch) async {
+        do {
+            try await adapter.committed(batch)
+        } catch {
+            logger.warning("after-commit step failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
         }
     }
 }

@@ -176,8 +176,17 @@ extension WebhookAdapter {
 public protocol PollingAdapter: Sendable {
     /// How long to wait between polls when the last one found nothing.
     var interval: Duration { get }
-    /// Messages after `cursor` (nil on the very first poll) and the cursor to resume from.
+    /// Messages after `cursor` (nil on the very first poll) and the cursor to resume from. `PollerService`
+    /// cancels a fetch that is still waiting when the server shuts down gracefully.
     func fetch(after cursor: String?) async throws -> PollBatch
+    /// Called by `PollerService` once `batch`, as `fetch` returned it, is committed with its cursor: the
+    /// place to mark what the provider holds as taken (IMAP flags `\Seen` or moves the messages). A crash
+    /// before it runs leaves them unmarked, never refetched. Errors are logged; by default nothing happens.
+    func committed(_ batch: PollBatch) async throws
+}
+
+extension PollingAdapter {
+    public func committed(_ batch: PollBatch) async throws {}
 }
 
 /// One poll's worth of messages, each with the bytes it came from, and where the next poll starts.

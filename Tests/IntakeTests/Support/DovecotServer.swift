@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+/// A real Dovecot IMAP server for one test: started as root without systemd (`dovecot -F -c <temp>/dovecot.conf`)
+/// on 127.0.0.1 at a free port, `ssl = no`, one passwd-file user whose Maildir, and Dovecot's own run,
+/// state and log files, live in a temp dir removed at `stop`.
+final class DovecotServer {
+    static let binary = "/usr/sbin/dovecot"
+    static let user = "pelapor"
+    static let password = "rahasia-imap-3b9f"
+
+    let directory: TemporaryDirectory
+    let port: Int
+    let process: Process
+    /// The user's Maildir; for Maildir the INBOX is its root.
+    var maildir: String { directory.appending("mail/\(Self.user)") }
+    /// Dovecot refuses uid 0 for mail processes: they run as `nobody`, which owns the Maildir.
+    private let owner: (uid: uid_t, gid: gid_t)
+
+    private init(directory: TemporaryDirectory, port: Int, process: Process, owner: (uid: uid_t, gid: gid_t)) {
+        self.directory = directory
+        self.port = port
+        self.process = process
+        self.owner = owner
+    }
+
+    /// Starts Dovecot and returns once its port accepts connections (at most 15 seconds).
+    static func start() throws -> DovecotServer {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw DovecotError("\(binary) is missing: install dovecot-imapd (make test does)")
+        }
+        guard let nobody = getpwnam("nobody") else { throw DovecotError("no user nobody") }
+        let owner = (uid: nobody.pointee.pw_uid, gid: nobody.pointee.pw_gid)
+        let directory = try TemporaryDirectory("intake-dovecot")
+        // Dovecot's login processes run as dovenull and must traverse the directory.
+        chmod(directory.path, 0o755)
+        let free = try LoopbackSocket()  // closed again at once; Dovecot binds its port next
+        let port = free.port
+        close(free.descriptor)
+        try config(directory: directory, port: port).write(toFile: directory.appending("dovecot.conf"), atomically: true, encoding: .utf8)
+        try "\(user):{PLAIN}\(password)\n".write(toFile: directory.appending("passwd"), atomically: true, encoding: .utf8)
+        let server = DovecotServer(directory: directory, port: port, process: Process(), owner: owner)
+        for folder in ["", "/new", "/cur", "/tmp"] {
+            try FileManager.default.createDirectory(atPath: server.maildir + folder, withIntermediateDirectories: true)
+        }
+        server.chownMail()
+        server.process.executableURL = URL(fileURLWithPath: binary)
+        server.process.arguments = ["-F", "-c", directory.appending("dovecot.conf")]
+        try server.process.run()
+        do {
+            try server.waitForPort()
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
+    }
+
+    private static func config(directory: TemporaryDirectory, port: Int) -> String {
+        """
+        protocols = imap
+        listen = 127.0.0.1
+        base_dir = \(directory.appending("run"))
+        state_dir = \(directory.appending("state"))
+        log_path = \(directory.appending("dovecot.log"))
+        ssl = no
+        disable_plaintext_auth = no
+        auth_mechanisms = plain login
+        mail_location = maildir:\(directory.appending("mail"))/%u
+        passdb {
+          driver = passwd-file
+          args = scheme=PLAIN username_format=%u \(directory.appending("passwd"))
+        }
+        userdb {
+          driver = static
+          args = uid=nobody gid=nogroup home=\(directory.appending("mail"))/%u
+        }
+        service imap-login {
+          inet_listener imap {
+            address = 127.0.0.1
+            port = \(port)
+          }
+          inet_listener imaps {
+            port = 0
+          }
+        }
+
+        """
+    }
+
+    /// Connects until the port accepts, for at most 15 seconds.
+    private func waitForPort() throws {
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            guard process.isRunning else { throw DovecotError("dovecot exited: \(log)") }
+            if Self.accepts(port) { return }
+            usleep(20_000)
+        }
+        throw DovecotError("dovecot did not listen on \(port) within 15 s: \(log)")
+    }
+
+    private static func accepts(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// Dovecot's log, for failure messages.
+    var log: String { (try? String(contentsOfFile: directory.appending("dovecot.log"), encoding: .utf8)) ?? "" }
+
+    /// Drops a message into the Maildir's `new/` as an MTA would (written in `tmp/`, then renamed).
+    func deliver(_ raw: String) throws {
+        let name = "\(Date().timeIntervalSince1970).\(UUID().uuidString).intake-test"
+        let temporary = maildir + "/tmp/" + name
+        try Data(raw.utf8).write(to: URL(fileURLWithPath: temporary))
+        chown(temporary, owner.uid, owner.gid)
+        guard rename(temporary, maildir + "/new/" + name) == 0 else { throw DovecotError("rename failed: errno \(errno)") }
+    }
+
+    /// A simple message from `from` with `subject`, `body` and `messageID`.
+    func deliver(messageID: String, from: String = "Budi Santoso <budi@example.id>", subject: String, body: String) throws {
+        try deliver("""
+            From: \(from)\r
+            To: pengaduan@example.go.id\r
+            Subject: \(subject)\r
+            Message-ID: <\(messageID)>\r
+            Date: Fri, 4 Dec 2026 09:00:00 +0700\r
+            Content-Type: text/plain; charset=utf-8\r
+            \r
+            \(body)\r
+
+            """)
+    }
+
+    /// How many messages carry `\Seen` (Maildir flag `S` after `:2,` in `cur/`).
+    var seenCount: Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: maildir + "/cur")) ?? []
+        return names.filter { $0.components(separatedBy: ":2,").last.map { $0.contains("S") } == true && $0.contains(":2,") }.count
+    }
+
+    /// Makes the INBOX's UIDs start over with a new UIDVALIDITY, as recreating the mailbox does: Dovecot's
+    /// UID list and indexes go, the messages stay (Dovecot must not be reading the mailbox meanwhile).
+    func resetUIDValidity() throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: maildir)
+        where name == "dovecot-uidlist" || name.hasPrefix("dovecot.index") {
+            try FileManager.default.removeItem(atPath: maildir + "/" + name)
+        }
+    }
+
+    private func chownMail() {
+        for path in [directory.appending("mail"), maildir, maildir + "/new", maildir + "/cur", maildir + "/tmp"] {
+            chown(path, owner.uid, owner.gid)
+        }
+    }
+
+    /// SIGTERM, a bounded wait (5 s) for Dovecot and its children to exit, SIGKILL if needed; removes the files.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        directory.remove()
+    }
+}
+
+/// Why the Dovecot test server could not start.
+struct DovecotError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
