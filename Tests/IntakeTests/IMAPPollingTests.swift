@@ -28,7 +28,7 @@ struct IMAPPollingTests {
             channels: [channel]
         )
         var logger = Logger(label: "intake-test")
-        logger.logLevel = .critical
+        logger.logLevel = .warning
         let server = try GatewayServer(config: config, families: AdapterRegistry.families, logger: logger)
         return try await RunningGateway.serve(server, directory: directory)
     }
@@ -78,7 +78,7 @@ struct IMAPPollingTests {
             try await Self.running(channel, directory: directory) { gateway in
                 try await eventually { try await gateway.server.gateway.database.journalTotal() == 1 }
             }
-            try dovecot.deliver(messageID: "dua@example.id", subject: "Lampu jalan", body: "Lampu jalan padam.")
+            try dovecot.deliver(messageID: "dua@example.id", from: "Rina <rina@example.id>", subject: "Lampu jalan", body: "Lampu jalan padam.")
             try await Self.running(channel, directory: directory) { gateway in
                 let database = gateway.server.gateway.database
                 try await eventually { try await database.complaintTotal() == 2 }
@@ -94,14 +94,14 @@ struct IMAPPollingTests {
         try await Self.withDovecot { dovecot, directory in
             let channel = Self.channel(dovecot)
             try dovecot.deliver(messageID: "a@example.id", subject: "Banjir", body: "Banjir setinggi lutut.")
-            try dovecot.deliver(messageID: "b@example.id", subject: "Macet", body: "Macet total di perempatan.")
+            try dovecot.deliver(messageID: "b@example.id", from: "Agus <agus@example.id>", subject: "Macet", body: "Macet total di perempatan.")
             var before: String?
             try await Self.running(channel, directory: directory) { gateway in
                 try await eventually { try await gateway.server.gateway.database.complaintTotal() == 2 }
                 before = try await gateway.server.gateway.database.cursor()
             }
             try dovecot.resetUIDValidity()
-            try dovecot.deliver(messageID: "c@example.id", subject: "Pohon tumbang", body: "Pohon tumbang menutup jalan.")
+            try dovecot.deliver(messageID: "c@example.id", from: "Dewi <dewi@example.id>", subject: "Pohon tumbang", body: "Pohon tumbang menutup jalan.")
             try await Self.running(channel, directory: directory) { gateway in
                 let database = gateway.server.gateway.database
                 // The two old messages are read again (journaled) with the new one, but make no new complaint.
@@ -120,7 +120,7 @@ struct IMAPPollingTests {
             try await Self.running(Self.channel(dovecot, pollSeconds: 600), directory: directory) { gateway in
                 let database = gateway.server.gateway.database
                 try await eventually { try await database.complaintTotal() == 1 }
-                try dovecot.deliver(messageID: "second@example.id", subject: "Kedua", body: "Pesan kedua saat IDLE.")
+                try dovecot.deliver(messageID: "second@example.id", from: "Rina <rina@example.id>", subject: "Kedua", body: "Pesan kedua saat IDLE.")
                 let start = ContinuousClock.now
                 try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 2 }
                 #expect(ContinuousClock.now - start < .seconds(5))
