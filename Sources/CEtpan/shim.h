@@ -88,8 +88,10 @@ static inline int intake_imap_move(mailimap *session, const uint32_t *uids, size
     return r;
 }
 
-/* Waits in IDLE: 1 when the server sent something, 2 when `cancel_fd` became readable, 0 after `timeout_ms`, -1 on error. */
+/* Waits in IDLE: 1 when the server sent something, 2 when `cancel_fd` became readable, 0 after `timeout_ms`, -1 on error.
+   What the server sent with its `+ idling` (a message that came before IDLE) may already sit in libetpan's buffer. */
 static inline int intake_imap_idle_wait(mailimap *session, int cancel_fd, int timeout_ms) {
+    if (session->imap_stream != NULL && session->imap_stream->read_buffer_len > 0) return 1;
     struct pollfd fds[2] = { { mailimap_idle_get_fd(session), POLLIN, 0 }, { cancel_fd, POLLIN, 0 } };
     for (;;) {
         int n = poll(fds, 2, timeout_ms);

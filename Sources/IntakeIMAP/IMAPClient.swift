@@ -16,6 +16,9 @@ public final class IMAPClient: @unchecked Sendable {
     private let lock = NSLock()
     private var session: UnsafeMutablePointer<mailimap>?
     private var hasIdle = false
+    /// The mailbox as the last fetch saw it (UIDVALIDITY, UIDNEXT, EXISTS): a wait that finds it changed
+    /// at its SELECT returns at once, since the server reports in IDLE only what changes after IDLE began.
+    private var fetchedState: [UInt32]?
 
     /// Refuses `plain` to anything but a loopback host: the password would cross the network in clear.
     public init(settings: IMAPSettings) throws(IMAPError) {
@@ -39,6 +42,7 @@ public final class IMAPClient: @unchecked Sendable {
         try await onThread { () throws(IMAPError) in
             let session = try self.selectedSession()
             let validity = intake_imap_uidvalidity(session)
+            self.fetchedState = Self.mailboxState(session)
             let start = validity == uidValidity ? uid : 0
             guard session.pointee.imap_selection_info.pointee.sel_exists > 0 else {
                 return IMAPFetchResult(uidValidity: validity, messages: [])
@@ -108,6 +112,7 @@ public final class IMAPClient: @unchecked Sendable {
     private func idle(seconds: Int, cancelFD: Int32) throws(IMAPError) -> Bool {
         let session = try selectedSession()
         guard hasIdle else { return false }
+        if let fetchedState, fetchedState != Self.mailboxState(session) { return true }
         try check(mailimap_idle(session)) { .connection("IDLE failed (\($0))") }
         let milliseconds = Int32(min(max(seconds, 1), 25 * 60) * 1000)
         switch intake_imap_idle_wait(session, cancelFD, milliseconds) {
@@ -121,6 +126,11 @@ public final class IMAPClient: @unchecked Sendable {
             try check(mailimap_idle_done(session)) { .connection("IDLE DONE failed (\($0))") }
             return true
         }
+    }
+
+    private static func mailboxState(_ session: UnsafeMutablePointer<mailimap>) -> [UInt32] {
+        guard let info = session.pointee.imap_selection_info else { return [] }
+        return [info.pointee.sel_uidvalidity, info.pointee.sel_uidnext, info.pointee.sel_exists]
     }
 
     /// The logged-in session with the mailbox selected, connecting first when there is none.
@@ -165,6 +175,7 @@ public final class IMAPClient: @unchecked Sendable {
         if let session { mailimap_free(session) }
         session = nil
         hasIdle = false
+        fetchedState = nil
     }
 
     // MARK: - Threads

@@ -24,4 +24,25 @@ struct IMAPClientTests {
         #expect(dovecot.seenCount == 2)
         await client.close()
     }
+
+    @Test("IDLE wakes for a message delivered after the last SELECT, and a cancelled IDLE ends at once")
+    func idleWakesAndCancels() async throws {
+        let dovecot = try DovecotServer.start()
+        defer { dovecot.stop() }
+        let client = try IMAPClient(settings: IMAPSettings(
+            host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: DovecotServer.password
+        ))
+        _ = try await client.fetch(uidValidity: nil, after: 0, limit: 50)
+        #expect(client.offersIdle)
+        try dovecot.deliver(messageID: "idle@example.id", subject: "IDLE", body: "Pesan saat IDLE.")
+        let start = ContinuousClock.now
+        #expect(try await client.waitForChange(seconds: 20))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        let waiting = Task { try await client.waitForChange(seconds: 600) }
+        try await eventually { true }
+        waiting.cancel()
+        let cancelled = ContinuousClock.now
+        await #expect(throws: IMAPError.cancelled) { _ = try await waiting.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(2))
+    }
 }
