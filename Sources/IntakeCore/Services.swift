@@ -28,6 +28,8 @@ public struct PollerService: Service {
             do {
                 fetched = try await pollOnce()
             } catch {
+                // A fetch cancelled by the shutdown is no failure.
+                if Task.isShuttingDownGracefully { break }
                 logger.warning("poll failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
                 fetched = 0
             }

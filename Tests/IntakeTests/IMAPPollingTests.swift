@@ -106,6 +106,7 @@ struct IMAPPollingTests {
                 let database = gateway.server.gateway.database
                 // The two old messages are read again (journaled) with the new one, but make no new complaint.
                 try await eventually { try await database.journalTotal() == 5 }
+                try await eventually { try await database.unprocessedTotal() == 0 }
                 #expect(try await database.complaintTotal() == 3)
                 let after = try #require(try await database.cursor())
                 #expect(after.split(separator: ":").first != before?.split(separator: ":").first)
@@ -159,6 +160,11 @@ extension RunningGateway {
 }
 
 extension Database {
+    /// Journal rows not yet processed (pending or failed).
+    func unprocessedTotal() async throws -> Int {
+        try await read { Int(try $0.query("SELECT count(*) FROM journal WHERE state IN ('pending', 'failed')").first?.int(0) ?? 0) }
+    }
+
     /// The complaints' external ids, sorted.
     func externalIDs() async throws -> [String] {
         try await read { try $0.query("SELECT external_id FROM complaints ORDER BY external_id").compactMap { $0.string(0) } }

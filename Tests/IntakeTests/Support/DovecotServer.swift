@@ -11,16 +11,17 @@ final class DovecotServer {
 
     let directory: TemporaryDirectory
     let port: Int
-    let process: Process
+    /// Dovecot's master process, spawned directly so `stop` can reap it with `waitpid` (bounded).
+    private let pid: pid_t
     /// The user's Maildir; for Maildir the INBOX is its root.
     var maildir: String { directory.appending("mail/\(Self.user)") }
     /// Dovecot refuses uid 0 for mail processes: they run as `nobody`, which owns the Maildir.
     private let owner: (uid: uid_t, gid: gid_t)
 
-    private init(directory: TemporaryDirectory, port: Int, process: Process, owner: (uid: uid_t, gid: gid_t)) {
+    private init(directory: TemporaryDirectory, port: Int, pid: pid_t, owner: (uid: uid_t, gid: gid_t)) {
         self.directory = directory
         self.port = port
-        self.process = process
+        self.pid = pid
         self.owner = owner
     }
 
@@ -39,14 +40,14 @@ final class DovecotServer {
         close(free.descriptor)
         try config(directory: directory, port: port).write(toFile: directory.appending("dovecot.conf"), atomically: true, encoding: .utf8)
         try "\(user):{PLAIN}\(password)\n".write(toFile: directory.appending("passwd"), atomically: true, encoding: .utf8)
-        let server = DovecotServer(directory: directory, port: port, process: Process(), owner: owner)
+        let maildir = directory.appending("mail/\(user)")
         for folder in ["", "/new", "/cur", "/tmp"] {
-            try FileManager.default.createDirectory(atPath: server.maildir + folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: maildir + folder, withIntermediateDirectories: true)
         }
-        server.chownMail()
-        server.process.executableURL = URL(fileURLWithPath: binary)
-        server.process.arguments = ["-F", "-c", directory.appending("dovecot.conf")]
-        try server.process.run()
+        for path in [directory.appending("mail"), maildir, maildir + "/new", maildir + "/cur", maildir + "/tmp"] {
+            chown(path, owner.uid, owner.gid)
+        }
+        let server = DovecotServer(directory: directory, port: port, pid: try spawn([binary, "-F", "-c", directory.appending("dovecot.conf")]), owner: owner)
         do {
             try server.waitForPort()
         } catch {
@@ -92,7 +93,7 @@ final class DovecotServer {
     private func waitForPort() throws {
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
-            guard process.isRunning else { throw DovecotError("dovecot exited: \(log)") }
+            guard isRunning else { throw DovecotError("dovecot exited: \(log)") }
             if Self.accepts(port) { return }
             usleep(20_000)
         }
@@ -153,20 +154,36 @@ final class DovecotServer {
         }
     }
 
-    private func chownMail() {
-        for path in [directory.appending("mail"), maildir, maildir + "/new", maildir + "/cur", maildir + "/tmp"] {
-            chown(path, owner.uid, owner.gid)
-        }
+    private static func spawn(_ arguments: [String]) throws -> pid_t {
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        // Its own process group, so `stop` can kill Dovecot's children with it and nothing else.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let result = posix_spawn(&pid, arguments[0], nil, &attributes, argv, environ)
+        guard result == 0 else { throw DovecotError("cannot start \(arguments[0]): error \(result)") }
+        return pid
     }
 
-    /// SIGTERM, a bounded wait (5 s) for Dovecot and its children to exit, SIGKILL if needed; removes the files.
+    /// Whether the master process still runs (reaping it once it exited).
+    private var isRunning: Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// SIGTERM, a bounded wait (2 s) for Dovecot to exit, then SIGKILL to its whole process group (its
+    /// children too); removes the files.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(2)
+        while isRunning && Date() < deadline { usleep(5_000) }
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
         directory.remove()
     }
 }
