@@ -70,6 +70,19 @@ struct IMAPPollingTests {
         }
     }
 
+    @Test("after: move:<mailbox> moves committed messages out of the INBOX")
+    func moveAfterCommit() async throws {
+        try await Self.withDovecot { dovecot, directory in
+            try dovecot.createMailbox("Diproses")
+            try dovecot.deliver(messageID: "pindah@example.id", subject: "Parkir liar", body: "Parkir liar di trotoar.")
+            try await Self.running(Self.channel(dovecot, after: "move:Diproses"), directory: directory) { gateway in
+                try await eventually { dovecot.messageCount(in: "Diproses") == 1 }
+                #expect(try await gateway.server.gateway.database.complaintTotal() == 1)
+                #expect(dovecot.messageCount() == 0)
+            }
+        }
+    }
+
     @Test("the cursor survives a restart: nothing is fetched twice")
     func cursorSurvivesRestart() async throws {
         try await Self.withDovecot { dovecot, directory in

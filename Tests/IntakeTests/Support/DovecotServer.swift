@@ -145,6 +145,21 @@ final class DovecotServer {
         return names.filter { $0.components(separatedBy: ":2,").last.map { $0.contains("S") } == true && $0.contains(":2,") }.count
     }
 
+    /// Creates the mailbox `name` (a Maildir++ folder `.name` beside the INBOX).
+    func createMailbox(_ name: String) throws {
+        let folder = maildir + "/." + name
+        for sub in ["", "/new", "/cur", "/tmp"] {
+            try FileManager.default.createDirectory(atPath: folder + sub, withIntermediateDirectories: true)
+            chown(folder + sub, owner.uid, owner.gid)
+        }
+    }
+
+    /// How many messages the mailbox `name` (or the INBOX for nil) holds.
+    func messageCount(in name: String? = nil) -> Int {
+        let folder = name.map { maildir + "/." + $0 } ?? maildir
+        return ["/new", "/cur"].reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: folder + $1))?.count ?? 0) }
+    }
+
     /// Makes the INBOX's UIDs start over with a new UIDVALIDITY, as recreating the mailbox does: Dovecot's
     /// UID list and indexes go, the messages stay (Dovecot must not be reading the mailbox meanwhile).
     func resetUIDValidity() throws {
