@@ -146,16 +146,16 @@ public final class IMAPClient: @unchecked Sendable {
         guard let created = mailimap_new(0, nil) else { throw .connection("out of memory") }
         session = created
         mailimap_set_timeout(created, time_t(settings.timeoutSeconds))
-        let where_ = "\(settings.host):\(settings.port)"
+        let address = "\(settings.host):\(settings.port)"
         let connected = settings.host.withCString { host in
             settings.security == .tls ? mailimap_ssl_connect(created, host, settings.port) : mailimap_socket_connect(created, host, settings.port)
         }
-        try check(connected) { .connection("cannot connect to \(where_) (\($0))") }
+        try check(connected) { .connection("cannot connect to \(address) (\($0))") }
         if settings.security == .starttls {
-            try check(mailimap_socket_starttls(created)) { .connection("STARTTLS with \(where_) failed (\($0))") }
+            try check(mailimap_socket_starttls(created)) { .connection("STARTTLS with \(address) failed (\($0))") }
         }
         let login = settings.user.withCString { user in settings.password.withCString { mailimap_login(created, user, $0) } }
-        try check(login) { .authentication("LOGIN as \(settings.user) at \(where_) refused (\($0))") }
+        try check(login) { .authentication("LOGIN at \(address) refused (\($0))") }
         var capabilities: UnsafeMutablePointer<mailimap_capability_data>?
         try check(mailimap_capability(created, &capabilities)) { .connection("CAPABILITY failed (\($0))") }
         if let capabilities { mailimap_capability_data_free(capabilities) }

@@ -44,7 +44,7 @@ public struct IMAPSettings: Sendable, Equatable {
     }
 }
 
-/// Why an IMAP operation failed. Messages never contain the password.
+/// Why an IMAP operation failed. Messages name the host, never the user (often an email address) or the password.
 public enum IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The settings cannot work (plain to a remote host, a bad port).
     case configuration(String)

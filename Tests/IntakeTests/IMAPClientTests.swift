@@ -45,4 +45,20 @@ struct IMAPClientTests {
         await #expect(throws: IMAPError.cancelled) { _ = try await waiting.value }
         #expect(ContinuousClock.now - cancelled < .seconds(2))
     }
+
+    @Test("a refused LOGIN is an authentication error that names neither the user nor the password")
+    func refusedLogin() async throws {
+        let dovecot = try DovecotServer.start()
+        defer { dovecot.stop() }
+        let client = try IMAPClient(settings: IMAPSettings(
+            host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: "salah-sandi-91"
+        ))
+        do {
+            _ = try await client.fetch(uidValidity: nil, after: 0, limit: 50)
+            Issue.record("a wrong password was accepted")
+        } catch {
+            guard case .authentication(let message) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(!message.contains(DovecotServer.user) && !message.contains("salah-sandi-91"))
+        }
+    }
 }
