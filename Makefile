@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 
 # libetpan-dev pulls the GnuTLS flavour of libcurl's headers, so that is the one used (same curl/curl.h).
-SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 python3-venv curl openssl
+SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 python3-venv curl openssl dovecot-imapd
 BENCH_PACKAGES := wrk luajit
 
 .PHONY: deps build run test bench clean venv

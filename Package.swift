@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "IntakeHTTPClient", dependencies: ["CCurl"]),
         // MIME parsing over libetpan: the email families' first piece (issue 18).
         .target(name: "IntakeMIME", dependencies: ["CEtpan"]),
+        // An IMAP client over libetpan's mailimap, on threads of its own (issue 18).
+        .target(name: "IntakeIMAP", dependencies: ["CEtpan"]),
 
         // Near-duplicate detection: Indonesian text normalization, the gazetteer, the LSH index. Model only.
         .target(name: "IntakeDedup", dependencies: ["IntakeModel"], resources: [.copy("Resources/gazetteer.tsv"), .copy("Resources/GAZETTEER-NOTICE.md")]),
@@ -98,12 +100,14 @@ let package = Package(
             dependencies: ["IntakeModel", "IntakeMIME", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Adapters/Email"
         ),
+        // IMAP polling (`type: imap`): the client is IntakeIMAP; each message goes through the email family's parser.
+        .target(name: "IMAPAdapter", dependencies: ["IntakeModel", "IntakeIMAP", "EmailAdapter"], path: "Adapters/IMAP"),
 
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
             dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter",
-                           "EmailAdapter"],
+                           "EmailAdapter", "IMAPAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -139,6 +143,7 @@ let package = Package(
                 "InfobipAdapter", "KannelAdapter",
                 "WhatsAppAdapter",
                 "EmailAdapter",
+                "IMAPAdapter", "IntakeIMAP",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -1,5 +1,6 @@
 import EmailAdapter
 import GenericAdapter
+import IMAPAdapter
 import InfobipAdapter
 import KannelAdapter
 import IntakeModel
@@ -20,5 +21,6 @@ public enum AdapterRegistry {
         KannelAdapter.family,
         WhatsAppAdapter.family,
         EmailAdapter.family,
+        IMAPAdapter.family,
     ]
 }

@@ -18,6 +18,8 @@ public final class ChannelActivity: Sendable {
         case duplicate
         /// Refused; `reason` is the short word the rejected-requests metric uses (`signature`, `malformed`…).
         case rejected(reason: String)
+        /// Deliberately not a complaint (an auto-reply, a bounce); never journaled.
+        case ignored
     }
 
     /// Told of every counted outcome, with how many; the server forwards them to its Prometheus counters.
@@ -64,6 +66,12 @@ public final class ChannelActivity: Sendable {
             state.add(rejected: 1, at: time)
         }
         observer?(.rejected(reason: reason), 1)
+    }
+
+    /// Messages deliberately not complaints (auto-replies, bounces) arrived: counted, never journaled.
+    public func ignored(_ count: Int = 1) {
+        guard count > 0 else { return }
+        observer?(.ignored, count)
     }
 
     /// A poll ran and committed what it fetched; `newest` is when the newest fetched message was sent

@@ -13,13 +13,19 @@ public struct PollerService: Service {
     let logger: Logger
     /// Where each poll's time, outcome and counts are recorded for `/api/v1/channels` and the metrics.
     let activity: ChannelActivity?
+    /// Where unreadable fetched items are kept before the cursor moves past them.
+    let quarantine: Quarantine?
 
-    public init(channelID: ChannelID, adapter: any PollingAdapter, gateway: Gateway, logger: Logger, activity: ChannelActivity? = nil) {
+    public init(
+        channelID: ChannelID, adapter: any PollingAdapter, gateway: Gateway, logger: Logger, activity: ChannelActivity? = nil,
+        quarantine: Quarantine? = nil
+    ) {
         self.channelID = channelID
         self.adapter = adapter
         self.gateway = gateway
         self.logger = logger
         self.activity = activity
+        self.quarantine = quarantine
     }
 
     public func run() async throws {
@@ -28,6 +34,8 @@ public struct PollerService: Service {
             do {
                 fetched = try await pollOnce()
             } catch {
+                // A fetch cancelled by the shutdown is no failure.
+                if Task.isShuttingDownGracefully { break }
                 logger.warning("poll failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
                 fetched = 0
             }
@@ -42,18 +50,52 @@ public struct PollerService: Service {
         let channelID = self.channelID
         do {
             let cursor = try await gateway.database.read { try $0.cursor(for: channelID) }
-            let batch = try await adapter.fetch(after: cursor)
+            // A fetch may wait (an IMAP IDLE): a graceful shutdown cancels it, never a commit.
+            let adapter = self.adapter
+            let batch = try await cancelWhenGracefulShutdown { try await adapter.fetch(after: cursor) }
             guard !batch.messages.isEmpty || (batch.cursor != nil && batch.cursor != cursor) else {
                 activity?.polled(fetched: 0, newest: nil)
                 return 0
             }
+            try setAside(batch.setAside)
             let receipts = try await gateway.submit(batch.messages, cursor: batch.cursor.map { CursorUpdate(channelID: channelID, cursor: $0) })
             activity?.stored(receipts)
             activity?.polled(fetched: batch.messages.count, newest: batch.messages.compactMap(\.message.sentAt).max())
+            await afterCommit(batch)
             return batch.messages.count
         } catch {
-            activity?.pollFailed(String(describing: error))
+            if !Task.isShuttingDownGracefully { activity?.pollFailed(String(describing: error)) }
             throw error
+        }
+    }
+}
+
+extension PollerService {
+    /// Keeps unreadable items in quarantine (a failure there fails the poll, so the cursor stays before
+    /// them) and counts ignored ones; both are logged by reference only, never by sender.
+    func setAside(_ items: [SetAsideItem]) throws {
+        for item in items {
+            switch item.kind {
+            case .ignored(let reason):
+                logger.info("fetched message ignored", metadata: ["channel": "\(channelID)", "item": "\(item.reference)", "reason": "\(reason)"])
+                activity?.ignored()
+            case .unreadable(let problem):
+                let kept = try quarantine?.keep(item.raw, label: "\(channelID)-\(item.reference)") ?? "nowhere (no quarantine)"
+                logger.warning(
+                    "fetched message unreadable, quarantined",
+                    metadata: ["channel": "\(channelID)", "item": "\(item.reference)", "problem": "\(problem)", "kept": "\(kept)"]
+                )
+            }
+        }
+    }
+
+    /// Tells the adapter its batch is durable (IMAP flags or moves the messages now); a failure there is
+    /// logged, not a failed poll: the cursor has moved and nothing will be fetched twice.
+    func afterCommit(_ batch: PollBatch) async {
+        do {
+            try await adapter.committed(batch)
+        } catch {
+            logger.warning("after-commit step failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
         }
     }
 }

@@ -176,18 +176,53 @@ extension WebhookAdapter {
 public protocol PollingAdapter: Sendable {
     /// How long to wait between polls when the last one found nothing.
     var interval: Duration { get }
-    /// Messages after `cursor` (nil on the very first poll) and the cursor to resume from.
+    /// Messages after `cursor` (nil on the very first poll) and the cursor to resume from. `PollerService`
+    /// cancels a fetch that is still waiting when the server shuts down gracefully.
     func fetch(after cursor: String?) async throws -> PollBatch
+    /// Called by `PollerService` once `batch`, as `fetch` returned it, is committed with its cursor: the
+    /// place to mark what the provider holds as taken (IMAP flags `\Seen` or moves the messages). A crash
+    /// before it runs leaves them unmarked, never refetched. Errors are logged; by default nothing happens.
+    func committed(_ batch: PollBatch) async throws
+}
+
+extension PollingAdapter {
+    public func committed(_ batch: PollBatch) async throws {}
 }
 
 /// One poll's worth of messages, each with the bytes it came from, and where the next poll starts.
 public struct PollBatch: Sendable {
     public var messages: [PolledMessage]
     public var cursor: String?
+    /// Fetched items the cursor moves past without a complaint: `PollerService` quarantines the unreadable
+    /// ones before committing the cursor, and counts the ignored ones.
+    public var setAside: [SetAsideItem]
 
-    public init(messages: [PolledMessage], cursor: String?) {
+    public init(messages: [PolledMessage], cursor: String?, setAside: [SetAsideItem] = []) {
         self.messages = messages
         self.cursor = cursor
+        self.setAside = setAside
+    }
+}
+
+/// A fetched item that does not become a complaint, with the bytes it came from.
+public struct SetAsideItem: Sendable {
+    /// Why it was set aside.
+    public enum Kind: Sendable, Equatable {
+        /// Deliberately not a complaint (an auto-reply, a bounce); `reason` is a short word such as `auto-reply`.
+        case ignored(reason: String)
+        /// Not readable as a message at all; `problem` says why. Its bytes are kept in quarantine.
+        case unreadable(problem: String)
+    }
+
+    public var kind: Kind
+    /// Where the provider holds it (`uid 42`), for the log and the quarantine file's name; no personal data.
+    public var reference: String
+    public var raw: [UInt8]
+
+    public init(kind: Kind, reference: String, raw: [UInt8]) {
+        self.kind = kind
+        self.reference = reference
+        self.raw = raw
     }
 }
 

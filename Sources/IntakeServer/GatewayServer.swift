@@ -222,7 +222,10 @@ public struct GatewayServer: Sendable {
     func pollers() -> [any Service] {
         zip(config.channels, activity).compactMap { channel, activity in
             families[channel.type]?.makePoller.map { make in
-                PollerService(channelID: channel.id, adapter: make(channel), gateway: gateway, logger: logger, activity: activity)
+                PollerService(
+                    channelID: channel.id, adapter: make(channel), gateway: gateway, logger: logger, activity: activity,
+                    quarantine: Quarantine(storagePath: config.storage.path, kind: channel.type.rawValue)
+                )
             }
         }
     }

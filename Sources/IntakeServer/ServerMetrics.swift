@@ -56,6 +56,7 @@ public struct ServerMetrics: Sendable {
             case .accepted: counters.accepted.increment(by: count)
             case .duplicate: counters.duplicate.increment(by: count)
             case .rejected(let reason): for _ in 0..<count { rejected(channel: channel.id, reason: reason) }
+            case .ignored: counters.ignored.increment(by: count)
             }
         }
         watched.append(activity)

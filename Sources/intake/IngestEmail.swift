@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IntakeConfig
+import IntakeCore
 import IntakeHTTPClient
 
 /// `intake ingest-email --channel ID [FILE]`: one raw email from a file or stdin (a Postfix `pipe`) handed to
@@ -39,15 +40,13 @@ struct IngestEmail: AsyncParsableCommand {
     /// Keeps refused bytes as `<storage>/quarantine/email/<time>-<pid>.eml`, then fails with 65; when they
     /// cannot be kept, fails with 75 instead so the MTA keeps them and retries.
     private func quarantine(_ raw: [UInt8], in storagePath: String, because failure: CommandFailure) throws -> Never {
-        let directory = URL(fileURLWithPath: storagePath).appendingPathComponent("quarantine/email")
-        let name = "\(Int(Date().timeIntervalSince1970 * 1000))-\(ProcessInfo.processInfo.processIdentifier).eml"
+        let kept: String
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(raw).write(to: directory.appendingPathComponent(name), options: .atomic)
+            kept = try Quarantine(storagePath: storagePath, kind: "email").keep(raw, label: "pid\(ProcessInfo.processInfo.processIdentifier)")
         } catch {
             throw CommandFailure("\(failure.description); and it could not be quarantined: \(error)", exitCode: .temporaryFailure)
         }
-        throw CommandFailure("\(failure.description) (kept as quarantine/email/\(name))", exitCode: .dataError)
+        throw CommandFailure("\(failure.description) (kept as \(kept))", exitCode: .dataError)
     }
 
     private func readMessage() throws -> [UInt8] {

@@ -1,0 +1,64 @@
+import Foundation
+import IntakeIMAP
+import Testing
+
+/// The libetpan IMAP client against a real Dovecot on loopback.
+@Suite("IMAP client with Dovecot", .serialized)
+struct IMAPClientTests {
+    @Test("fetch returns only the messages after the given UID, including ones delivered after the first SELECT")
+    func fetchAfterUID() async throws {
+        let dovecot = try DovecotServer.start()
+        defer { dovecot.stop() }
+        let client = try IMAPClient(settings: IMAPSettings(
+            host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: DovecotServer.password
+        ))
+        try dovecot.deliver(messageID: "k1@example.id", subject: "Satu", body: "Pesan satu.")
+        let first = try await client.fetch(uidValidity: nil, after: 0, limit: 50)
+        #expect(first.messages.map(\.uid) == [1])
+        try dovecot.deliver(messageID: "k2@example.id", subject: "Dua", body: "Pesan dua.")
+        let second = try await client.fetch(uidValidity: first.uidValidity, after: 1, limit: 50)
+        #expect(second.messages.map(\.uid) == [2])
+        let raw = String(decoding: second.messages.first?.raw ?? [], as: UTF8.self)
+        #expect(raw.contains("Message-ID: <k2@example.id>"))
+        try await client.markSeen([1, 2])
+        #expect(dovecot.seenCount == 2)
+        await client.close()
+    }
+
+    @Test("IDLE wakes for a message delivered after the last SELECT, and a cancelled IDLE ends at once")
+    func idleWakesAndCancels() async throws {
+        let dovecot = try DovecotServer.start()
+        defer { dovecot.stop() }
+        let client = try IMAPClient(settings: IMAPSettings(
+            host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: DovecotServer.password
+        ))
+        _ = try await client.fetch(uidValidity: nil, after: 0, limit: 50)
+        #expect(client.offersIdle)
+        try dovecot.deliver(messageID: "idle@example.id", subject: "IDLE", body: "Pesan saat IDLE.")
+        let start = ContinuousClock.now
+        #expect(try await client.waitForChange(seconds: 20))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        let waiting = Task { try await client.waitForChange(seconds: 600) }
+        try await eventually { true }
+        waiting.cancel()
+        let cancelled = ContinuousClock.now
+        await #expect(throws: IMAPError.cancelled) { _ = try await waiting.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(2))
+    }
+
+    @Test("a refused LOGIN is an authentication error that names neither the user nor the password")
+    func refusedLogin() async throws {
+        let dovecot = try DovecotServer.start()
+        defer { dovecot.stop() }
+        let client = try IMAPClient(settings: IMAPSettings(
+            host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: "salah-sandi-91"
+        ))
+        do {
+            _ = try await client.fetch(uidValidity: nil, after: 0, limit: 50)
+            Issue.record("a wrong password was accepted")
+        } catch {
+            guard case .authentication(let message) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(!message.contains(DovecotServer.user) && !message.contains("salah-sandi-91"))
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import Testing
+
+/// A real Dovecot IMAP server for one test: started as root without systemd (`dovecot -F -c <temp>/dovecot.conf`)
+/// on 127.0.0.1 at a free port, `ssl = no`, one passwd-file user whose Maildir, and Dovecot's own run,
+/// state and log files, live in a temp dir removed at `stop`.
+final class DovecotServer {
+    static let binary = "/usr/sbin/dovecot"
+    static let user = "pelapor"
+    static let password = "rahasia-imap-3b9f"
+
+    let directory: TemporaryDirectory
+    let port: Int
+    /// Dovecot's master process, spawned directly so `stop` can reap it with `waitpid` (bounded).
+    private let pid: pid_t
+    /// The user's Maildir; for Maildir the INBOX is its root.
+    var maildir: String { directory.appending("mail/\(Self.user)") }
+    /// Dovecot refuses uid 0 for mail processes: they run as `nobody`, which owns the Maildir.
+    private let owner: (uid: uid_t, gid: gid_t)
+
+    private init(directory: TemporaryDirectory, port: Int, pid: pid_t, owner: (uid: uid_t, gid: gid_t)) {
+        self.directory = directory
+        self.port = port
+        self.pid = pid
+        self.owner = owner
+    }
+
+    /// Starts Dovecot and returns once its port accepts connections (at most 15 seconds).
+    static func start() throws -> DovecotServer {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw DovecotError("\(binary) is missing: install dovecot-imapd (make test does)")
+        }
+        guard let nobody = getpwnam("nobody") else { throw DovecotError("no user nobody") }
+        let owner = (uid: nobody.pointee.pw_uid, gid: nobody.pointee.pw_gid)
+        let directory = try TemporaryDirectory("intake-dovecot")
+        // Dovecot's login processes run as dovenull and must traverse the directory.
+        chmod(directory.path, 0o755)
+        let free = try LoopbackSocket()  // closed again at once; Dovecot binds its port next
+        let port = free.port
+        close(free.descriptor)
+        try config(directory: directory, port: port).write(toFile: directory.appending("dovecot.conf"), atomically: true, encoding: .utf8)
+        try "\(user):{PLAIN}\(password)\n".write(toFile: directory.appending("passwd"), atomically: true, encoding: .utf8)
+        let maildir = directory.appending("mail/\(user)")
+        for folder in ["", "/new", "/cur", "/tmp"] {
+            try FileManager.default.createDirectory(atPath: maildir + folder, withIntermediateDirectories: true)
+        }
+        for path in [directory.appending("mail"), maildir, maildir + "/new", maildir + "/cur", maildir + "/tmp"] {
+            chown(path, owner.uid, owner.gid)
+        }
+        let server = DovecotServer(directory: directory, port: port, pid: try spawn([binary, "-F", "-c", directory.appending("dovecot.conf")]), owner: owner)
+        do {
+            try server.waitForPort()
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
+    }
+
+    private static func config(directory: TemporaryDirectory, port: Int) -> String {
+        """
+        protocols = imap
+        listen = 127.0.0.1
+        base_dir = \(directory.appending("run"))
+        state_dir = \(directory.appending("state"))
+        log_path = \(directory.appending("dovecot.log"))
+        ssl = no
+        disable_plaintext_auth = no
+        auth_mechanisms = plain login
+        mail_location = maildir:\(directory.appending("mail"))/%u
+        passdb {
+          driver = passwd-file
+          args = scheme=PLAIN username_format=%u \(directory.appending("passwd"))
+        }
+        userdb {
+          driver = static
+          args = uid=nobody gid=nogroup home=\(directory.appending("mail"))/%u
+        }
+        service imap-login {
+          inet_listener imap {
+            address = 127.0.0.1
+            port = \(port)
+          }
+          inet_listener imaps {
+            port = 0
+          }
+        }
+
+        """
+    }
+
+    /// Connects until the port accepts, for at most 15 seconds.
+    private func waitForPort() throws {
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            guard isRunning else { throw DovecotError("dovecot exited: \(log)") }
+            if Self.accepts(port) { return }
+            usleep(20_000)
+        }
+        throw DovecotError("dovecot did not listen on \(port) within 15 s: \(log)")
+    }
+
+    private static func accepts(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// Dovecot's log, for failure messages.
+    var log: String { (try? String(contentsOfFile: directory.appending("dovecot.log"), encoding: .utf8)) ?? "" }
+
+    /// Drops a message into the Maildir's `new/` as an MTA would (written in `tmp/`, then renamed).
+    func deliver(_ raw: String) throws {
+        let name = "\(Date().timeIntervalSince1970).\(UUID().uuidString).intake-test"
+        let temporary = maildir + "/tmp/" + name
+        try Data(raw.utf8).write(to: URL(fileURLWithPath: temporary))
+        chown(temporary, owner.uid, owner.gid)
+        guard rename(temporary, maildir + "/new/" + name) == 0 else { throw DovecotError("rename failed: errno \(errno)") }
+    }
+
+    /// A simple message from `from` with `subject`, `body` and `messageID`.
+    func deliver(messageID: String, from: String = "Budi Santoso <budi@example.id>", subject: String, body: String) throws {
+        try deliver("""
+            From: \(from)\r
+            To: pengaduan@example.go.id\r
+            Subject: \(subject)\r
+            Message-ID: <\(messageID)>\r
+            Date: Fri, 4 Dec 2026 09:00:00 +0700\r
+            Content-Type: text/plain; charset=utf-8\r
+            \r
+            \(body)\r
+
+            """)
+    }
+
+    /// How many messages carry `\Seen` (Maildir flag `S` after `:2,` in `cur/`).
+    var seenCount: Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: maildir + "/cur")) ?? []
+        return names.filter { $0.components(separatedBy: ":2,").last.map { $0.contains("S") } == true && $0.contains(":2,") }.count
+    }
+
+    /// Creates the mailbox `name` (a Maildir++ folder `.name` beside the INBOX).
+    func createMailbox(_ name: String) throws {
+        let folder = maildir + "/." + name
+        for sub in ["", "/new", "/cur", "/tmp"] {
+            try FileManager.default.createDirectory(atPath: folder + sub, withIntermediateDirectories: true)
+            chown(folder + sub, owner.uid, owner.gid)
+        }
+    }
+
+    /// How many messages the mailbox `name` (or the INBOX for nil) holds.
+    func messageCount(in name: String? = nil) -> Int {
+        let folder = name.map { maildir + "/." + $0 } ?? maildir
+        return ["/new", "/cur"].reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: folder + $1))?.count ?? 0) }
+    }
+
+    /// Makes the INBOX's UIDs start over with a new UIDVALIDITY, as recreating the mailbox does: Dovecot's
+    /// UID list and indexes go, the messages stay (Dovecot must not be reading the mailbox meanwhile).
+    func resetUIDValidity() throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: maildir)
+        where name == "dovecot-uidlist" || name.hasPrefix("dovecot.index") {
+            try FileManager.default.removeItem(atPath: maildir + "/" + name)
+        }
+    }
+
+    private static func spawn(_ arguments: [String]) throws -> pid_t {
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        // Its own process group, so `stop` can kill Dovecot's children with it and nothing else.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // A clean signal mask: the test's threads block SIGTERM (libdispatch workers do), and Dovecot
+        // would inherit that and ignore `stop`'s SIGTERM.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        // Only stdin, stdout and stderr: any other descriptor the test process holds (the write end of
+        // another test's pipe) would stay open in Dovecot and keep that pipe from ever reaching EOF.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        guard closeFrom(3, in: &actions) == 0 else { throw DovecotError("cannot ask posix_spawn to close descriptors") }
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard result == 0 else { throw DovecotError("cannot start \(arguments[0]): error \(result)") }
+        return pid
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module
+    /// does not export, looked up by name.
+    private static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) -> Int32 {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return -1 }
+        return unsafeBitCast(symbol, to: CloseFrom.self)(&actions, lowest)
+    }
+
+    /// Whether the master process still runs (reaping it once it exited).
+    private var isRunning: Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// SIGTERM, a bounded wait (2 s) for Dovecot to exit, then SIGKILL to its whole process group (its
+    /// children too); removes the files.
+    func stop() {
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(2)
+        while isRunning && Date() < deadline { usleep(5_000) }
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        directory.remove()
+    }
+}
+
+/// Why the Dovecot test server could not start.
+struct DovecotError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
