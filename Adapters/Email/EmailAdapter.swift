@@ -50,7 +50,7 @@ public struct EmailAdapter: WebhookAdapter, PushAdapter {
                 let status = DeliveryStatus(providerMessageID: original, status: "failed", error: "bounced (delivery status notification)")
                 return .deliveryStatuses([status], response: Self.ignoredResponse(ignored))
             }
-            return .respond(Self.ignoredResponse(ignored))
+            return .ignored(reason: ignored.reason.rawValue, response: Self.ignoredResponse(ignored))
         }
     }
 

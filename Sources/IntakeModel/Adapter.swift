@@ -77,6 +77,9 @@ public enum WebhookOutcome: Sendable {
     /// A batch (Infobip's `results`) of which some items were refused by themselves: the messages are
     /// journaled, each refusal is counted, and the answer (200, `WebhookResponse.batch`) names the refused items.
     case partial([InboundMessage], rejected: [RejectedItem])
+    /// A message deliberately not a complaint (an auto-reply, list mail): logged with `reason` (a short word,
+    /// no personal data) and counted as ignored, journaled nowhere; then `response`.
+    case ignored(reason: String, response: WebhookResponse)
 }
 
 /// One item of a provider's batch refused by itself while the others are kept.

@@ -51,7 +51,7 @@ struct IngestRoutes: Sendable {
         if messages.isEmpty {
             // Deliberately not a complaint (an auto-reply, a bounce): answered without receipts, so the MTA neither retries nor bounces.
             refusal.logger.info("pushed message ignored by its adapter", metadata: ["channel": "\(channelID)"])
-            channel.metrics.ignored.increment()
+            channel.activity.ignored()
         }
         let receipts: [Receipt]
         do {

@@ -102,6 +102,10 @@ struct WebhookRoutes: Sendable {
             switch try adapter.receive(webhookRequest) {
             case .respond(let answer):
                 return Self.response(answer)
+            case .ignored(let reason, let answer):
+                logger.info("message ignored by its adapter", metadata: ["channel": "\(channelID)", "reason": "\(reason)"])
+                channel.activity.ignored()
+                return Self.response(answer)
             case .deliveryStatuses(let statuses, let answer):
                 // Recorded on the replies they report on, before the answer; never a complaint.
                 do {

@@ -90,7 +90,7 @@ struct EmailIngestTests {
         }
     }
 
-    @Test("the webhook stores raw MIME with the shared secret and refuses it without")
+    @Test("the webhook stores raw MIME with the shared secret, refuses it without, and counts an out-of-office as ignored")
     func webhookWithSecret() async throws {
         try await RunningGateway.with(channels: Self.channels) { gateway in
             let body = try Array(Data(contentsOf: URL(fileURLWithPath: Self.fixturePath("html-only.eml"))))
@@ -104,6 +104,15 @@ struct EmailIngestTests {
             ))
             #expect(accepted.status == 200)
             #expect(TrackingNumber(parsing: accepted.json["tracking_number"] as? String ?? "") != nil)
+            let outOfOffice = try await gateway.client.send(HTTPClientRequest(
+                method: "POST", url: url, headers: [(EmailAdapter.secretHeader, Self.secret)],
+                body: try Array(Data(contentsOf: URL(fileURLWithPath: Self.fixturePath("out-of-office.eml"))))
+            ))
+            #expect(outOfOffice.status == 200 && outOfOffice.json["ignored"] as? String == "auto-reply")
+            let metrics = String(decoding: try await gateway.get("/metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"intake_messages_ignored_total{channel="mail"} 1"#), "counted: \(metrics.split(separator: "\n").filter { $0.contains("ignored") })")
+            let complaints = try await gateway.get("/api/v1/complaints").json["items"] as? [Any]
+            #expect(complaints?.count == 1, "only the letter is a complaint")
         }
     }
 

@@ -85,6 +85,7 @@ import Testing
             case .respond(let response): Issue.record("answered \(response.status) instead of journaling"); return
             case .deliveryStatuses: Issue.record("answered with delivery reports instead of journaling"); return
             case .partial: Issue.record("refused part of a one-message body"); return
+            case .ignored(let reason, _): Issue.record("ignored (\(reason)) instead of journaling"); return
             }
         } catch {
             result = .failure(error)
