@@ -1,8 +1,13 @@
+import AdapterRegistry
 import EmailAdapter
 import Foundation
+import IntakeConfig
 import IntakeHTTPClient
 import IntakeMIME
 import IntakeModel
+import IntakeServer
+@testable import IntakeStorage
+import Logging
 import Synchronization
 import Testing
 
@@ -181,6 +186,72 @@ struct EmailReplyTests {
         #expect(refused?.isPermanent == false)
         let injected = await submit(sink.url, to: "warga@example.id>\r\nRCPT TO:<x@y")
         guard case .invalidRequest? = injected else { Issue.record("expected invalidRequest, got \(String(describing: injected))"); return }
+    }
+}
+
+/// The per-address limit and the schema change behind it hold across restarts: both live in the table.
+@Suite("EmailReplyStorageTests")
+struct EmailReplyStorageTests {
+    @Test("the per-address limit counts the replies written before a restart")
+    func limitSurvivesRestart() async throws {
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        let data = try TemporaryDirectory("intake-email-restart")
+        defer { data.remove() }
+        let config = GatewayConfig(
+            server: ServerSettings(host: "127.0.0.1", port: 0, publicURL: "https://lapor.example.go.id"),
+            storage: StorageSettings(path: data.path), adminToken: RunningGateway.adminToken,
+            channels: [EmailReplyTests.channel(smtpURL: sink.url, perHour: 2)]
+        )
+        var logger = Logger(label: "intake-test")
+        logger.logLevel = .warning
+        for (run, id) in ["eins@example.id", "zwei@example.id", "drei@example.id"].enumerated() {
+            // A fresh server on the same data directory each time: nothing is carried over in memory.
+            let server = try GatewayServer(config: config, families: AdapterRegistry.families, logger: logger, replyPolicy: ReplyTesting.policy)
+            let gateway = try await RunningGateway.serve(server, directory: try TemporaryDirectory("intake-email-restart-unused"))
+            _ = try await EmailReplyTests.push(gateway, EmailReplyTests.letter(id, subject: "Laporan ke-\(run + 1)"))
+            if run < 2 {
+                try await ReplyTesting.waitForReplies(gateway, status: "sent") { $0.count == run + 1 }
+            } else {
+                let suppressed = try await ReplyTesting.replies(gateway, status: "suppressed")
+                #expect(suppressed.count == 1, "the third within the hour is over the limit of 2")
+            }
+            await gateway.stop()
+        }
+        #expect(sink.messages().count == 2)
+    }
+
+    @Test("migration 9 keeps every reply written before it and accepts suppressed ones")
+    func migrationKeepsReplies() async throws {
+        let directory = try TemporaryDirectory("intake-reply-migration")
+        defer { directory.remove() }
+        do {
+            let connection = try Connection(path: directory.appending("intake.sqlite"))
+            try Migrations.apply(Schema.migrations.filter { $0.version < 9 }, to: connection)
+            try connection.execute("""
+                INSERT INTO replies (id, channel_id, journal_id, recipient, recipient_kind, in_reply_to, text, kind, idempotency_key,
+                                     status, attempts, next_attempt_at, last_error, created_at)
+                VALUES (41, 'sms', 7, '+6281234567890', 'phone', 'SM-7', 'LAPOR!: diterima', 'accepted', 'sms/SM-7', 'failed', 3, 5,
+                        'HTTP 400', 5)
+                """)
+        }
+        let database = try Database(directory: directory.path)
+        defer { database.close() }
+        let kept = try await database.read { try $0.reply(idempotencyKey: "sms/SM-7") }
+        #expect(kept?.id == 41 && kept?.record.status == .failed && kept?.lastError == "HTTP 400" && kept?.attempts == 3)
+        #expect(kept?.record.references == [] && kept?.record.trackingNumber == nil)
+        let inserted = try await database.write { connection in
+            try connection.insertReply(ReplyRecord(
+                channelID: "mail", journalID: 8, complaintID: nil, recipient: "siti@example.id", recipientKind: .email, inReplyTo: "m@x",
+                text: "LAPOR!", kind: .accepted, idempotencyKey: "mail/m@x", status: .suppressed, createdAt: Date(),
+                trackingNumber: "LPR-TEST", subject: "Halo", references: ["a@x", "b@x"]
+            ), reason: "suppressed: test")
+        }
+        #expect(inserted)
+        let suppressed = try await database.read { try $0.reply(idempotencyKey: "mail/m@x") }
+        #expect(suppressed.map { $0.id > 41 } == true, "ids keep growing after the copy")
+        #expect(suppressed?.record.status == .suppressed && suppressed?.lastError == "suppressed: test")
+        #expect(suppressed?.record.references == ["a@x", "b@x"] && suppressed?.record.subject == "Halo")
     }
 }
 
