@@ -184,6 +184,15 @@ struct EmailReplyTests {
         let refused = await submit("smtp://127.0.0.1:\(try FreePort.pick())", to: "warga@example.id")
         guard case .unreachable? = refused else { Issue.record("expected unreachable, got \(String(describing: refused))"); return }
         #expect(refused?.isPermanent == false)
+        // STARTTLS demanded from a server that does not offer it: no mail goes out in clear, and it is retried.
+        var clear: SMTPClientError?
+        do {
+            try await client.send(SMTPSubmission(
+                url: sink.url, requireStartTLS: true, from: "lapor@example.go.id", recipients: ["warga@example.id"], message: message
+            ))
+        } catch { clear = error }
+        guard case .security? = clear else { Issue.record("expected security, got \(String(describing: clear))"); return }
+        #expect(clear?.isPermanent == false && sink.messages().count == 1)
         let injected = await submit(sink.url, to: "warga@example.id>\r\nRCPT TO:<x@y")
         guard case .invalidRequest? = injected else { Issue.record("expected invalidRequest, got \(String(describing: injected))"); return }
     }
