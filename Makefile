@@ -17,7 +17,7 @@ build: deps
 run: build
 	.build/debug/intake serve
 
-## The providers' own signing libraries (PyPI twilio, vonage) in .venv, which the tests call to sign requests.
+## The providers' own signing libraries (PyPI twilio, vonage) and the SMTP sink (aiosmtpd) in .venv, which the tests use.
 VENV := .venv
 SIGN_REQUIREMENTS := scripts/sign/requirements.txt
 

@@ -8,6 +8,8 @@ import ProviderSigning
 /// Settings: `secret` (required), `attachment_max_bytes` (per file, default 10 MiB), `attachments_max_bytes`
 /// (per message, default 25 MiB). Set the channel's `max_body_bytes` to the largest mail the MTA may hand
 /// over. Auto-replies, bounces and our own acknowledgments are answered 200 (exit 0) and never journaled.
+/// With `smtp_url` and `from` the channel acknowledges each complaint by email (`EmailReplySender`), at most
+/// `replies_per_address_per_hour` (default 3) per address.
 public struct EmailAdapter: WebhookAdapter, PushAdapter {
     /// The header carrying the channel's shared secret on the webhook.
     public static let secretHeader = "X-Intake-Secret"
@@ -20,9 +22,11 @@ public struct EmailAdapter: WebhookAdapter, PushAdapter {
         settingKeys: [
             ChannelSettingKey("secret", required: true, secret: true),
             ChannelSettingKey("attachment_max_bytes"), ChannelSettingKey("attachments_max_bytes"),
-        ],
+        ] + EmailReplySender.settingKeys,
         makeWebhook: { EmailAdapter(channel: $0) },
-        makePush: { EmailAdapter(channel: $0) }
+        makePush: { EmailAdapter(channel: $0) },
+        makeReplySender: { EmailReplySender.make(channel: $0) },
+        repliesPerAddressPerHour: EmailReplySender.defaultPerAddressPerHour
     )
 
     let channel: ChannelConfig

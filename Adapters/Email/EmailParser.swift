@@ -85,6 +85,7 @@ public enum EmailParser {
         if mime.messageID == nil { metadata["message_id"] = "none: id from content" }
         if !files.dropped.isEmpty { metadata["attachments_dropped"] = files.dropped.joined(separator: ", ") }
         if let number = threadNumber(mime) { metadata[MessageThread.metadataKey] = number.description }
+        if let references = threadReferences(mime) { metadata[MessageThread.referencesKey] = references }
         return .complaint(InboundMessage(
             channelID: channel.id, channelType: channel.type, externalID: externalID, sentAt: mime.date,
             reporter: reporter, title: title?.isEmpty == false ? title : nil, text: text,
@@ -105,6 +106,22 @@ public enum EmailParser {
             if let value = name == "Subject" ? mime.subject : mime.header(name), let number = MessageThread.trackingNumber(in: value) {
                 return number
             }
+        }
+        return nil
+    }
+
+    /// The ids this mail replies to, space-separated without brackets: its `References`, else its `In-Reply-To`
+    /// (RFC 5322 3.6.4); at most the first and the last nine, which is what threading needs.
+    static func threadReferences(_ mime: MIMEMessage) -> String? {
+        for name in ["References", "In-Reply-To"] {
+            guard let value = mime.header(name) else { continue }
+            var ids = value.split(separator: "<").compactMap { piece -> String? in
+                guard let close = piece.firstIndex(of: ">") else { return nil }
+                let id = piece[..<close].trimmingCharacters(in: .whitespaces)
+                return id.contains("@") && !id.contains(where: \.isWhitespace) ? id : nil
+            }
+            if ids.count > 10 { ids = [ids[0]] + ids.suffix(9) }
+            if !ids.isEmpty { return ids.joined(separator: " ") }
         }
         return nil
     }

@@ -34,15 +34,19 @@ public enum AfterCommit: Sendable, Equatable {
 /// complaints twice. With IDLE the poller waits in IDLE (a fresh one at least every 25 minutes, sooner
 /// with a smaller `poll_seconds`) instead of sleeping.
 public final class IMAPAdapter: PollingAdapter {
-    /// The family: settings `host`, `port`, `security`, `user`, `password`, `mailbox`, `poll_seconds`, `after`.
+    /// The family: settings `host`, `port`, `security`, `user`, `password`, `mailbox`, `poll_seconds`, `after`,
+    /// and the email family's SMTP keys for acknowledgments.
     public static let family = AdapterFamily(
         type: .imap,
         settingKeys: [
             ChannelSettingKey("host", required: true), ChannelSettingKey("port"), ChannelSettingKey("security"),
             ChannelSettingKey("user", required: true), ChannelSettingKey("password", required: true, secret: true),
             ChannelSettingKey("mailbox"), ChannelSettingKey("poll_seconds"), ChannelSettingKey("after"),
-        ],
-        makePoller: { IMAPAdapter(channel: $0) }
+        ] + EmailReplySender.settingKeys,
+        makePoller: { IMAPAdapter(channel: $0) },
+        // Acknowledged by SMTP exactly as pushed mail is (`smtp_url`, `from`, …).
+        makeReplySender: { EmailReplySender.make(channel: $0) },
+        repliesPerAddressPerHour: EmailReplySender.defaultPerAddressPerHour
     )
 
     /// Messages fetched per poll at most.

@@ -29,6 +29,13 @@ static inline CURLcode intake_curl_setopt_progress_function(CURL *handle, intake
     return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
 }
 
+/* CURLOPT_READFUNCTION: the message an SMTP upload sends, handed over piece by piece. */
+typedef size_t (*intake_curl_read_callback)(char *buffer, size_t size, size_t count, void *context);
+
+static inline CURLcode intake_curl_setopt_read_function(CURL *handle, intake_curl_read_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
+}
+
 static inline CURLcode intake_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -10,6 +10,7 @@ struct ChannelSection {
     static let commonKeys = [
         "id", "type", "max_body_bytes", "campaign", "tags",
         "burst_seconds", "parts_timeout_seconds", "language", "reply_template", "replies_per_second",
+        "replies_per_address_per_hour",
     ]
     /// Languages replies to citizens come in.
     static let languages = ["id", "en"]
@@ -102,7 +103,9 @@ struct ChannelSection {
             campaign: campaign, tags: tags ?? [], settings: settings,
             burstSeconds: replies.burstSeconds ?? ChannelConfig.defaultBurstSeconds,
             partsTimeoutSeconds: replies.partsTimeoutSeconds ?? ChannelConfig.defaultPartsTimeoutSeconds,
-            language: replies.language ?? "id", replyTemplate: replies.template, repliesPerSecond: replies.perSecond
+            language: replies.language ?? "id", replyTemplate: replies.template, repliesPerSecond: replies.perSecond,
+            repliesPerAddressPerHour: entry.value("replies_per_address_per_hour")
+                .flatMap { log.integer($0, at: entry.path.key("replies_per_address_per_hour"), in: 0...10_000) }
         )
     }
 

@@ -32,6 +32,8 @@ public struct ReplyOutbox: Sendable {
         public var campaign: String?
         /// `replies_per_second`.
         public var perSecond: Double?
+        /// `replies_per_address_per_hour`, or the family's default; nil or 0: no limit.
+        public var perAddressPerHour: Int? = nil
     }
 
     /// The channels that reply, by id.
@@ -55,7 +57,8 @@ public struct ReplyOutbox: Sendable {
             }
             plans[config.id] = Channel(
                 delivery: delivery, language: ReplyLanguage(code: config.language), template: config.replyTemplate,
-                sms: family.isSMS, campaign: config.campaign, perSecond: config.repliesPerSecond
+                sms: family.isSMS, campaign: config.campaign, perSecond: config.repliesPerSecond,
+                perAddressPerHour: config.repliesPerAddressPerHour ?? family.repliesPerAddressPerHour
             )
         }
         self.channels = plans
@@ -88,12 +91,15 @@ public struct ReplyOutbox: Sendable {
     ) throws -> String? {
         guard let channel = channels[message.channelID] else { return nil }
         let text = compose(kind, values: values, message: message, channel: channel)
+        let recipient = message.replyTo ?? message.reporter.address
+        let (status, reason) = try status(of: channel, recipient: recipient, message: message, at: time, in: connection)
         let inserted = try connection.insertReply(ReplyRecord(
             channelID: message.channelID, journalID: journalID, complaintID: complaintID,
-            recipient: message.replyTo ?? message.reporter.address, recipientKind: message.reporter.kind, inReplyTo: message.externalID,
-            text: text, kind: kind, idempotencyKey: Self.idempotencyKey(message),
-            status: { if case .inline = channel.delivery { .inline } else { .pending } }(), createdAt: time
-        ))
+            recipient: recipient, recipientKind: message.reporter.kind, inReplyTo: message.externalID,
+            text: text, kind: kind, idempotencyKey: Self.idempotencyKey(message), status: status, createdAt: time,
+            trackingNumber: values["tracking_number"], subject: message.title,
+            references: message.metadata[MessageThread.referencesKey]?.split(separator: " ").map(String.init) ?? []
+        ), reason: reason)
         guard inserted else {
             // A provider retries only when our answer did not reach it, so an inline reply is rendered again
             // (the stored text, the same words); a reply the service sends is never written twice.
@@ -102,11 +108,24 @@ public struct ReplyOutbox: Sendable {
         }
         switch channel.delivery {
         case .service(let signal):
-            connection.afterCommit { signal.announce() }
+            if status == .pending { connection.afterCommit { signal.announce() } }
             return nil
         case .inline:
             return text
         }
+    }
+
+    /// How a new reply is stored: `inline`, `pending` for the service, or `suppressed` with the reason when the
+    /// channel already wrote `replies_per_address_per_hour` replies to `recipient` in the hour before `time`
+    /// (counted in the table, so the limit holds across restarts; suppressed ones do not count).
+    private func status(
+        of channel: Channel, recipient: String, message: InboundMessage, at time: Date, in connection: Connection
+    ) throws -> (ReplyStatus, String?) {
+        guard case .service = channel.delivery else { return (.inline, nil) }
+        guard let limit = channel.perAddressPerHour, limit > 0 else { return (.pending, nil) }
+        let recent = try connection.replyCount(channelID: message.channelID, recipient: recipient, since: time.addingTimeInterval(-3600))
+        guard recent >= limit else { return (.pending, nil) }
+        return (.suppressed, "suppressed: \(recent) replies to this address within the hour (limit \(limit) per address per hour)")
     }
 
     /// One reply per provider message on a channel.

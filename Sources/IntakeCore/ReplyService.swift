@@ -47,6 +47,8 @@ public enum ReplyAttemptOutcome: String, Sendable, CaseIterable {
     case retry
     /// Refused for good, or out of attempts: parked as `failed`.
     case failed
+    /// The sender refused to send it at all (an address nobody reads): kept as `suppressed`.
+    case suppressed
 }
 
 /// Counts the reply service's attempts (the server's metrics).
@@ -68,15 +70,16 @@ public struct ReplyService: Service {
     let workers: [ReplyChannelWorker]
 
     /// A service sending `outbox`'s replies with `senders` (one per channel replying through the service)
-    /// over `http`.
+    /// over `http`, and over `mail` for senders that submit email.
     public init(
         database: Database, outbox: ReplyOutbox, senders: [ChannelID: any ReplySender], http: any HTTPExchange,
-        policy: ReplyPolicy = ReplyPolicy(), observer: (any ReplyObserver)? = nil, logger: Logger
+        mail: (any MailTransport)? = nil, policy: ReplyPolicy = ReplyPolicy(), observer: (any ReplyObserver)? = nil, logger: Logger
     ) {
+        let transports = ReplyTransports(http: http, mail: mail)
         workers = senders.sorted { $0.key < $1.key }.compactMap { channelID, sender in
             guard let signal = outbox.signal(for: channelID) else { return nil }
             return ReplyChannelWorker(
-                channelID: channelID, database: database, sender: sender, http: http, signal: signal,
+                channelID: channelID, database: database, sender: sender, transports: transports, signal: signal,
                 perSecond: outbox.channels[channelID]?.perSecond, policy: policy, observer: observer, logger: logger
             )
         }
@@ -97,7 +100,7 @@ struct ReplyChannelWorker: Sendable {
     let channelID: ChannelID
     let database: Database
     let sender: any ReplySender
-    let http: any HTTPExchange
+    let transports: ReplyTransports
     let signal: HandoffSignal
     let perSecond: Double?
     let policy: ReplyPolicy
@@ -142,7 +145,7 @@ struct ReplyChannelWorker: Sendable {
 
     private func send(_ reply: StoredReply) async -> Result<SentReply, ReplyFailure> {
         do {
-            return .success(try await sender.send(reply.outbound, over: http))
+            return .success(try await sender.send(reply.outbound, over: transports))
         } catch {
             return .failure(error)
         }
@@ -167,6 +170,9 @@ struct ReplyChannelWorker: Sendable {
             pause = delay
             outcome = .retry
             change = { try $0.markReplyRetry(id, error: message, retryAt: now.addingTimeInterval(delay)) }
+        case .failure(.suppressed(let reason)):
+            outcome = .suppressed
+            change = { try $0.markReplySuppressed(id, reason: "suppressed: \(reason)") }
         case .failure(let failure):
             if case .temporary = failure { pause = policy.delay(afterFailures: failures) }
             var message = failure.description
@@ -192,7 +198,12 @@ struct ReplyChannelWorker: Sendable {
         let recipient = Reporter(kind: reply.record.recipientKind, address: reply.record.recipient).redactedAddress
         var error = ""
         if case .failure(let failure) = result { error = failure.description }
-        logger.log(level: outcome == .failed ? .error : .notice, outcome == .failed ? "reply failed" : "reply will be retried", metadata: [
+        let line: Logger.Message = switch outcome {
+        case .failed: "reply failed"
+        case .suppressed: "reply suppressed"
+        case .sent, .retry: "reply will be retried"
+        }
+        logger.log(level: outcome == .failed ? .error : .notice, line, metadata: [
             "channel": "\(channelID)", "reply": "\(reply.id)", "recipient": "\(recipient)", "attempt": "\(reply.attempts + 1)",
             "error": "\(error)",
         ])
@@ -238,6 +249,7 @@ extension ReplyFailure {
         switch self {
         case .temporary(let message, let retryAfter): return .temporary(scrub(message), retryAfter: retryAfter)
         case .permanent(let message): return .permanent(scrub(message))
+        case .suppressed(let message): return .suppressed(scrub(message))
         }
     }
 }

@@ -20,6 +20,9 @@ public struct ChannelConfig: Sendable, Equatable {
     public var replyTemplate: String?
     /// At most this many replies per second through this channel's provider; nil: no limit.
     public var repliesPerSecond: Double?
+    /// At most this many replies to one address per hour on this channel (the rest are suppressed); nil: the
+    /// family's default (`AdapterFamily.repliesPerAddressPerHour`); 0: no limit.
+    public var repliesPerAddressPerHour: Int?
 
     public static let defaultMaxBodyBytes = 1 << 20
     public static let defaultBurstSeconds = 90
@@ -28,7 +31,7 @@ public struct ChannelConfig: Sendable, Equatable {
     public init(id: ChannelID, type: ChannelType, maxBodyBytes: Int = defaultMaxBodyBytes, campaign: String? = nil,
                 tags: [String] = [], settings: [String: String] = [:], burstSeconds: Int = defaultBurstSeconds,
                 partsTimeoutSeconds: Int = defaultPartsTimeoutSeconds, language: String = "id", replyTemplate: String? = nil,
-                repliesPerSecond: Double? = nil) {
+                repliesPerSecond: Double? = nil, repliesPerAddressPerHour: Int? = nil) {
         self.id = id
         self.type = type
         self.maxBodyBytes = maxBodyBytes
@@ -40,6 +43,7 @@ public struct ChannelConfig: Sendable, Equatable {
         self.language = language
         self.replyTemplate = replyTemplate
         self.repliesPerSecond = repliesPerSecond
+        self.repliesPerAddressPerHour = repliesPerAddressPerHour
     }
 }
 
@@ -75,6 +79,9 @@ public struct AdapterFamily: Sendable {
     public var repliesInline: Bool
     /// Whether the family's messages are SMS: replies are then kept to 160 GSM-7 characters.
     public var isSMS: Bool
+    /// Replies to one address per hour when a channel sets no `replies_per_address_per_hour`; nil: no limit
+    /// (email acknowledgments are limited, so a mail loop or a flood cannot make the gateway a spammer).
+    public var repliesPerAddressPerHour: Int?
 
     public init(
         type: ChannelType,
@@ -85,7 +92,8 @@ public struct AdapterFamily: Sendable {
         makeReplySender: (@Sendable (ChannelConfig) -> (any ReplySender)?)? = nil,
         makeMediaResolver: (@Sendable (ChannelConfig) -> any MediaResolver)? = nil,
         repliesInline: Bool = false,
-        isSMS: Bool = false
+        isSMS: Bool = false,
+        repliesPerAddressPerHour: Int? = nil
     ) {
         self.type = type
         self.settingKeys = settingKeys
@@ -96,5 +104,6 @@ public struct AdapterFamily: Sendable {
         self.makeMediaResolver = makeMediaResolver
         self.repliesInline = repliesInline
         self.isSMS = isSMS
+        self.repliesPerAddressPerHour = repliesPerAddressPerHour
     }
 }

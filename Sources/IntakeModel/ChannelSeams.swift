@@ -94,13 +94,26 @@ public struct OutboundReply: Sendable, Equatable {
     public var text: String
     /// The provider's id of the message being answered, for providers that thread replies.
     public var inReplyTo: String?
+    /// The ids of the earlier messages the answered one itself replied to (an email's `References`), oldest
+    /// first, so an email reply names the whole thread.
+    public var references: [String]
+    /// The tracking number the reply names, when it names one (an email puts it in the subject).
+    public var trackingNumber: String?
+    /// The answered message's title (an email's subject), for senders that echo it.
+    public var subject: String?
 
-    public init(idempotencyKey: String, channelID: ChannelID, recipient: String, text: String, inReplyTo: String? = nil) {
+    public init(
+        idempotencyKey: String, channelID: ChannelID, recipient: String, text: String, inReplyTo: String? = nil,
+        references: [String] = [], trackingNumber: String? = nil, subject: String? = nil
+    ) {
         self.idempotencyKey = idempotencyKey
         self.channelID = channelID
         self.recipient = recipient
         self.text = text
         self.inReplyTo = inReplyTo
+        self.references = references
+        self.trackingNumber = trackingNumber
+        self.subject = subject
     }
 }
 
@@ -110,10 +123,12 @@ public enum ReplyFailure: Error, Equatable, CustomStringConvertible {
     case temporary(String, retryAfter: Duration? = nil)
     /// Sending again will not help (a 4xx, a number the provider refuses): kept as failed.
     case permanent(String)
+    /// Deliberately not sent (an address nobody reads, such as `mailer-daemon@…`): kept as suppressed.
+    case suppressed(String)
 
     public var description: String {
         switch self {
-        case .temporary(let message, _), .permanent(let message): message
+        case .temporary(let message, _), .permanent(let message), .suppressed(let message): message
         }
     }
 }
@@ -173,6 +188,9 @@ public struct HTTPExchangeResponse: Sendable {
 public protocol ReplySender: Sendable {
     /// Sends one reply; throws `ReplyFailure` to say whether trying again can help.
     func send(_ reply: OutboundReply, over http: any HTTPExchange) async throws(ReplyFailure) -> SentReply
+    /// Sends one reply over whichever transport the family needs (mail for email); the reply service calls
+    /// this one. The default sends over HTTP.
+    func send(_ reply: OutboundReply, over transports: ReplyTransports) async throws(ReplyFailure) -> SentReply
 }
 
 /// Turns a media reference into the download of its bytes, asking the provider first when it must

@@ -4,6 +4,9 @@
 public enum MessageThread {
     /// The metadata key holding the tracking number (`LPR-XXXX-XXXX`) the message replies to.
     public static let metadataKey = "thread_tracking_number"
+    /// The metadata key holding the ids of the messages this one replies to (an email's `References` and
+    /// `In-Reply-To`), space-separated, oldest first: a reply to it names them so the thread stays whole.
+    public static let referencesKey = "thread_references"
 
     /// The first valid tracking number written anywhere in `text` (`Re: [LPR-7K3M-9QX2] …`, a Message-ID
     /// `<LPR-7K3M-9QX2.ack@…>`), or nil.

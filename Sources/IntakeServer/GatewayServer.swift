@@ -214,7 +214,7 @@ public struct GatewayServer: Sendable {
         }
         guard !senders.isEmpty else { return nil }
         return ReplyService(
-            database: database, outbox: outbox, senders: senders, http: replyExchange ?? HTTPClient(), policy: replyPolicy,
+            database: database, outbox: outbox, senders: senders, http: replyExchange ?? HTTPClient(), mail: SMTPClient(), policy: replyPolicy,
             observer: metrics.replies(), logger: logger
         )
     }

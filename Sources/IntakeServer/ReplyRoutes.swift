@@ -152,7 +152,7 @@ struct ReplyItem: Encodable {
 }
 
 extension ServerMetrics {
-    /// `intake_replies_total{channel, outcome="sent|retry|failed"}`: every attempt of the reply service.
+    /// `intake_replies_total{channel, outcome="sent|retry|failed|suppressed"}`: every attempt of the reply service.
     func replies() -> ReplyMetrics {
         ReplyMetrics(factory: factory)
     }

@@ -258,5 +258,50 @@ enum Schema {
                 PRIMARY KEY (channel_id, reporter)
             ) WITHOUT ROWID;
             """),
+        Migration(version: 9, name: "email replies: suppressed replies, thread and tracking number", sql: """
+            -- Replies may be `suppressed` (an address nobody reads, or over the channel's replies per address per
+            -- hour; the reason is in last_error), and keep what an email reply needs: the tracking number for its
+            -- subject, the answered mail's subject and References. SQLite cannot change a CHECK in place, so the
+            -- table is copied.
+            CREATE TABLE replies_v9 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                channel_id TEXT NOT NULL,
+                journal_id INTEGER NOT NULL,
+                complaint_id TEXT,
+                recipient TEXT NOT NULL,
+                recipient_kind TEXT NOT NULL,
+                in_reply_to TEXT,
+                text TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL UNIQUE,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'inline', 'suppressed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                last_error TEXT,
+                provider_message_id TEXT,
+                delivery_status TEXT,
+                delivery_error TEXT,
+                delivery_updated_at REAL,
+                created_at REAL NOT NULL,
+                sent_at REAL,
+                tracking_number TEXT,
+                subject TEXT,
+                thread_references TEXT
+            );
+            INSERT INTO replies_v9 (id, channel_id, journal_id, complaint_id, recipient, recipient_kind, in_reply_to, text, kind,
+                                    idempotency_key, status, attempts, next_attempt_at, last_error, provider_message_id,
+                                    delivery_status, delivery_error, delivery_updated_at, created_at, sent_at)
+                SELECT id, channel_id, journal_id, complaint_id, recipient, recipient_kind, in_reply_to, text, kind,
+                       idempotency_key, status, attempts, next_attempt_at, last_error, provider_message_id,
+                       delivery_status, delivery_error, delivery_updated_at, created_at, sent_at
+                FROM replies;
+            DROP TABLE replies;
+            ALTER TABLE replies_v9 RENAME TO replies;
+            CREATE INDEX replies_due ON replies (channel_id, next_attempt_at) WHERE status = 'pending';
+            CREATE INDEX replies_status ON replies (status, id);
+            CREATE INDEX replies_provider ON replies (provider_message_id) WHERE provider_message_id IS NOT NULL;
+            -- Counting one address's recent replies for replies_per_address_per_hour.
+            CREATE INDEX replies_recipient ON replies (channel_id, recipient, created_at);
+            """),
     ]
 }

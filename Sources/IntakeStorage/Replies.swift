@@ -11,6 +11,9 @@ public enum ReplyStatus: String, Sendable, Codable, CaseIterable {
     case failed
     /// Went out inside the webhook's answer (Twilio's TwiML): the service never sends it.
     case inline
+    /// Deliberately not sent (an address nobody reads, or over `replies_per_address_per_hour`); the reason is
+    /// its `last_error`. Never retried.
+    case suppressed
 }
 
 /// What a reply says, which picks its template.
@@ -44,13 +47,20 @@ public struct ReplyRecord: Sendable {
     public var kind: ReplyKind
     /// Unique per answered message: a second insert under the same key is ignored.
     public var idempotencyKey: String
-    /// `pending` for the service, or `inline`.
+    /// `pending` for the service, `inline`, or `suppressed`.
     public var status: ReplyStatus
     public var createdAt: Date
+    /// The tracking number the reply names, if any.
+    public var trackingNumber: String?
+    /// The answered message's title (an email's subject).
+    public var subject: String?
+    /// The ids the answered message itself replied to (its `References`), oldest first.
+    public var references: [String]
 
     public init(
         channelID: ChannelID, journalID: Int64, complaintID: String?, recipient: String, recipientKind: ReporterKind,
-        inReplyTo: String?, text: String, kind: ReplyKind, idempotencyKey: String, status: ReplyStatus, createdAt: Date
+        inReplyTo: String?, text: String, kind: ReplyKind, idempotencyKey: String, status: ReplyStatus, createdAt: Date,
+        trackingNumber: String? = nil, subject: String? = nil, references: [String] = []
     ) {
         self.channelID = channelID
         self.journalID = journalID
@@ -63,6 +73,9 @@ public struct ReplyRecord: Sendable {
         self.idempotencyKey = idempotencyKey
         self.status = status
         self.createdAt = createdAt
+        self.trackingNumber = trackingNumber
+        self.subject = subject
+        self.references = references
     }
 }
 
@@ -83,7 +96,7 @@ public struct StoredReply: Sendable {
     public var outbound: OutboundReply {
         OutboundReply(
             idempotencyKey: record.idempotencyKey, channelID: record.channelID, recipient: record.recipient, text: record.text,
-            inReplyTo: record.inReplyTo
+            inReplyTo: record.inReplyTo, references: record.references, trackingNumber: record.trackingNumber, subject: record.subject
         )
     }
 }
@@ -100,21 +113,39 @@ public struct ReplyFilter: Sendable, Equatable {
 }
 
 extension Connection {
-    /// Inserts a reply unless one with its idempotency key exists; returns whether it was inserted.
+    /// Inserts a reply unless one with its idempotency key exists; returns whether it was inserted. `reason`
+    /// says why a `suppressed` reply is not sent.
     @discardableResult
-    public func insertReply(_ reply: ReplyRecord) throws -> Bool {
+    public func insertReply(_ reply: ReplyRecord, reason: String? = nil) throws -> Bool {
         let time = reply.createdAt.timeIntervalSince1970
         try prepare("""
             INSERT INTO replies (channel_id, journal_id, complaint_id, recipient, recipient_kind, in_reply_to, text, kind,
-                                 idempotency_key, status, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING
+                                 idempotency_key, status, next_attempt_at, created_at, tracking_number, subject,
+                                 thread_references, last_error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING
             """).run([
                 .text(reply.channelID), .integer(reply.journalID), reply.complaintID.map(SQLValue.text) ?? .null,
                 .text(reply.recipient), .text(reply.recipientKind.rawValue), reply.inReplyTo.map(SQLValue.text) ?? .null,
                 .text(reply.text), .text(reply.kind.rawValue), .text(reply.idempotencyKey), .text(reply.status.rawValue),
-                .real(time), .real(time),
+                .real(time), .real(time), reply.trackingNumber.map(SQLValue.text) ?? .null, reply.subject.map(SQLValue.text) ?? .null,
+                reply.references.isEmpty ? .null : .text(reply.references.joined(separator: " ")), reason.map(SQLValue.text) ?? .null,
             ])
         return changes > 0
+    }
+
+    /// How many replies to `recipient` on `channelID` were written since `time` and not suppressed (sent,
+    /// waiting or failed): what `replies_per_address_per_hour` counts.
+    public func replyCount(channelID: ChannelID, recipient: String, since time: Date) throws -> Int {
+        try query("""
+            SELECT count(*) FROM replies
+            WHERE channel_id = ? AND recipient = ? AND created_at > ? AND status <> 'suppressed'
+            """, [.text(channelID), .text(recipient), .real(time.timeIntervalSince1970)]).first?.int(0).map(Int.init) ?? 0
+    }
+
+    /// Reply `id` will deliberately not be sent (the sender refused its address).
+    public func markReplySuppressed(_ id: Int64, reason: String) throws {
+        try prepare("UPDATE replies SET status = 'suppressed', attempts = attempts + 1, last_error = ? WHERE id = ?")
+            .run([.text(reason), .integer(id)])
     }
 
     /// The text of the reply stored under `idempotencyKey`, if there is one.
@@ -203,7 +234,8 @@ extension Connection {
 
     private static let replyColumns = """
         id, channel_id, journal_id, complaint_id, recipient, recipient_kind, in_reply_to, text, kind, idempotency_key, status,
-        attempts, next_attempt_at, last_error, provider_message_id, delivery_status, delivery_error, created_at, sent_at
+        attempts, next_attempt_at, last_error, provider_message_id, delivery_status, delivery_error, created_at, sent_at,
+        tracking_number, subject, thread_references
         """
 
     private func storedReply(_ row: Row) throws -> StoredReply {
@@ -215,7 +247,8 @@ extension Connection {
         let record = ReplyRecord(
             channelID: channelID, journalID: journalID, complaintID: row.string(3), recipient: recipient, recipientKind: recipientKind,
             inReplyTo: row.string(6), text: text, kind: kind, idempotencyKey: key, status: status,
-            createdAt: Date(timeIntervalSince1970: created)
+            createdAt: Date(timeIntervalSince1970: created), trackingNumber: row.string(19), subject: row.string(20),
+            references: row.string(21).map { $0.split(separator: " ").map(String.init) } ?? []
         )
         return StoredReply(
             id: id, record: record, attempts: Int(row.int(11) ?? 0), nextAttemptAt: Date(timeIntervalSince1970: next),

@@ -208,7 +208,7 @@ import Testing
         switch await sender.outcome(of: Self.reply) {
         case .success(let sent): result = .sent(sent.providerMessageID)
         case .failure(.temporary(let message, let retryAfter)): result = .temporary(retryAfter: retryAfter, containing: message)
-        case .failure(.permanent(let message)): result = .permanent(containing: message)
+        case .failure(.permanent(let message)), .failure(.suppressed(let message)): result = .permanent(containing: message)
         }
         switch (result, expected) {
         case (.sent(let id), .sent(let expectedID)): #expect(id == expectedID)

@@ -278,7 +278,10 @@ struct PipelineTests {
     @Test func failedHandoffIsRetriedAndDeliveredOnceUnderTheComplaintID() async throws {
         try await PipelineHarness.with { harness in
             let core = RecordingRoutingCore(failing: 1)
-            let relay = HandoffRelay(database: harness.database, routingCore: core, signal: HandoffSignal(), logger: harness.logger)
+            // A first retry a minute away: "not due yet" must not depend on how fast a loaded machine runs the test.
+            let relay = HandoffRelay(
+                database: harness.database, routingCore: core, signal: HandoffSignal(), policy: HandoffPolicy(baseDelay: 60), logger: harness.logger
+            )
             let receipt = try #require(try await harness.gateway.submit([SampleMessage.sms()], raw: []).first)
             let complaintID = try #require(receipt.complaintID)
             let eventKey = try #require(try await harness.outboxRows().first?.eventID).description

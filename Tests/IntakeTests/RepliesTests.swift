@@ -329,6 +329,7 @@ struct ReplyHTTPTests {
         case nil: #expect(expected == "sent")
         case .temporary(let message, _)?: #expect(expected == "temporary" && message == "HTTP \(status): nope")
         case .permanent(let message)?: #expect(expected == "permanent" && message == "HTTP \(status): nope")
+        case .suppressed?: Issue.record("an HTTP answer never suppresses a reply")
         }
     }
 

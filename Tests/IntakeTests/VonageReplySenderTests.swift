@@ -47,7 +47,7 @@ import VonageAdapter
         } catch {
             switch error {
             case .temporary(_, let retryAfter): return .temporary(retryAfter: retryAfter)
-            case .permanent: return .permanent
+            case .permanent, .suppressed: return .permanent
             }
         }
     }
