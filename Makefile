@@ -4,6 +4,9 @@ SHELL := /bin/bash
 # libetpan-dev pulls the GnuTLS flavour of libcurl's headers, so that is the one used (same curl/curl.h).
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 python3-venv curl openssl
 BENCH_PACKAGES := wrk luajit
+# CPython's own email test messages (test/test_email/data), which the MIME tests and bench compare with: the Debian
+# testsuite package of the system python3's version. Recursive (=), so it is computed after `deps` installed python3.
+PYTHON_TESTSUITE = $(shell /usr/bin/python3 -c 'import sys;print(f"libpython3.{sys.version_info.minor}-testsuite")')
 
 .PHONY: deps build run test bench clean venv
 
@@ -30,6 +33,7 @@ $(VENV)/.installed: $(SIGN_REQUIREMENTS)
 
 ## The whole suite, including the integration tests that start real servers on 127.0.0.1.
 test: deps venv
+	@scripts/install-deps.sh $(PYTHON_TESTSUITE)
 	swift build --build-tests
 	swift test
 

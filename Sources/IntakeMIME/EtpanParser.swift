@@ -14,13 +14,21 @@ enum EtpanParser {
 
     /// Parses `raw` into a ``MIMEMessage``.
     static func message(from raw: [UInt8]) throws(MIMEError) -> MIMEMessage {
-        guard !raw.isEmpty else { throw MIMEError.emptyMessage }
-        let result = raw.withUnsafeBufferPointer { buffer in
+        let message = withoutMboxSeparator(raw)
+        guard !message.isEmpty else { throw MIMEError.emptyMessage }
+        let result = message.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { text in
                 parse(text.baseAddress!, length: text.count)
             }
         }
         return try result.get()
+    }
+
+    /// `raw` after an mbox `From ` separator line (RFC 4155), which mbox files and Postfix's `pipe` with flag `F`
+    /// put before the header: it is not a header field, and libetpan would refuse the whole message for it.
+    static func withoutMboxSeparator(_ raw: [UInt8]) -> ArraySlice<UInt8> {
+        guard raw.starts(with: "From ".utf8), let newline = raw.firstIndex(of: UInt8(ascii: "\n")) else { return raw[...] }
+        return raw[(newline + 1)...]
     }
 
     private static func parse(_ text: UnsafePointer<CChar>, length: Int) -> Result<MIMEMessage, MIMEError> {

@@ -135,3 +135,15 @@ import Testing
         return try Array(Data(contentsOf: url))
     }
 }
+
+extension MIMETests {
+    @Test("an mbox From_ line before the header (Postfix pipe flag F, mbox files) is skipped, not fatal")
+    func mboxSeparatorLineIsSkipped() throws {
+        let raw = Array("From MAILER-DAEMON Fri Apr 06 16:46:09 2001\nFrom: Rudi <rudi@example.id>\nSubject: Jalan\n\nBerlubang.\n".utf8)
+        let message = try MIMEMessage(parsing: raw)
+        #expect(message.subject == "Jalan")
+        #expect(message.from == [MailAddress(displayName: "Rudi", address: "rudi@example.id")])
+        #expect(message.text()?.hasPrefix("Berlubang.") == true)
+        #expect(throws: MIMEError.emptyMessage) { try MIMEMessage(parsing: Array("From x\n".utf8)) }
+    }
+}
