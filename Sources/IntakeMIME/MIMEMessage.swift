@@ -83,6 +83,9 @@ public enum MIMEError: Error, CustomStringConvertible, Sendable, Equatable {
     case unparsable(code: Int)
     /// The parser ran out of memory.
     case outOfMemory
+    /// The message declares more multipart or message parts than `limit`: nesting that deep is an attack on the
+    /// parser's stack, never a citizen's mail.
+    case tooManyContainers(limit: Int)
 
     /// A message for logs and operators.
     public var description: String {
@@ -90,6 +93,7 @@ public enum MIMEError: Error, CustomStringConvertible, Sendable, Equatable {
         case .emptyMessage: "the email message is empty"
         case .unparsable(let code): "the email message could not be parsed as MIME (libetpan error \(code))"
         case .outOfMemory: "out of memory while parsing the email message"
+        case .tooManyContainers(let limit): "the email message declares more than \(limit) multipart or message parts"
         }
     }
 }
