@@ -147,3 +147,12 @@ extension MIMETests {
         #expect(throws: MIMEError.emptyMessage) { try MIMEMessage(parsing: Array("From x\n".utf8)) }
     }
 }
+
+extension MIMETests {
+    @Test("a text part's CRLF line ends become LF; a lone CR stays", arguments: [
+        ("a\r\nb\r\n", "a\nb\n"), ("a\rb", "a\rb"), ("a\r", "a\r"), ("\r\r\n", "\r\n"), ("tanpa baris", "tanpa baris"), ("é\r\nü", "é\nü"),
+    ])
+    func crlfBecomesLF(body: String, expected: String) {
+        #expect(MIMEPart(mediaType: "text/plain", charset: "utf-8", body: Array(body.utf8)).text() == expected)
+    }
+}
