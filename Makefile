@@ -37,14 +37,16 @@ test: deps venv
 	swift build --build-tests
 	swift test
 
-## Benchmarks (not tests): durable webhooks vs the same server's bare 200; dedup vs datasketch; handoff events/s.
+## Benchmarks (not tests): durable webhooks vs the same server's bare 200; dedup vs datasketch; handoff events/s;
+## raw MIME to stored complaint vs Python's email package.
 bench: deps
-	@scripts/install-deps.sh $(BENCH_PACKAGES)
+	@scripts/install-deps.sh $(BENCH_PACKAGES) $(PYTHON_TESTSUITE)
 	swift build -c release --product intake
 	bench/check_hmac.sh
 	bench/webhooks.sh .build/release/intake
 	bench/dedup.sh .build/release/intake
 	bench/handoff.sh .build/release/intake
+	bench/mime.sh .build/release/intake
 
 clean:
 	rm -rf .build
