@@ -8,7 +8,7 @@ BENCH_PACKAGES := wrk luajit
 # testsuite package of the system python3's version. Recursive (=), so it is computed after `deps` installed python3.
 PYTHON_TESTSUITE = $(shell /usr/bin/python3 -c 'import sys;print(f"libpython3.{sys.version_info.minor}-testsuite")')
 
-.PHONY: deps build run test bench clean venv
+.PHONY: deps build run test bench fuzz clean venv
 
 deps:
 	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
@@ -47,6 +47,11 @@ bench: deps
 	bench/dedup.sh .build/release/intake
 	bench/handoff.sh .build/release/intake
 	bench/mime.sh .build/release/intake
+
+## libFuzzer on the MIME parser for SECONDS_TO_RUN (60) seconds, address sanitizer on (not part of `make test`).
+fuzz: deps
+	@scripts/install-deps.sh $(PYTHON_TESTSUITE)
+	Fuzz/mime.sh
 
 clean:
 	rm -rf .build
