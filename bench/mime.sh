@@ -5,8 +5,8 @@
 # Corpus: fixtures/email/**/*.eml and CPython's own test_email/data/msg_*.txt (Debian libpython3.X-testsuite),
 # repeated to COUNT messages, each copy with a Message-ID of its own (bench/mime/make_corpus.py).
 #   intake store  `intake email-bench --mode store`: the email-inbound push adapter (parse, classify) and
-#                 Gateway.submit (journal, group commit, fdatasync) with CONCURRENCY deliveries in flight, then the
-#                 backlog processed until every message is a stored complaint or merged into one; fresh storage.
+#                 Gateway.submit (journal, group commit, fdatasync) with CONCURRENCY deliveries in flight, the backlog
+#                 on as in a running server, worked off until every message is a stored complaint; fresh storage.
 #   intake parse  the push adapter alone, one thread.
 #   python        /usr/bin/python3's email package, policy.default: parse, Subject, From, body text; one thread.
 # Ratios are over the totals of all rounds.
@@ -51,7 +51,8 @@ for round in $(seq "$ROUNDS"); do
   echo "mime: [intake store] $store"
   echo "mime: [intake parse] $parse"
   echo "mime: [python]       $py"
-  echo "mime: round $round: store $(rate "$store") msgs/s, parse $(rate "$parse") msgs/s, python $(rate "$py") msgs/s"
+  answered="$("$python" -c "print(round($COUNT / $(sed -n 's/.*"answered_seconds": *\([0-9.]*\).*/\1/p' <<<"$store")))")"
+  echo "mime: round $round: store $(rate "$store") msgs/s (answered $answered msgs/s), parse $(rate "$parse") msgs/s, python $(rate "$py") msgs/s"
   store_s="$("$python" -c "print($store_s + $(secs "$store"))")"
   parse_s="$("$python" -c "print($parse_s + $(secs "$parse"))")"
   python_s="$("$python" -c "print($python_s + $(secs "$py"))")"

@@ -13,8 +13,9 @@ import Logging
 ///
 /// `store` takes each message along the path `intake ingest-email` takes inside the server (the `email-inbound`
 /// family's push adapter: parse and classify; then `Gateway.submit`: journal, group commit, fdatasync), with
-/// `--concurrency` deliveries at once as parallel MTA pipes would make, then processes the backlog until every
-/// message is a complaint or merged into one; the clock stops when everything is durably stored. Storage is a
+/// `--concurrency` deliveries at once as parallel MTA pipes would make; the backlog is enabled as in a running server,
+/// so new reporters' messages are decided in batches behind the answer, which this command then works off until every
+/// message is a complaint or merged into one. The clock stops when everything is durably stored. Storage is a
 /// fresh temp directory each round. `parse` runs the push adapter alone on one thread, like the Python baseline.
 struct EmailBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,6 +67,9 @@ struct EmailBench: AsyncParsableCommand {
         let server = try openGateway(config, logger: logger)
         defer { server.database.close() }
         let gateway = server.gateway
+        // As in a running server, whose ProcessingService enables it: messages of new reporters are journaled at once
+        // and decided in batches behind the answer (worked off below), the rest decided in the answer's transaction.
+        gateway.backlog?.enable()
         let clock = ContinuousClock()
         let started = clock.now
         let width = max(1, concurrency)
@@ -86,8 +90,7 @@ struct EmailBench: AsyncParsableCommand {
             return try await group.reduce(into: Outcome()) { $0.add($1) }
         }
         let answered = clock.now - started
-        // The messages deferred behind the answer (new reporters) become complaints here, as ProcessingService would.
-        while try await gateway.processBacklog(limit: 512) > 0 {}
+        try await Self.drain(gateway)
         let seconds = (clock.now - started).timeInterval
         let (complaints, unfinished) = try await server.database.read { (try $0.complaintCount(), try $0.unfinishedJournalCounts().values.reduce(0, +)) }
         guard unfinished == 0 else { throw CommandFailure("\(unfinished) journal entries are still unprocessed", exitCode: .software) }
@@ -95,6 +98,18 @@ struct EmailBench: AsyncParsableCommand {
             format: ",\"answered_seconds\":%.3f,\"duplicates\":%d,\"complaints_stored\":%d,\"concurrency\":%d",
             answered.timeInterval, outcome.duplicates, complaints, width
         ))
+    }
+
+    /// Works off the messages deferred behind the answer as ProcessingService does once a burst is over: batches
+    /// oldest first, the next one read and prepared while the current one is stored.
+    private static func drain(_ gateway: Gateway) async throws {
+        guard let backlog = gateway.backlog else { return }
+        var batch = try await gateway.prepareBacklog(backlog.oldest(ProcessingBacklog.quietBatch))
+        while let last = batch.last {
+            async let next = gateway.prepareBacklog(backlog.oldest(ProcessingBacklog.quietBatch, after: last))
+            try await gateway.storeBacklog(batch)
+            batch = try await next
+        }
     }
 
     private func line(mode: String, messages: Int, seconds: Double, outcome: Outcome, extra: String) -> String {
