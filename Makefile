@@ -4,8 +4,11 @@ SHELL := /bin/bash
 # libetpan-dev pulls the GnuTLS flavour of libcurl's headers, so that is the one used (same curl/curl.h).
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 python3-venv curl openssl dovecot-imapd
 BENCH_PACKAGES := wrk luajit
+# CPython's own email test messages (test/test_email/data), which the MIME tests and bench compare with: the Debian
+# testsuite package of the system python3's version. Recursive (=), so it is computed after `deps` installed python3.
+PYTHON_TESTSUITE = $(shell /usr/bin/python3 -c 'import sys;print(f"libpython3.{sys.version_info.minor}-testsuite")')
 
-.PHONY: deps build run test bench clean venv
+.PHONY: deps build run test bench fuzz clean venv
 
 deps:
 	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
@@ -30,17 +33,25 @@ $(VENV)/.installed: $(SIGN_REQUIREMENTS)
 
 ## The whole suite, including the integration tests that start real servers on 127.0.0.1.
 test: deps venv
+	@scripts/install-deps.sh $(PYTHON_TESTSUITE)
 	swift build --build-tests
 	swift test
 
-## Benchmarks (not tests): durable webhooks vs the same server's bare 200; dedup vs datasketch; handoff events/s.
+## Benchmarks (not tests): durable webhooks vs the same server's bare 200; dedup vs datasketch; handoff events/s;
+## raw MIME to stored complaint vs Python's email package.
 bench: deps
-	@scripts/install-deps.sh $(BENCH_PACKAGES)
+	@scripts/install-deps.sh $(BENCH_PACKAGES) $(PYTHON_TESTSUITE)
 	swift build -c release --product intake
 	bench/check_hmac.sh
 	bench/webhooks.sh .build/release/intake
 	bench/dedup.sh .build/release/intake
 	bench/handoff.sh .build/release/intake
+	bench/mime.sh .build/release/intake
+
+## libFuzzer on the MIME parser for SECONDS_TO_RUN (60) seconds, address sanitizer on (not part of `make test`).
+fuzz: deps
+	@scripts/install-deps.sh $(PYTHON_TESTSUITE)
+	Fuzz/mime.sh
 
 clean:
 	rm -rf .build

@@ -47,7 +47,7 @@ enum EmailAttachments {
     }
 
     private static func fileName(_ part: MIMEPart, index: Int) -> String {
-        if let name = part.fileName?.trimmingCharacters(in: .whitespaces), !name.isEmpty {
+        if let name = part.fileName?.trimmed, !name.isEmpty {
             // Only the last path component: a name is never a path.
             return String(name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "attachment")
         }

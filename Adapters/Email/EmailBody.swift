@@ -1,5 +1,6 @@
 import Foundation
 import IntakeMIME
+import IntakeModel
 
 /// The text a citizen wrote: `text/plain` preferred, HTML made readable, quoted earlier mail and the
 /// signature cut (the raw message, journaled beside it, keeps them).
@@ -15,9 +16,9 @@ enum EmailBody {
         } else {
             return ""
         }
-        let cut = withoutQuotes(full).trimmingCharacters(in: .whitespacesAndNewlines)
+        let cut = withoutQuotes(full).trimmed
         // A mail that is all quote (a bare forward of a reply) keeps its whole text rather than none.
-        return cut.isEmpty ? full.trimmingCharacters(in: .whitespacesAndNewlines) : cut
+        return cut.isEmpty ? full.trimmed : cut
     }
 
     /// `text` without `>` quoted lines, and without everything from an attribution line (`On … wrote:`,
@@ -27,12 +28,12 @@ enum EmailBody {
         var kept: [Substring] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (index, line) in lines.enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmed
             if line == "-- " || line == "--" || line == "-- \r" { break }
             if isSeparator(trimmed) { break }
             if isAttribution(trimmed) { break }
             // Gmail and Outlook wrap a long attribution: `On Mon, … <a@b>` then `wrote:` on the next line.
-            if index + 1 < lines.count, isAttribution(trimmed + " " + lines[index + 1].trimmingCharacters(in: .whitespaces)),
+            if index + 1 < lines.count, isAttribution(trimmed + " " + lines[index + 1].trimmed),
                trimmed.lowercased().hasPrefix("on ") || trimmed.lowercased().hasPrefix("pada ") {
                 break
             }
@@ -106,7 +107,7 @@ enum HTMLText {
             if line.isEmpty, lines.last?.isEmpty ?? true { continue }
             lines.append(line)
         }
-        return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        return lines.joined(separator: "\n").trimmed
     }
 
     private static let named: [String: Character] = [

@@ -1,5 +1,6 @@
 import Foundation
 import IntakeMIME
+import IntakeModel
 
 /// Tells mail that is never a complaint (auto-replies, bounces, our own acknowledgments) from a citizen's letter.
 enum EmailClassifier {
@@ -27,23 +28,23 @@ enum EmailClassifier {
 
     /// `multipart/report; report-type=delivery-status` at the top of the message.
     static func isDeliveryReport(_ mime: MIMEMessage) -> Bool {
-        guard let type = mime.header("Content-Type")?.lowercased(), type.contains("multipart/report") else { return false }
+        guard let type = mime.header("Content-Type")?.lowercased(), contains(type, "multipart/report") else { return false }
         let compact = type.filter { $0 != " " && $0 != "\t" && $0 != "\"" }
-        return compact.contains("report-type=delivery-status")
+        return contains(compact, "report-type=delivery-status")
     }
 
     /// The RFC 3834 and de-facto markers of automatic mail, and the common vacation subjects.
     static func isAutoReply(_ mime: MIMEMessage) -> Bool {
-        if let submitted = mime.header("Auto-Submitted"), submitted.trimmingCharacters(in: .whitespaces).lowercased() != "no" {
+        if let submitted = mime.header("Auto-Submitted"), submitted.trimmed.lowercased() != "no" {
             return true
         }
         for name in ["X-Autoreply", "X-Autorespond", "List-Unsubscribe", "X-Loop"] where mime.header(name) != nil { return true }
-        if let precedence = mime.header("Precedence")?.trimmingCharacters(in: .whitespaces).lowercased(),
+        if let precedence = mime.header("Precedence")?.trimmed.lowercased(),
            ["bulk", "junk", "list"].contains(precedence) {
             return true
         }
         let subject = (mime.subject ?? "").lowercased()
-        return vacationSubjects.contains { subject.contains($0) }
+        return vacationSubjects.contains { contains(subject, $0) }
     }
 
     /// The Message-ID of the mail a delivery report is about: from its `message/rfc822` or
@@ -68,7 +69,7 @@ enum EmailClassifier {
     static func messageIDLine(in body: [UInt8]) -> String? {
         let text = String(decoding: body.prefix(64 << 10), as: UTF8.self)
         for line in text.split(whereSeparator: \.isNewline) where line.lowercased().hasPrefix("message-id:") {
-            let value = line.dropFirst("message-id:".count).trimmingCharacters(in: .whitespaces)
+            let value = line.dropFirst("message-id:".count).trimmed
             let id = value.trimmingCharacters(in: CharacterSet(charactersIn: "<> \t"))
             if !id.isEmpty { return id }
         }
@@ -84,10 +85,27 @@ enum EmailClassifier {
     /// The address inside `<…>` in a header value, or the value itself when it looks like one bare address.
     static func angleAddress(in value: String) -> String? {
         if let open = value.lastIndex(of: "<"), let close = value[open...].firstIndex(of: ">") {
-            let inner = value[value.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+            let inner = value[value.index(after: open)..<close].trimmed
             return inner.contains("@") ? inner : nil
         }
-        let bare = value.trimmingCharacters(in: .whitespaces)
+        let bare = value.trimmed
         return bare.contains("@") && !bare.contains(" ") ? bare : nil
+    }
+
+    /// Whether `text` holds `word`, compared byte for byte on UTF-8. Foundation's `contains` bridged every subject
+    /// through CFString and the standard library's `firstRange(of:)` runs unspecialized: together a third of the
+    /// time spent on a message.
+    static func contains(_ text: String, _ word: String) -> Bool {
+        var text = text, word = word
+        return text.withUTF8 { haystack in
+            word.withUTF8 { needle in
+                guard !needle.isEmpty else { return true }
+                guard haystack.count >= needle.count else { return false }
+                for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+                    if memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 { return true }
+                }
+                return false
+            }
+        }
     }
 }

@@ -76,7 +76,7 @@ public enum EmailParser {
         if EmailClassifier.isAutomatedAddress(reporter.address) {
             return .ignored(IgnoredEmail(reason: .automatedSender, messageID: externalID))
         }
-        let title = mime.subject?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = mime.subject?.trimmed
         let files = EmailAttachments.collect(mime, limits: EmailAttachments.Limits(channel))
         var text = EmailBody.text(of: mime)
         if text.isBlank { text = title.flatMap { $0.isEmpty ? nil : $0 } ?? (files.kept.isEmpty ? "" : "(lampiran)") }

@@ -11,16 +11,30 @@ enum EtpanParser {
     /// Deeper nesting than this is no real mail client's doing; stopping keeps a hostile message
     /// from exhausting the stack.
     private static let maximumDepth = 32
+    /// libetpan recurses once per nested multipart or message part, with no limit of its own, so a message nesting
+    /// thousands of them overflows the stack; more container declarations than this are refused before it parses.
+    static let maximumContainers = 64
 
     /// Parses `raw` into a ``MIMEMessage``.
     static func message(from raw: [UInt8]) throws(MIMEError) -> MIMEMessage {
-        guard !raw.isEmpty else { throw MIMEError.emptyMessage }
-        let result = raw.withUnsafeBufferPointer { buffer in
+        let message = withoutMboxSeparator(raw)
+        guard !message.isEmpty else { throw MIMEError.emptyMessage }
+        guard containerDeclarations(in: message, upTo: maximumContainers + 1) <= maximumContainers else {
+            throw MIMEError.tooManyContainers(limit: maximumContainers)
+        }
+        let result = message.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { text in
                 parse(text.baseAddress!, length: text.count)
             }
         }
         return try result.get()
+    }
+
+    /// `raw` after an mbox `From ` separator line (RFC 4155), which mbox files and Postfix's `pipe` with flag `F`
+    /// put before the header: it is not a header field, and libetpan would refuse the whole message for it.
+    static func withoutMboxSeparator(_ raw: [UInt8]) -> ArraySlice<UInt8> {
+        guard raw.starts(with: "From ".utf8), let newline = raw.firstIndex(of: UInt8(ascii: "\n")) else { return raw[...] }
+        return raw[(newline + 1)...]
     }
 
     private static func parse(_ text: UnsafePointer<CChar>, length: Int) -> Result<MIMEMessage, MIMEError> {
@@ -60,7 +74,7 @@ enum EtpanParser {
                   let optional = field.pointee.fld_data.fld_optional_field,
                   let name = optional.pointee.fld_name, let value = optional.pointee.fld_value
             else { return nil }
-            return (String(cString: name), unfold(String(cString: value)))
+            return (String(cString: name), unfold(value))
         }
     }
 
@@ -72,7 +86,7 @@ enum EtpanParser {
             switch Int(field.pointee.fld_type) {
             case MAILIMF_FIELD_SUBJECT where message.subject == nil:
                 if let value = data.fld_subject?.pointee.sbj_value {
-                    message.subject = decodeEncodedWords(unfold(String(cString: value)))
+                    message.subject = decodeEncodedWords(unfold(value))
                 }
             case MAILIMF_FIELD_MESSAGE_ID where message.messageID == nil:
                 if let value = data.fld_message_id?.pointee.mid_value { message.messageID = String(cString: value) }
@@ -89,7 +103,7 @@ enum EtpanParser {
     private static func mailboxes(_ list: UnsafeMutablePointer<mailimf_mailbox_list>) -> [MailAddress] {
         elements(of: list.pointee.mb_list, as: mailimf_mailbox.self).compactMap { mailbox in
             guard let address = mailbox.pointee.mb_addr_spec else { return nil }
-            let name = mailbox.pointee.mb_display_name.map { decodeEncodedWords(unfold(String(cString: $0))) }
+            let name = mailbox.pointee.mb_display_name.map { decodeEncodedWords(unfold($0)) }
             return MailAddress(displayName: name?.isEmpty == false ? name : nil, address: String(cString: address))
         }
     }
@@ -292,12 +306,19 @@ enum EtpanParser {
         return String(cString: decoded)
     }
 
-    /// A header value with its folding line breaks removed (RFC 5322 section 2.2.3); libetpan
-    /// returns unstructured values with the folds still in.
-    static func unfold(_ value: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: value.unicodeScalars.lazy.filter { $0 != "\r" && $0 != "\n" })
-        return String(scalars).trimmingCharacters(in: .whitespaces)
+    /// A header value with its folding line breaks removed (RFC 5322 section 2.2.3) and blanks trimmed at both
+    /// ends; libetpan returns unstructured values with the folds still in. Works on the bytes: a header of
+    /// hundreds of kilobytes costs one pass, not a walk through Unicode scalars and Foundation's trimming.
+    static func unfold(_ value: UnsafePointer<CChar>) -> String {
+        let bytes = UnsafeRawBufferPointer(start: value, count: strlen(value))
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = 0, end = bytes.count
+        while start < end, isBlank(bytes[start]) { start += 1 }
+        while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+        let trimmed = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        let folded = end > start && (memchr(value + start, 0x0D, end - start) != nil || memchr(value + start, 0x0A, end - start) != nil)
+        guard folded else { return String(decoding: trimmed, as: UTF8.self) }
+        return String(decoding: trimmed.filter { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
     }
 
     private static func copy(_ start: UnsafePointer<CChar>, _ length: Int) -> [UInt8] {

@@ -42,6 +42,18 @@ public struct MIMEPart: Sendable {
     public func text() -> String? {
         guard isText else { return nil }
         let decoded = EtpanParser.utf8Text(body, charset: charset)
-        return decoded.replacing("\r\n", with: "\n")
+        // CRLF to LF on the UTF-8 bytes: a CR is one byte there, and this is a copy where replacing took a search.
+        let utf8 = decoded.utf8
+        guard utf8.contains(0x0D) else { return decoded }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var previousCR = false
+        for byte in utf8 {
+            if previousCR && byte != 0x0A { bytes.append(0x0D) }
+            previousCR = byte == 0x0D
+            if !previousCR { bytes.append(byte) }
+        }
+        if previousCR { bytes.append(0x0D) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -12,7 +12,7 @@ struct Intake: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",
         abstract: "Multichannel intake gateway for SP4N-LAPOR! complaints.",
-        subcommands: [Serve.self, CheckConfig.self, Complaints.self, Replay.self, Ingest.self, IngestEmail.self, Dedup.self, Handoff.self]
+        subcommands: [Serve.self, CheckConfig.self, Complaints.self, Replay.self, Ingest.self, IngestEmail.self, Dedup.self, Handoff.self, EmailBench.self]
     )
 }
 

@@ -135,3 +135,24 @@ import Testing
         return try Array(Data(contentsOf: url))
     }
 }
+
+extension MIMETests {
+    @Test("an mbox From_ line before the header (Postfix pipe flag F, mbox files) is skipped, not fatal")
+    func mboxSeparatorLineIsSkipped() throws {
+        let raw = Array("From MAILER-DAEMON Fri Apr 06 16:46:09 2001\nFrom: Rudi <rudi@example.id>\nSubject: Jalan\n\nBerlubang.\n".utf8)
+        let message = try MIMEMessage(parsing: raw)
+        #expect(message.subject == "Jalan")
+        #expect(message.from == [MailAddress(displayName: "Rudi", address: "rudi@example.id")])
+        #expect(message.text()?.hasPrefix("Berlubang.") == true)
+        #expect(throws: MIMEError.emptyMessage) { try MIMEMessage(parsing: Array("From x\n".utf8)) }
+    }
+}
+
+extension MIMETests {
+    @Test("a text part's CRLF line ends become LF; a lone CR stays", arguments: [
+        ("a\r\nb\r\n", "a\nb\n"), ("a\rb", "a\rb"), ("a\r", "a\r"), ("\r\r\n", "\r\n"), ("tanpa baris", "tanpa baris"), ("é\r\nü", "é\nü"),
+    ])
+    func crlfBecomesLF(body: String, expected: String) {
+        #expect(MIMEPart(mediaType: "text/plain", charset: "utf-8", body: Array(body.utf8)).text() == expected)
+    }
+}
