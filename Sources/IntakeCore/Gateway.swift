@@ -185,7 +185,7 @@ public final class Gateway: Sendable {
     public func prepareBacklog(_ ids: [Int64]) async throws -> PreparedBacklog {
         guard !ids.isEmpty else { return PreparedBacklog(items: []) }
         let pipeline = self.pipeline
-        let entries = try await database.read { connection in ids.map { id in Result { try connection.journalEntry(id) } } }
+        let entries = try await database.read { connection in ids.map { id in Result { try connection.journalEntry(id, raw: false) } } }
         let chunk = max(16, (ids.count + 3) / 4)
         let items = await withTaskGroup(of: (Int, [PreparedBacklog.Item]).self) { group in
             for start in stride(from: 0, to: ids.count, by: chunk) {

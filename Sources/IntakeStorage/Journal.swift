@@ -137,9 +137,11 @@ extension Connection {
         try query("SELECT state FROM journal WHERE id = ?", [.integer(id)]).first?.string(0).flatMap(JournalState.init(rawValue:))
     }
 
-    /// One entry by id.
-    public func journalEntry(_ id: Int64) throws -> JournalEntry? {
-        try query("SELECT \(Self.journalColumns) FROM journal WHERE id = ?", [.integer(id)]).first.map(journalEntry)
+    /// One entry by id. Without `raw` its `raw` is empty: processing needs only the journaled message, and
+    /// a mail's raw bytes (its attachments included) can be most of the row.
+    public func journalEntry(_ id: Int64, raw: Bool = true) throws -> JournalEntry? {
+        let columns = raw ? Self.journalColumns : Self.journalColumnsWithoutRaw
+        return try query("SELECT \(columns) FROM journal WHERE id = ?", [.integer(id)]).first.map(journalEntry)
     }
 
     /// Counts of entries still waiting for processing (`pending`, `failed`), for `/healthz`: answered from
@@ -163,9 +165,12 @@ extension Connection {
     }
 
     private static let journalColumns = "id, received_at, raw, message, state, complaint_id, error, attempts"
+    private static let journalColumnsWithoutRaw = "id, received_at, X'', message, state, complaint_id, error, attempts"
 
     private func journalEntry(_ row: Row) throws -> JournalEntry {
-        guard let id = row.int(0), let receivedAt = row.double(1), let raw = row.bytes(2), let document = row.bytes(3),
+        // An empty blob reads as NULL; the column itself is NOT NULL.
+        let raw = row.bytes(2) ?? []
+        guard let id = row.int(0), let receivedAt = row.double(1), let document = row.bytes(3),
               let state = row.string(4).flatMap(JournalState.init(rawValue:))
         else { throw StorageError.corrupt("journal row \(row.int(0) ?? -1)") }
         let journaled: JournaledMessage
