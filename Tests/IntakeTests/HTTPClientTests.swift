@@ -254,42 +254,28 @@ private struct EchoServer: Sendable {
     static func with(_ body: (EchoServer) async throws -> Void) async throws {
         let script = Bundle.module.url(forResource: "fixtures", withExtension: nil)!
             .appendingPathComponent("http/echo_server.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
-        let output = Pipe()
-        // The server exits when its stdin closes, so it cannot outlive this test process.
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("intake-echo-\(UUID().uuidString).log").path
+        // Spawned, not run by Foundation's Process: see SpawnedProcess for why a test server must not be.
+        let process = try SpawnedProcess(["/usr/bin/env", "python3", script.path], log: log)
         defer {
-            // SIGKILL, not SIGTERM: a child spawned from a libdispatch worker inherits its blocked SIGTERM.
-            if process.isRunning { sendSignal(SIGKILL, to: process.processIdentifier) }
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
+            process.stop()
+            try? FileManager.default.removeItem(atPath: log)
         }
-        let line = try readLine(from: output.fileHandleForReading.fileDescriptor, timeout: .seconds(10))
+        let line = try await firstLine(of: log, while: process, timeout: .seconds(10))
         guard let port = Int(line) else { throw EchoServerError.badPortLine(line) }
-        try await body(EchoServer(port: port, processID: process.processIdentifier))
+        try await body(EchoServer(port: port, processID: process.pid))
     }
 
-    /// The first line the server prints, waiting at most `timeout` in total.
-    private static func readLine(from descriptor: Int32, timeout: Duration) throws -> String {
+    /// The first line the server writes (its port), waiting at most `timeout`.
+    private static func firstLine(of log: String, while process: SpawnedProcess, timeout: Duration) async throws -> String {
         let deadline = ContinuousClock.now + timeout
-        var bytes: [UInt8] = []
-        while !bytes.contains(UInt8(ascii: "\n")), bytes.count < 64 {
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { throw EchoServerError.noPortWithin(timeout) }
-            var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
-            guard poll(&request, 1, max(1, milliseconds)) > 0 else { continue }
-            var chunk = [UInt8](repeating: 0, count: 64)
-            let count = read(descriptor, &chunk, chunk.count)
-            guard count > 0 else { throw EchoServerError.exitedEarly }
-            bytes.append(contentsOf: chunk[..<count])
+        while ContinuousClock.now < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let newline = text.firstIndex(of: "\n") { return String(text[..<newline]).trimmingCharacters(in: .whitespaces) }
+            guard process.isRunning else { throw EchoServerError.exitedEarly }
+            try await Task.sleep(for: .milliseconds(10))
         }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        throw EchoServerError.noPortWithin(timeout)
     }
 }
 

@@ -22,7 +22,7 @@ final class SMTPSink: Sendable {
 
     let port: Int
     let directory: TemporaryDirectory
-    private let process: Process
+    private let process: SpawnedProcess
 
     /// `smtp://127.0.0.1:<port>`.
     var url: String { "smtp://127.0.0.1:\(port)" }
@@ -41,15 +41,12 @@ final class SMTPSink: Sendable {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw ProviderSigning.Unavailable(description: "\(python.path) is missing: run `make venv`, which installs aiosmtpd")
         }
-        process = Process()
-        process.executableURL = python
-        process.arguments = [ProviderSigning.root.appendingPathComponent("scripts/smtp_sink.py").path, "--port", "\(port)", "--dir", directory.path]
-            + reject.flatMap { ["--reject", $0] }
         let log = directory.appending("sink.log")
-        FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try process.run()
+        process = try SpawnedProcess(
+            [python.path, ProviderSigning.root.appendingPathComponent("scripts/smtp_sink.py").path, "--port", "\(port)", "--dir", directory.path]
+                + reject.flatMap { ["--reject", $0] },
+            log: log
+        )
         for _ in 0..<400 where !FileManager.default.fileExists(atPath: directory.appending("ready")) && process.isRunning {
             usleep(25_000)
         }
@@ -82,19 +79,13 @@ final class SMTPSink: Sendable {
         return messages()
     }
 
-    /// SIGTERM, a bounded wait, SIGKILL if need be; then the files go.
+    /// SIGTERM, a bounded wait, SIGKILL if need be (`SpawnedProcess.stop`); then the files go.
     func stop() {
         stopProcess()
         directory.remove()
     }
 
     private func stopProcess() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<200 where process.isRunning { usleep(25_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.stop()
     }
 }

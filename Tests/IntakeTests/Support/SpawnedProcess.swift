@@ -1,0 +1,65 @@
+import Foundation
+
+/// A server process for a test, started with `posix_spawn` rather than Foundation's `Process`:
+/// - with an empty signal mask: the test's threads are libdispatch workers, which block SIGTERM, and a child
+///   inherits the mask, so it would never see `stop`'s SIGTERM;
+/// - with only stdin (/dev/null), stdout and stderr (both appended to `log`): any other descriptor of the test
+///   process (the write end of another test's pipe) would stay open in the child and keep that pipe from EOF;
+/// - in a process group of its own, so `stop` ends its children too;
+/// - reaped by `waitpid` here, so its end never depends on Foundation noticing a SIGCHLD.
+final class SpawnedProcess: Sendable {
+    let pid: pid_t
+
+    /// Starts `arguments[0]` (an absolute path) with `arguments`, output appended to the file `log`.
+    init(_ arguments: [String], log: String) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        posix_spawnattr_setsigmask(&attributes, &signals)
+        // Default dispositions for the signals a test sends.
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        posix_spawnattr_setsigdefault(&attributes, &signals)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        guard Self.closeFrom(3, in: &actions) == 0 else { throw ServerProcessError(message: "cannot ask posix_spawn to close descriptors") }
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard result == 0 else { throw ServerProcessError(message: "cannot start \(arguments[0]): error \(result)") }
+        self.pid = pid
+    }
+
+    /// Whether it still runs (reaping it once it exited; another reaper's ECHILD counts as exited).
+    var isRunning: Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// SIGTERM, at most `grace` for it to exit, then SIGKILL to its whole process group; returns once reaped.
+    func stop(grace: Duration = .seconds(2)) {
+        kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while isRunning && ContinuousClock.now < deadline { usleep(5_000) }
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does
+    /// not export, looked up by name.
+    static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) -> Int32 {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return -1 }
+        return unsafeBitCast(symbol, to: CloseFrom.self)(&actions, lowest)
+    }
+}
