@@ -5,6 +5,7 @@
 #include <libetpan/uidplus.h>
 #include <poll.h>
 #include <errno.h>
+#include <pthread.h>
 
 /* clist's iteration helpers are macros; Swift sees these functions instead. */
 static inline clistiter *intake_clist_begin(clist *list) { return list == NULL ? NULL : list->first; }
@@ -55,37 +56,76 @@ static inline const char *intake_imap_att_body(struct mailimap_msg_att *att, siz
     return NULL;
 }
 
+/* The UID set `uids[0..count)`, or the range `first:last` with `intake_imap_range_set`; the caller frees it. */
 static inline struct mailimap_set *intake_imap_uid_set(const uint32_t *uids, size_t count) {
     struct mailimap_set *set = mailimap_set_new_empty();
     for (size_t i = 0; i < count; i++) mailimap_set_add_single(set, uids[i]);
     return set;
 }
 
-/* UID STORE <uids> +FLAGS.SILENT (<flag>): `deleted` 0 adds \Seen, 1 adds \Deleted. */
-static inline int intake_imap_add_flag(mailimap *session, const uint32_t *uids, size_t count, int deleted) {
-    struct mailimap_set *set = intake_imap_uid_set(uids, count);
+static inline struct mailimap_set *intake_imap_range_set(uint32_t first, uint32_t last) {
+    return mailimap_set_new_interval(first, last);
+}
+
+/* UID STORE <set> +FLAGS.SILENT (<flag>): `deleted` 0 adds \Seen, 1 adds \Deleted. Idempotent. */
+static inline int intake_imap_add_flag(mailimap *session, struct mailimap_set *set, int deleted) {
     struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
     mailimap_flag_list_add(flags, deleted ? mailimap_flag_new_deleted() : mailimap_flag_new_seen());
     struct mailimap_store_att_flags *store = mailimap_store_att_flags_new_add_flags_silent(flags);
     int r = mailimap_uid_store(session, set, store);
     mailimap_store_att_flags_free(store);
-    mailimap_set_free(set);
     return r;
 }
 
-/* UID MOVE when the server has MOVE, otherwise UID COPY + \Deleted + (UID) EXPUNGE. */
-static inline int intake_imap_move(mailimap *session, const uint32_t *uids, size_t count, const char *mailbox) {
-    struct mailimap_set *set = intake_imap_uid_set(uids, count);
-    int r;
-    if (mailimap_has_extension(session, "MOVE")) {
-        r = mailimap_uid_move(session, set, mailbox);
-    } else {
-        r = mailimap_uid_copy(session, set, mailbox);
-        if (r == MAILIMAP_NO_ERROR) r = intake_imap_add_flag(session, uids, count, 1);
-        if (r == MAILIMAP_NO_ERROR) r = mailimap_has_uidplus(session) ? mailimap_uid_expunge(session, set) : mailimap_expunge(session);
-    }
-    mailimap_set_free(set);
+/* UID MOVE <set> when the server has MOVE, otherwise UID COPY + \Deleted + (UID) EXPUNGE. UIDs of the set
+   no longer in the mailbox are passed over, so moving a range again moves only what is still there. */
+static inline int intake_imap_move(mailimap *session, struct mailimap_set *set, const char *mailbox) {
+    if (mailimap_has_extension(session, "MOVE")) return mailimap_uid_move(session, set, mailbox);
+    int r = mailimap_uid_copy(session, set, mailbox);
+    if (r == MAILIMAP_NO_ERROR) r = intake_imap_add_flag(session, set, 1);
+    if (r == MAILIMAP_NO_ERROR) r = mailimap_has_uidplus(session) ? mailimap_uid_expunge(session, set) : mailimap_expunge(session);
     return r;
+}
+
+/* libetpan 1.9.4 (Debian's) spins forever when the connection ends inside a literal (a FETCH body cut
+   off): its literal reader takes only -1 as an error, and a stream at EOF reads 0 (fixed upstream in
+   68de795, 2026). `intake_imap_guard_eof` gives the session's stream a copy of its driver whose read
+   turns EOF into -1, so a cut connection fails the command instead. */
+/* Declared by mailstream_ssl.h only with USE_SSL, which libetpan's own build defines; the library exports it. */
+extern mailstream_low_driver * mailstream_ssl_driver;
+static inline ssize_t intake_guarded_socket_read(mailstream_low *s, void *buf, size_t count) {
+    ssize_t r = mailstream_socket_driver->mailstream_read(s, buf, count);
+    return r == 0 && count > 0 ? -1 : r;
+}
+
+static inline ssize_t intake_guarded_ssl_read(mailstream_low *s, void *buf, size_t count) {
+    ssize_t r = mailstream_ssl_driver->mailstream_read(s, buf, count);
+    return r == 0 && count > 0 ? -1 : r;
+}
+
+/* The guarded copies: [0] of the socket driver, [1] of the SSL one. (Function-local statics: Swift emits
+   a header's functions, not its static variables.) */
+static inline mailstream_low_driver *intake_guarded_drivers(void) {
+    static mailstream_low_driver drivers[2];
+    return drivers;
+}
+
+static inline void intake_make_guarded_drivers(void) {
+    mailstream_low_driver *drivers = intake_guarded_drivers();
+    drivers[0] = *mailstream_socket_driver;
+    drivers[0].mailstream_read = intake_guarded_socket_read;
+    drivers[1] = *mailstream_ssl_driver;
+    drivers[1].mailstream_read = intake_guarded_ssl_read;
+}
+
+/* Call after connecting and again after STARTTLS (which gives the stream a new low-level part). */
+static inline void intake_imap_guard_eof(mailimap *session) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (session == NULL || session->imap_stream == NULL || session->imap_stream->low == NULL) return;
+    pthread_once(&once, intake_make_guarded_drivers);
+    mailstream_low *low = session->imap_stream->low;
+    if (low->driver == mailstream_socket_driver) low->driver = &intake_guarded_drivers()[0];
+    else if (low->driver == mailstream_ssl_driver) low->driver = &intake_guarded_drivers()[1];
 }
 
 /* Waits in IDLE: 1 when the server sent something, 2 when `cancel_fd` became readable, 0 after `timeout_ms`, -1 on error.

@@ -61,4 +61,28 @@ struct IMAPClientTests {
             #expect(!message.contains(DovecotServer.user) && !message.contains("salah-sandi-91"))
         }
     }
+    @Test("a UID range is flagged and moved again without harm: what is already done or gone is passed over")
+    func rangesAreIdempotent() async throws {
+        let dovecot = try DovecotServer.start()
+        defer { dovecot.stop() }
+        let client = try IMAPClient(settings: IMAPSettings(
+            host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: DovecotServer.password
+        ))
+        try dovecot.createMailbox("Arsip")
+        for number in 1...3 { try dovecot.deliver(messageID: "r\(number)@example.id", subject: "Rentang \(number)", body: "Pesan \(number).") }
+        #expect(try await client.fetch(uidValidity: nil, after: 0, limit: 50).messages.map(\.uid) == [1, 2, 3])
+        try await client.markSeen(.upTo(2))
+        try await client.markSeen(.upTo(2))
+        #expect(dovecot.seenCount == 2, "only UIDs 1 and 2")
+        try await client.move(.upTo(2), to: "Arsip")
+        try await client.move(.upTo(2), to: "Arsip")
+        #expect(dovecot.messageCount(in: "Arsip") == 2)
+        #expect(dovecot.messageCount() == 1, "UID 3 stays")
+        await client.close()
+    }
+
+    @Test("one IDLE waits at most 25 minutes, however long the poll interval", arguments: [(0, 1), (1, 1), (60, 60), (1500, 1500), (3600, 1500)])
+    func idleIsRenewed(seconds: Int, expected: Int) {
+        #expect(IMAPClient.idleMilliseconds(seconds) == Int32(expected * 1000))
+    }
 }
