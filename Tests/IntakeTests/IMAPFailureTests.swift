@@ -76,4 +76,23 @@ struct IMAPFailureTests {
             }
         }
     }
+    @Test("a channel with security plain to a host that is not loopback never connects and says why")
+    func plainToRemoteHostIsRefused() async throws {
+        let channel = ChannelConfig(id: "surel-jauh", type: .imap, settings: [
+            "host": "mail.example.go.id", "port": "143", "security": "plain", "user": DovecotServer.user,
+            "password": DovecotServer.password, "poll_seconds": "1",
+        ], burstSeconds: 0)
+        let directory = try TemporaryDirectory("intake-imap-plain")
+        defer { directory.remove() }
+        try await IMAPPollingTests.running([channel], directory: directory) { gateway in
+            var message = ""
+            try await eventually(timeout: .seconds(10)) {
+                let status = try await ChannelsAPITests.channel("surel-jauh", in: gateway)
+                message = (status["last_error"] as? [String: Any])?["message"] as? String ?? ""
+                return !message.isEmpty
+            }
+            #expect(message.contains("plain is allowed only to a loopback host"), "says why: \(message)")
+            #expect(!message.contains(DovecotServer.password))
+        }
+    }
 }
