@@ -159,14 +159,17 @@ public final class IMAPClient: @unchecked Sendable {
         session = created
         mailimap_set_timeout(created, time_t(settings.timeoutSeconds))
         let address = "\(settings.host):\(settings.port)"
+        // Connected here, not by libetpan: its build waits with select(), which must never see a descriptor
+        // past FD_SETSIZE (glibc aborts the process); see the shim.
         let connected = settings.host.withCString { host in
-            settings.security == .tls ? mailimap_ssl_connect(created, host, settings.port) : mailimap_socket_connect(created, host, settings.port)
+            intake_imap_connect(created, host, settings.port, settings.security == .tls ? 1 : 0,
+                                settings.security == .starttls ? 1 : 0, Int32(settings.timeoutSeconds))
         }
-        try check(connected) { .connection("cannot connect to \(address) (\($0))") }
-        intake_imap_guard_eof(created)
+        try check(connected) { $0 == -2 ? .connection("no descriptor below 1024 free for \(address)") : .connection("cannot connect to \(address) (\($0))") }
         if settings.security == .starttls {
-            try check(mailimap_socket_starttls(created)) { .connection("STARTTLS with \(address) failed (\($0))") }
-            intake_imap_guard_eof(created)
+            try check(intake_imap_starttls(created)) {
+                $0 == -2 ? .connection("no descriptor below 1024 free for \(address)") : .connection("STARTTLS with \(address) failed (\($0))")
+            }
         }
         let login = settings.user.withCString { user in settings.password.withCString { mailimap_login(created, user, $0) } }
         try check(login) { .authentication("LOGIN at \(address) refused (\($0))") }

@@ -85,4 +85,26 @@ struct IMAPClientTests {
     func idleIsRenewed(seconds: Int, expected: Int) {
         #expect(IMAPClient.idleMilliseconds(seconds) == Int32(expected * 1000))
     }
+    @Test("a connection on descriptors numbered past 1024 works: libetpan's select() never sees them")
+    func highDescriptorsAreSafe() async throws {
+        let dovecot = try DovecotServer.start()
+        defer { dovecot.stop() }
+        try dovecot.deliver(messageID: "tinggi@example.id", subject: "Deskriptor", body: "Pesan lewat deskriptor tinggi.")
+        // Fill the descriptor table past FD_SETSIZE (bounded), so the client's socket and pipes number higher.
+        var held: [Int32] = []
+        defer { held.forEach { close($0) } }
+        while held.count < 1_200, (held.last ?? 0) < 1_030 {
+            let descriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { break }
+            held.append(descriptor)
+        }
+        try #require((held.last ?? 0) >= 1_030, "could not open descriptors past 1030 (ulimit -n is too low)")
+        let client = try IMAPClient(settings: IMAPSettings(
+            host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: DovecotServer.password
+        ))
+        #expect(try await client.fetch(uidValidity: nil, after: 0, limit: 50).messages.map(\.uid) == [1])
+        try await client.markSeen([1])
+        #expect(dovecot.seenCount == 1)
+        await client.close()
+    }
 }
