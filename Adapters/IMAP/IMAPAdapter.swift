@@ -33,15 +33,21 @@ public enum AfterCommit: Sendable, Equatable {
 /// the mailbox from the start, and the Message-ID as external id keeps those messages from becoming
 /// complaints twice. With IDLE the poller waits in IDLE (a fresh one at least every 25 minutes, sooner
 /// with a smaller `poll_seconds`) instead of sleeping.
+///
+/// A crash between the commit and the flagging leaves committed messages unflagged (never fetched again):
+/// so after a start, the first poll in the same mailbox re-applies `after` to every UID the cursor covers
+/// (`1:<last>`; `\Seen` is idempotent and a move moves only what is still there).
 public final class IMAPAdapter: PollingAdapter {
     /// The family: settings `host`, `port`, `security`, `user`, `password`, `mailbox`, `poll_seconds`, `after`,
-    /// and the email family's SMTP keys for acknowledgments.
+    /// the email family's attachment limits `attachment_max_bytes` and `attachments_max_bytes`, and its SMTP
+    /// keys for acknowledgments.
     public static let family = AdapterFamily(
         type: .imap,
         settingKeys: [
             ChannelSettingKey("host", required: true), ChannelSettingKey("port"), ChannelSettingKey("security"),
             ChannelSettingKey("user", required: true), ChannelSettingKey("password", required: true, secret: true),
             ChannelSettingKey("mailbox"), ChannelSettingKey("poll_seconds"), ChannelSettingKey("after"),
+            ChannelSettingKey("attachment_max_bytes"), ChannelSettingKey("attachments_max_bytes"),
         ] + EmailReplySender.settingKeys,
         makePoller: { IMAPAdapter(channel: $0) },
         // Acknowledged by SMTP exactly as pushed mail is (`smtp_url`, `from`, …).
@@ -58,11 +64,14 @@ public final class IMAPAdapter: PollingAdapter {
     let configurationError: IMAPError?
     let after: AfterCommit
     let pollSeconds: Int
-    private let state = Mutex(PollState())
+    private let state: Mutex<PollState>
 
     struct PollState {
         /// The UIDs of the last batch, to mark once the batch with this cursor is committed.
-        var pending: (cursor: String, uids: [UInt32])?
+        var pending: (cursor: String, uids: IMAPUIDs)?
+        /// Committed messages from before this start may be unflagged (a crash before `committed`): the
+        /// first poll in the same mailbox marks all its cursor covers. Cleared once that mark succeeded.
+        var remarkDue: Bool
         var failures = 0
         /// The last fetch found nothing: the next one waits in IDLE first.
         var caughtUp = false
@@ -74,6 +83,7 @@ public final class IMAPAdapter: PollingAdapter {
         let settings = channel.settings
         pollSeconds = settings["poll_seconds"].flatMap(Int.init).map { max($0, 1) } ?? 60
         after = settings["after"].flatMap(AfterCommit.init(setting:)) ?? .seen
+        state = Mutex(PollState(remarkDue: after != .keep))
         do throws(IMAPError) {
             client = try IMAPClient(settings: Self.imapSettings(settings))
             configurationError = nil
@@ -119,7 +129,7 @@ public final class IMAPAdapter: PollingAdapter {
 
     public func committed(_ batch: PollBatch) async throws {
         guard let client else { return }
-        let uids = state.withLock { state -> [UInt32] in
+        let uids = state.withLock { state -> IMAPUIDs in
             guard let pending = state.pending, pending.cursor == batch.cursor else { return [] }
             state.pending = nil
             return pending.uids
@@ -129,6 +139,7 @@ public final class IMAPAdapter: PollingAdapter {
         case .move(let mailbox): try await client.move(uids, to: mailbox)
         case .keep: break
         }
+        if case .upTo = uids { state.withLock { $0.remarkDue = false } }
     }
 
     /// Waits in IDLE when the last fetch found nothing, then fetches after the cursor and parses.
@@ -163,7 +174,12 @@ public final class IMAPAdapter: PollingAdapter {
                 setAside.append(SetAsideItem(kind: .unreadable(problem: error.description), reference: reference, raw: fetched.raw))
             }
         }
-        state.withLock { $0.pending = (newCursor, result.messages.map(\.uid)) }
+        state.withLock { state in
+            // The first poll after a start in the same mailbox marks everything up to the new cursor, which
+            // covers this batch and any committed earlier but left unflagged by a crash.
+            if state.remarkDue && !(sameMailbox && (position?.uid ?? 0) > 0) { state.remarkDue = false }
+            state.pending = (newCursor, state.remarkDue ? .upTo(last) : .list(result.messages.map(\.uid)))
+        }
         return PollBatch(messages: messages, cursor: newCursor, setAside: setAside)
     }
 

@@ -5,6 +5,13 @@
 #include <libetpan/uidplus.h>
 #include <poll.h>
 #include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/select.h>
+#include <sys/socket.h>
 
 /* clist's iteration helpers are macros; Swift sees these functions instead. */
 static inline clistiter *intake_clist_begin(clist *list) { return list == NULL ? NULL : list->first; }
@@ -55,37 +62,180 @@ static inline const char *intake_imap_att_body(struct mailimap_msg_att *att, siz
     return NULL;
 }
 
+/* The UID set `uids[0..count)`, or the range `first:last` with `intake_imap_range_set`; the caller frees it. */
 static inline struct mailimap_set *intake_imap_uid_set(const uint32_t *uids, size_t count) {
     struct mailimap_set *set = mailimap_set_new_empty();
     for (size_t i = 0; i < count; i++) mailimap_set_add_single(set, uids[i]);
     return set;
 }
 
-/* UID STORE <uids> +FLAGS.SILENT (<flag>): `deleted` 0 adds \Seen, 1 adds \Deleted. */
-static inline int intake_imap_add_flag(mailimap *session, const uint32_t *uids, size_t count, int deleted) {
-    struct mailimap_set *set = intake_imap_uid_set(uids, count);
+static inline struct mailimap_set *intake_imap_range_set(uint32_t first, uint32_t last) {
+    return mailimap_set_new_interval(first, last);
+}
+
+/* UID STORE <set> +FLAGS.SILENT (<flag>): `deleted` 0 adds \Seen, 1 adds \Deleted. Idempotent. */
+static inline int intake_imap_add_flag(mailimap *session, struct mailimap_set *set, int deleted) {
     struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
     mailimap_flag_list_add(flags, deleted ? mailimap_flag_new_deleted() : mailimap_flag_new_seen());
     struct mailimap_store_att_flags *store = mailimap_store_att_flags_new_add_flags_silent(flags);
     int r = mailimap_uid_store(session, set, store);
     mailimap_store_att_flags_free(store);
-    mailimap_set_free(set);
     return r;
 }
 
-/* UID MOVE when the server has MOVE, otherwise UID COPY + \Deleted + (UID) EXPUNGE. */
-static inline int intake_imap_move(mailimap *session, const uint32_t *uids, size_t count, const char *mailbox) {
-    struct mailimap_set *set = intake_imap_uid_set(uids, count);
-    int r;
-    if (mailimap_has_extension(session, "MOVE")) {
-        r = mailimap_uid_move(session, set, mailbox);
-    } else {
-        r = mailimap_uid_copy(session, set, mailbox);
-        if (r == MAILIMAP_NO_ERROR) r = intake_imap_add_flag(session, uids, count, 1);
-        if (r == MAILIMAP_NO_ERROR) r = mailimap_has_uidplus(session) ? mailimap_uid_expunge(session, set) : mailimap_expunge(session);
-    }
-    mailimap_set_free(set);
+/* UID MOVE <set> when the server has MOVE, otherwise UID COPY + \Deleted + (UID) EXPUNGE. UIDs of the set
+   no longer in the mailbox are passed over, so moving a range again moves only what is still there. */
+static inline int intake_imap_move(mailimap *session, struct mailimap_set *set, const char *mailbox) {
+    if (mailimap_has_extension(session, "MOVE")) return mailimap_uid_move(session, set, mailbox);
+    int r = mailimap_uid_copy(session, set, mailbox);
+    if (r == MAILIMAP_NO_ERROR) r = intake_imap_add_flag(session, set, 1);
+    if (r == MAILIMAP_NO_ERROR) r = mailimap_has_uidplus(session) ? mailimap_uid_expunge(session, set) : mailimap_expunge(session);
     return r;
+}
+
+/* Guarded streams. Two faults of Debian's libetpan 1.9.4 are kept away from the IMAP client:
+   - it spins forever when the connection ends inside a literal (a FETCH body cut off): its literal reader
+     takes only -1 as an error, and a stream at EOF reads 0 (fixed upstream in 68de795, 2026);
+   - built without USE_POLL, it waits with select(), and glibc aborts the process when a descriptor of
+     FD_SETSIZE (1024) or more goes into an fd_set.
+   `intake_guard_stream` gives a stream a copy of its driver whose read turns EOF into -1 and, for a plain
+   socket, reads and writes with poll(); `intake_imap_connect` connects with poll() and keeps a socket TLS
+   will select on below FD_SETSIZE. */
+/* Declared by mailstream_ssl.h only with USE_SSL, which libetpan's own build defines; the library exports it. */
+extern mailstream_low_driver * mailstream_ssl_driver;
+extern int mailstream_cancel_get_fd(struct mailstream_cancel *cancel); /* exported; its header is not installed */
+
+static inline int intake_stream_timeout_ms(mailstream_low *s) {
+    return s->timeout == 0 ? (int)(mailstream_network_delay.tv_sec * 1000 + mailstream_network_delay.tv_usec / 1000)
+                           : (int)(s->timeout * 1000);
+}
+
+/* 1 when `fd` is ready for `events` within the stream's timeout, 0 on timeout, -1 on error. */
+static inline int intake_wait_fd(mailstream_low *s, short events) {
+    struct pollfd p = { mailstream_socket_driver->mailstream_get_fd(s), events, 0 };
+    int r;
+    do { r = poll(&p, 1, intake_stream_timeout_ms(s)); } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* A read at EOF is -1 too (see above). */
+static inline ssize_t intake_guarded_socket_read(mailstream_low *s, void *buf, size_t count) {
+    if (intake_wait_fd(s, POLLIN) != 1) return -1;
+    ssize_t r;
+    do { r = recv(mailstream_socket_driver->mailstream_get_fd(s), buf, count, 0); } while (r < 0 && errno == EINTR);
+    return r == 0 && count > 0 ? -1 : r;
+}
+
+static inline ssize_t intake_guarded_socket_write(mailstream_low *s, const void *buf, size_t count) {
+    if (intake_wait_fd(s, POLLOUT) != 1) return -1;
+    return send(mailstream_socket_driver->mailstream_get_fd(s), buf, count, MSG_NOSIGNAL);
+}
+
+static inline ssize_t intake_guarded_ssl_read(mailstream_low *s, void *buf, size_t count) {
+    ssize_t r = mailstream_ssl_driver->mailstream_read(s, buf, count);
+    return r == 0 && count > 0 ? -1 : r;
+}
+
+/* The guarded copies: [0] of the socket driver, [1] of the SSL one. (Function-local statics: Swift emits
+   a header's functions, not its static variables.) */
+static inline mailstream_low_driver *intake_guarded_drivers(void) {
+    static mailstream_low_driver drivers[2];
+    return drivers;
+}
+
+static inline void intake_make_guarded_drivers(void) {
+    mailstream_low_driver *drivers = intake_guarded_drivers();
+    drivers[0] = *mailstream_socket_driver;
+    drivers[0].mailstream_read = intake_guarded_socket_read;
+    drivers[0].mailstream_write = intake_guarded_socket_write;
+    drivers[1] = *mailstream_ssl_driver;
+    drivers[1].mailstream_read = intake_guarded_ssl_read;
+}
+
+/* Swaps the stream's low-level driver for its guarded copy; again after STARTTLS (a new low-level part). */
+static inline void intake_guard_stream(mailstream *stream) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    mailstream_low *low = stream == NULL ? NULL : mailstream_get_low(stream);
+    if (low == NULL) return;
+    pthread_once(&once, intake_make_guarded_drivers);
+    if (low->driver == mailstream_socket_driver) low->driver = &intake_guarded_drivers()[0];
+    else if (low->driver == mailstream_ssl_driver) low->driver = &intake_guarded_drivers()[1];
+}
+
+/* Whether libetpan's select() can take every descriptor of a TLS stream: its socket and its cancel pipe. */
+static inline int intake_selectable(mailstream *stream) {
+    mailstream_low *low = stream == NULL ? NULL : mailstream_get_low(stream);
+    if (low == NULL || mailstream_low_get_fd(low) >= FD_SETSIZE) return 0;
+    struct mailstream_cancel *cancel = mailstream_low_get_cancel(low);
+    return cancel == NULL || mailstream_cancel_get_fd(cancel) < FD_SETSIZE;
+}
+
+/* `fd` moved below FD_SETSIZE when it is not (the lowest free number from 3); -2 when none is free. */
+static inline int intake_low_descriptor(int fd) {
+    if (fd < FD_SETSIZE) return fd;
+    int low = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    if (low < 0) return -1;
+    if (low >= FD_SETSIZE) { close(low); return -2; }
+    return low;
+}
+
+/* A blocking TCP socket connected to host:port within `timeout_s`, waiting with poll(), and below FD_SETSIZE
+   when `selectable` (TLS will select on it); -1 when no address answered, -2 when no low descriptor is free. */
+static inline int intake_tcp_connect(const char *host, uint16_t port, int timeout_s, int selectable) {
+    struct addrinfo hints = { 0 }, *addresses = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    char service[8];
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+    if (getaddrinfo(host, service, &hints, &addresses) != 0) return -1;
+    int fd = -1;
+    for (struct addrinfo *ai = addresses; ai != NULL && fd < 0; ai = ai->ai_next) {
+        int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        if (s < 0) continue;
+        int r = connect(s, ai->ai_addr, ai->ai_addrlen);
+        if (r < 0 && errno == EINPROGRESS) {
+            struct pollfd p = { s, POLLOUT, 0 };
+            int error = 0;
+            socklen_t length = sizeof error;
+            do { r = poll(&p, 1, timeout_s * 1000); } while (r < 0 && errno == EINTR);
+            r = r == 1 && getsockopt(s, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0 ? 0 : -1;
+        }
+        if (r == 0) fd = s;
+        else close(s);
+    }
+    freeaddrinfo(addresses);
+    if (fd < 0) return -1;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return selectable ? intake_low_descriptor(fd) : fd;
+}
+
+/* Connects the session and reads the greeting over a guarded stream: TLS at once when `tls`, and a socket
+   TLS can select on when `tls` or `starttls`. Returns a MAILIMAP code, or -2 when no descriptor libetpan's
+   select() can take is free. */
+static inline int intake_imap_connect(mailimap *session, const char *host, uint16_t port, int tls, int starttls, int timeout_s) {
+    int fd = intake_tcp_connect(host, port, timeout_s, tls || starttls);
+    if (fd < 0) return fd == -2 ? -2 : MAILIMAP_ERROR_CONNECTION_REFUSED;
+    mailstream *stream = tls ? mailstream_ssl_open_with_callback_timeout(fd, timeout_s, NULL, NULL)
+                             : mailstream_socket_open_timeout(fd, timeout_s);
+    if (stream == NULL) {
+        close(fd);
+        return tls ? MAILIMAP_ERROR_SSL : MAILIMAP_ERROR_MEMORY;
+    }
+    if (tls && !intake_selectable(stream)) {
+        mailstream_close(stream);
+        return -2;
+    }
+    intake_guard_stream(stream);
+    return mailimap_connect(session, stream);
+}
+
+/* STARTTLS, then the guard on the new TLS stream; -2 when its cancel pipe is past FD_SETSIZE. */
+static inline int intake_imap_starttls(mailimap *session) {
+    int r = mailimap_socket_starttls(session);
+    if (r != MAILIMAP_NO_ERROR) return r;
+    intake_guard_stream(session->imap_stream);
+    return intake_selectable(session->imap_stream) ? MAILIMAP_NO_ERROR : -2;
 }
 
 /* Waits in IDLE: 1 when the server sent something, 2 when `cancel_fd` became readable, 0 after `timeout_ms`, -1 on error.

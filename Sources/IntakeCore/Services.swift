@@ -55,6 +55,8 @@ public struct PollerService: Service {
             let batch = try await cancelWhenGracefulShutdown { try await adapter.fetch(after: cursor) }
             guard !batch.messages.isEmpty || (batch.cursor != nil && batch.cursor != cursor) else {
                 activity?.polled(fetched: 0, newest: nil)
+                // Nothing new: the batch's cursor is the committed one, so it is as durable as it gets.
+                await afterCommit(batch)
                 return 0
             }
             try setAside(batch.setAside)

@@ -65,23 +65,36 @@ public final class IMAPClient: @unchecked Sendable {
         }
     }
 
-    /// Adds `\Seen` to the messages `uids` of the mailbox.
-    public func markSeen(_ uids: [UInt32]) async throws(IMAPError) {
+    /// Adds `\Seen` to the messages `uids` of the mailbox (`UID STORE … +FLAGS.SILENT`, idempotent).
+    public func markSeen(_ uids: IMAPUIDs) async throws(IMAPError) {
         guard !uids.isEmpty else { return }
         try await onThread { () throws(IMAPError) in
             let session = try self.selectedSession()
-            try self.check(intake_imap_add_flag(session, uids, uids.count, 0)) { .command("UID STORE +FLAGS (\\Seen) failed (\($0))") }
+            let set = uids.makeSet()
+            defer { mailimap_set_free(set) }
+            try self.check(intake_imap_add_flag(session, set, 0)) { .command("UID STORE +FLAGS (\\Seen) failed (\($0))") }
         }
     }
 
-    /// Moves the messages `uids` to `mailbox`: UID MOVE, or COPY, `\Deleted` and EXPUNGE without MOVE.
-    public func move(_ uids: [UInt32], to mailbox: String) async throws(IMAPError) {
+    /// Moves the messages `uids` to `mailbox`: UID MOVE, or COPY, `\Deleted` and EXPUNGE without MOVE. UIDs
+    /// no longer in the mailbox are passed over, so a range may be moved again.
+    public func move(_ uids: IMAPUIDs, to mailbox: String) async throws(IMAPError) {
         guard !uids.isEmpty else { return }
         try await onThread { () throws(IMAPError) in
             let session = try self.selectedSession()
-            let result = mailbox.withCString { intake_imap_move(session, uids, uids.count, $0) }
+            let set = uids.makeSet()
+            defer { mailimap_set_free(set) }
+            let result = mailbox.withCString { intake_imap_move(session, set, $0) }
             try self.check(result) { .command("moving to \(mailbox) failed (\($0))") }
         }
+    }
+
+    /// The longest single IDLE: RFC 2177 asks for a fresh IDLE at least every 29 minutes; we take 25.
+    public static let longestIdle: Duration = .seconds(25 * 60)
+
+    /// How long one IDLE waits when asked to wait `seconds`: at least a second, at most `longestIdle`.
+    public static func idleMilliseconds(_ seconds: Int) -> Int32 {
+        Int32(min(max(seconds, 1), Int(longestIdle.components.seconds)) * 1000)
     }
 
     /// Waits in IDLE until the server reports a change or `seconds` pass (at most 25 minutes, after which
@@ -114,8 +127,7 @@ public final class IMAPClient: @unchecked Sendable {
         guard hasIdle else { return false }
         if let fetchedState, fetchedState != Self.mailboxState(session) { return true }
         try check(mailimap_idle(session)) { .connection("IDLE failed (\($0))") }
-        let milliseconds = Int32(min(max(seconds, 1), 25 * 60) * 1000)
-        switch intake_imap_idle_wait(session, cancelFD, milliseconds) {
+        switch intake_imap_idle_wait(session, cancelFD, Self.idleMilliseconds(seconds)) {
         case 2:
             drop()
             throw .cancelled
@@ -147,12 +159,17 @@ public final class IMAPClient: @unchecked Sendable {
         session = created
         mailimap_set_timeout(created, time_t(settings.timeoutSeconds))
         let address = "\(settings.host):\(settings.port)"
+        // Connected here, not by libetpan: its build waits with select(), which must never see a descriptor
+        // past FD_SETSIZE (glibc aborts the process); see the shim.
         let connected = settings.host.withCString { host in
-            settings.security == .tls ? mailimap_ssl_connect(created, host, settings.port) : mailimap_socket_connect(created, host, settings.port)
+            intake_imap_connect(created, host, settings.port, settings.security == .tls ? 1 : 0,
+                                settings.security == .starttls ? 1 : 0, Int32(settings.timeoutSeconds))
         }
-        try check(connected) { .connection("cannot connect to \(address) (\($0))") }
+        try check(connected) { $0 == -2 ? .connection("no descriptor below 1024 free for \(address)") : .connection("cannot connect to \(address) (\($0))") }
         if settings.security == .starttls {
-            try check(mailimap_socket_starttls(created)) { .connection("STARTTLS with \(address) failed (\($0))") }
+            try check(intake_imap_starttls(created)) {
+                $0 == -2 ? .connection("no descriptor below 1024 free for \(address)") : .connection("STARTTLS with \(address) failed (\($0))")
+            }
         }
         let login = settings.user.withCString { user in settings.password.withCString { mailimap_login(created, user, $0) } }
         try check(login) { .authentication("LOGIN at \(address) refused (\($0))") }
@@ -164,11 +181,16 @@ public final class IMAPClient: @unchecked Sendable {
     }
 
     /// Throws `error(code)` for a libetpan failure and drops the connection, which may be out of step now.
+    /// A broken stream is a connection error whatever the command was.
     private func check(_ code: Int32, _ error: (Int32) -> IMAPError) throws(IMAPError) {
         let success = [Int(MAILIMAP_NO_ERROR), Int(MAILIMAP_NO_ERROR_AUTHENTICATED), Int(MAILIMAP_NO_ERROR_NON_AUTHENTICATED)]
         guard !success.contains(Int(code)) else { return }
         drop()
-        throw error(code)
+        let failure = error(code)
+        if Int(code) == Int(MAILIMAP_ERROR_STREAM), case .command(let message) = failure {
+            throw .connection("\(message): the connection to \(settings.host):\(settings.port) broke")
+        }
+        throw failure
     }
 
     private func drop() {
@@ -194,6 +216,16 @@ public final class IMAPClient: @unchecked Sendable {
             }
             thread.name = "intake-imap"
             thread.start()
+        }
+    }
+}
+
+extension IMAPUIDs {
+    /// The libetpan set for these UIDs; the caller frees it with `mailimap_set_free`.
+    fileprivate func makeSet() -> UnsafeMutablePointer<mailimap_set> {
+        switch self {
+        case .list(let uids): intake_imap_uid_set(uids, uids.count)
+        case .upTo(let last): intake_imap_range_set(1, last)
         }
     }
 }

@@ -61,9 +61,27 @@ public enum IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .configuration(let message): "IMAP configuration: \(message)"
         case .connection(let message): "IMAP connection: \(message)"
-        case .authentication(let message): "IMAP login: \(message)"
+        case .authentication(let message): "IMAP authentication failed: \(message)"
         case .command(let message): "IMAP command: \(message)"
         case .cancelled: "IMAP wait cancelled"
+        }
+    }
+}
+
+/// Which messages of the mailbox a flag or a move applies to, by UID.
+public enum IMAPUIDs: Sendable, Equatable, ExpressibleByArrayLiteral {
+    /// Exactly these UIDs (a batch just committed).
+    case list([UInt32])
+    /// Every UID from 1 through this one (`1:<last>`): all a committed cursor covers.
+    case upTo(UInt32)
+
+    public init(arrayLiteral uids: UInt32...) { self = .list(uids) }
+
+    /// Whether no message is meant (an empty list, or up to UID 0).
+    public var isEmpty: Bool {
+        switch self {
+        case .list(let uids): uids.isEmpty
+        case .upTo(let last): last == 0
         }
     }
 }

@@ -184,7 +184,8 @@ public protocol PollingAdapter: Sendable {
     func fetch(after cursor: String?) async throws -> PollBatch
     /// Called by `PollerService` once `batch`, as `fetch` returned it, is committed with its cursor: the
     /// place to mark what the provider holds as taken (IMAP flags `\Seen` or moves the messages). A crash
-    /// before it runs leaves them unmarked, never refetched. Errors are logged; by default nothing happens.
+    /// before it runs leaves them unmarked, never refetched. Also called after a poll with nothing new (its
+    /// cursor is the committed one). Errors are logged; by default nothing happens.
     func committed(_ batch: PollBatch) async throws
 }
 

@@ -12,20 +12,30 @@ import Testing
 /// The IMAP poller against a real Dovecot on loopback: mail dropped into the Maildir becomes complaints.
 @Suite("IMAP polling with Dovecot", .serialized)
 struct IMAPPollingTests {
-    static func channel(_ dovecot: DovecotServer, pollSeconds: Int = 1, after: String = "seen") -> ChannelConfig {
-        ChannelConfig(id: "surel", type: .imap, settings: [
-            "host": "127.0.0.1", "port": "\(dovecot.port)", "security": "plain", "user": DovecotServer.user,
+    /// The channel `id` reading Dovecot's INBOX over plain IMAP at `port` (Dovecot's own unless a proxy's);
+    /// `extra` adds or overrides settings.
+    static func channel(
+        _ dovecot: DovecotServer, pollSeconds: Int = 1, after: String = "seen", id: ChannelID = "surel", port: Int? = nil,
+        extra: [String: String] = [:]
+    ) -> ChannelConfig {
+        ChannelConfig(id: id, type: .imap, settings: [
+            "host": "127.0.0.1", "port": "\(port ?? dovecot.port)", "security": "plain", "user": DovecotServer.user,
             "password": DovecotServer.password, "poll_seconds": "\(pollSeconds)", "after": after,
-        ], burstSeconds: 0)
+        ].merging(extra) { $1 }, burstSeconds: 0)
     }
 
     /// A gateway over `directory` (kept when it halts) with the one IMAP channel.
     static func start(_ channel: ChannelConfig, directory: TemporaryDirectory) async throws -> RunningGateway {
+        try await start([channel], directory: directory)
+    }
+
+    /// A gateway over `directory` (kept when it halts) with `channels`.
+    static func start(_ channels: [ChannelConfig], directory: TemporaryDirectory) async throws -> RunningGateway {
         let config = GatewayConfig(
             server: ServerSettings(host: "127.0.0.1", port: 0, publicURL: "https://lapor.example.go.id"),
             storage: StorageSettings(path: directory.appending("data")),
             adminToken: RunningGateway.adminToken,
-            channels: [channel]
+            channels: channels
         )
         var logger = Logger(label: "intake-test")
         logger.logLevel = .warning
@@ -35,7 +45,12 @@ struct IMAPPollingTests {
 
     /// Runs `body` against a gateway over `directory`, then halts it (keeping its files) whatever `body` did.
     static func running(_ channel: ChannelConfig, directory: TemporaryDirectory, _ body: (RunningGateway) async throws -> Void) async throws {
-        let gateway = try await start(channel, directory: directory)
+        try await running([channel], directory: directory, body)
+    }
+
+    /// The same with several channels.
+    static func running(_ channels: [ChannelConfig], directory: TemporaryDirectory, _ body: (RunningGateway) async throws -> Void) async throws {
+        let gateway = try await start(channels, directory: directory)
         do {
             try await body(gateway)
         } catch {
@@ -77,9 +92,11 @@ struct IMAPPollingTests {
             try dovecot.deliver(messageID: "pindah@example.id", subject: "Parkir liar", body: "Parkir liar di trotoar.")
             try await Self.running(Self.channel(dovecot, after: "move:Diproses"), directory: directory) { gateway in
                 try await eventually { dovecot.messageCount(in: "Diproses") == 1 }
-                // Moved once journaled; the complaint itself may still be waiting for deferred processing.
+                // Moved once journaled; the complaint itself may be processed a moment later (deferred).
                 try await eventually { try await gateway.server.gateway.database.complaintTotal() == 1 }
-                #expect(dovecot.messageCount() == 0)
+                #expect(try await gateway.server.gateway.database.journalTotal() == 1)
+                // Dovecot links the file into the target before it unlinks it from the INBOX.
+                try await eventually(timeout: .seconds(5)) { dovecot.messageCount() == 0 }
             }
         }
     }

@@ -117,9 +117,14 @@ final class DovecotServer {
 
     /// Drops a message into the Maildir's `new/` as an MTA would (written in `tmp/`, then renamed).
     func deliver(_ raw: String) throws {
+        try deliver(bytes: Data(raw.utf8))
+    }
+
+    /// Drops `bytes` (a message, or anything else) into the Maildir's `new/`.
+    func deliver(bytes: Data) throws {
         let name = "\(Date().timeIntervalSince1970).\(UUID().uuidString).intake-test"
         let temporary = maildir + "/tmp/" + name
-        try Data(raw.utf8).write(to: URL(fileURLWithPath: temporary))
+        try bytes.write(to: URL(fileURLWithPath: temporary))
         chown(temporary, owner.uid, owner.gid)
         guard rename(temporary, maildir + "/new/" + name) == 0 else { throw DovecotError("rename failed: errno \(errno)") }
     }

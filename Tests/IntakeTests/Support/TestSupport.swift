@@ -64,8 +64,9 @@ struct LoopbackSocket {
     let descriptor: Int32
     let port: Int
 
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// `closeOnExec`: the socket is not inherited by child processes (for a socket kept open, as a proxy's).
+    init(closeOnExec: Bool = false) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | (closeOnExec ? Int32(SOCK_CLOEXEC.rawValue) : 0), 0)
         guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
