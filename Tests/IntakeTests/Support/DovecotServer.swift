@@ -11,17 +11,17 @@ final class DovecotServer {
 
     let directory: TemporaryDirectory
     let port: Int
-    /// Dovecot's master process, spawned directly so `stop` can reap it with `waitpid` (bounded).
-    private let pid: pid_t
+    /// Dovecot's master process (`SpawnedProcess`: a clean signal mask, no inherited descriptors, reaped here).
+    private let master: SpawnedProcess
     /// The user's Maildir; for Maildir the INBOX is its root.
     var maildir: String { directory.appending("mail/\(Self.user)") }
     /// Dovecot refuses uid 0 for mail processes: they run as `nobody`, which owns the Maildir.
     private let owner: (uid: uid_t, gid: gid_t)
 
-    private init(directory: TemporaryDirectory, port: Int, pid: pid_t, owner: (uid: uid_t, gid: gid_t)) {
+    private init(directory: TemporaryDirectory, port: Int, master: SpawnedProcess, owner: (uid: uid_t, gid: gid_t)) {
         self.directory = directory
         self.port = port
-        self.pid = pid
+        self.master = master
         self.owner = owner
     }
 
@@ -47,7 +47,8 @@ final class DovecotServer {
         for path in [directory.appending("mail"), maildir, maildir + "/new", maildir + "/cur", maildir + "/tmp"] {
             chown(path, owner.uid, owner.gid)
         }
-        let server = DovecotServer(directory: directory, port: port, pid: try spawn([binary, "-F", "-c", directory.appending("dovecot.conf")]), owner: owner)
+        let master = try SpawnedProcess([binary, "-F", "-c", directory.appending("dovecot.conf")], log: directory.appending("dovecot.out"))
+        let server = DovecotServer(directory: directory, port: port, master: master, owner: owner)
         do {
             try server.waitForPort()
         } catch {
@@ -174,55 +175,13 @@ final class DovecotServer {
         }
     }
 
-    private static func spawn(_ arguments: [String]) throws -> pid_t {
-        var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        // Its own process group, so `stop` can kill Dovecot's children with it and nothing else.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // A clean signal mask: the test's threads block SIGTERM (libdispatch workers do), and Dovecot
-        // would inherit that and ignore `stop`'s SIGTERM.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        posix_spawnattr_setsigmask(&attributes, &unblocked)
-        // Only stdin, stdout and stderr: any other descriptor the test process holds (the write end of
-        // another test's pipe) would stay open in Dovecot and keep that pipe from ever reaching EOF.
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        guard closeFrom(3, in: &actions) == 0 else { throw DovecotError("cannot ask posix_spawn to close descriptors") }
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-        guard result == 0 else { throw DovecotError("cannot start \(arguments[0]): error \(result)") }
-        return pid
-    }
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module
-    /// does not export, looked up by name.
-    private static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) -> Int32 {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return -1 }
-        return unsafeBitCast(symbol, to: CloseFrom.self)(&actions, lowest)
-    }
-
-    /// Whether the master process still runs (reaping it once it exited).
-    private var isRunning: Bool {
-        var status: Int32 = 0
-        return waitpid(pid, &status, WNOHANG) == 0
-    }
+    /// Whether the master process still runs.
+    private var isRunning: Bool { master.isRunning }
 
     /// SIGTERM, a bounded wait (2 s) for Dovecot to exit, then SIGKILL to its whole process group (its
     /// children too); removes the files.
     func stop() {
-        kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(2)
-        while isRunning && Date() < deadline { usleep(5_000) }
-        kill(-pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        master.stop()
         directory.remove()
     }
 }
