@@ -7,44 +7,62 @@ import Testing
 /// test CA: the chain and the host name are verified before LOGIN.
 @Suite("IMAP over TLS with Dovecot", .serialized)
 struct IMAPTLSTests {
-    /// One connection attempt: how, to which host name, which certificate Dovecot serves, whether the client
-    /// trusts the test CA (`ca_file`) or only the system CAs, and the words a refusal must contain (nil: it fetches).
+    /// What the client trusts: the test CA as `ca_file`, the system CAs (no `ca_file`), or a `ca_file` that is missing.
+    enum Trust: String, Sendable {
+        case testCA = "ca_file", system = "system CAs", missingFile = "missing ca_file"
+    }
+
+    /// One connection attempt: how, to which host name, which certificate Dovecot serves, what the client
+    /// trusts, and the words a refusal must contain (nil: it fetches).
     struct Case: Sendable, CustomTestStringConvertible {
         let security: IMAPSecurity
         let host: String
         /// `server` (localhost, 127.0.0.1) or `other` (mail.example.org), both signed by the test CA.
         let certificate: String
-        let trustsTestCA: Bool
+        let trust: Trust
         let refusal: String?
 
         var testDescription: String {
-            "\(security) to \(host), \(certificate) certificate, \(trustsTestCA ? "ca_file" : "system CAs"): "
+            "\(security) to \(host), \(certificate) certificate, \(trust.rawValue): "
                 + (refusal.map { "refused (\($0))" } ?? "fetches")
         }
     }
 
     static let cases: [Case] = [
-        Case(security: .tls, host: "127.0.0.1", certificate: "server", trustsTestCA: true, refusal: nil),
-        Case(security: .tls, host: "localhost", certificate: "server", trustsTestCA: true, refusal: nil),
-        Case(security: .starttls, host: "127.0.0.1", certificate: "server", trustsTestCA: true, refusal: nil),
-        Case(security: .starttls, host: "localhost", certificate: "server", trustsTestCA: true, refusal: nil),
-        Case(security: .tls, host: "127.0.0.1", certificate: "server", trustsTestCA: false, refusal: "issuer is unknown"),
-        Case(security: .starttls, host: "localhost", certificate: "server", trustsTestCA: false, refusal: "issuer is unknown"),
-        Case(security: .tls, host: "localhost", certificate: "other", trustsTestCA: true, refusal: "does not match"),
-        Case(security: .starttls, host: "127.0.0.1", certificate: "other", trustsTestCA: true, refusal: "does not match"),
+        Case(security: .tls, host: "127.0.0.1", certificate: "server", trust: .testCA, refusal: nil),
+        Case(security: .tls, host: "localhost", certificate: "server", trust: .testCA, refusal: nil),
+        Case(security: .starttls, host: "127.0.0.1", certificate: "server", trust: .testCA, refusal: nil),
+        Case(security: .starttls, host: "localhost", certificate: "server", trust: .testCA, refusal: nil),
+        Case(security: .tls, host: "127.0.0.1", certificate: "server", trust: .system, refusal: "issuer is unknown"),
+        Case(security: .starttls, host: "localhost", certificate: "server", trust: .system, refusal: "issuer is unknown"),
+        Case(security: .tls, host: "localhost", certificate: "other", trust: .testCA, refusal: "does not match"),
+        Case(security: .starttls, host: "127.0.0.1", certificate: "other", trust: .testCA, refusal: "does not match"),
+        Case(security: .tls, host: "localhost", certificate: "server", trust: .missingFile, refusal: "holds no usable CA certificate"),
     ]
+
+    static func caFile(_ trust: Trust, in certificates: TemporaryDirectory) -> String? {
+        switch trust {
+        case .testCA: certificates.appending("ca.pem")
+        case .system: nil
+        case .missingFile: certificates.appending("no-such-ca.pem")
+        }
+    }
 
     /// Runs `body` with Dovecot serving `certificate` (a file pair from `scripts/test-tls-certs.sh`) and the
     /// directory holding the test CA (`ca.pem`).
-    static func withTLSDovecot(certificate: String, _ body: (DovecotServer, TemporaryDirectory) async throws -> Void) async throws {
+    /// `byServerName` maps a host name sent in SNI to another file pair.
+    static func withTLSDovecot(
+        certificate: String, byServerName: [String: String] = [:], _ body: (DovecotServer, TemporaryDirectory) async throws -> Void
+    ) async throws {
         let certificates = try TemporaryDirectory("intake-imap-tls")
         defer { certificates.remove() }
         let script = ProviderSigning.root.appendingPathComponent("scripts/test-tls-certs.sh").path
         let made = try CPythonCorpus.run(script, [certificates.path])
         try #require(made.status == 0, "test-tls-certs.sh failed: \(made.errors)")
         chmod(certificates.path, 0o755)
+        let files = { (name: String) in (certificate: certificates.appending("\(name).pem"), key: certificates.appending("\(name).key")) }
         let dovecot = try DovecotServer.start(tls: DovecotServer.TLSFiles(
-            certificate: certificates.appending("\(certificate).pem"), key: certificates.appending("\(certificate).key")))
+            certificate: files(certificate).certificate, key: files(certificate).key, byServerName: byServerName.mapValues(files)))
         defer { dovecot.stop() }
         try await body(dovecot, certificates)
     }
@@ -56,7 +74,7 @@ struct IMAPTLSTests {
             let port = tlsCase.security == .tls ? try #require(dovecot.tlsPort) : dovecot.port
             let client = try IMAPClient(settings: IMAPSettings(
                 host: tlsCase.host, port: UInt16(port), security: tlsCase.security, user: DovecotServer.user,
-                password: DovecotServer.password, timeoutSeconds: 5, caFile: tlsCase.trustsTestCA ? certificates.appending("ca.pem") : nil
+                password: DovecotServer.password, timeoutSeconds: 5, caFile: Self.caFile(tlsCase.trust, in: certificates)
             ))
             guard let refusal = tlsCase.refusal else {
                 let fetched = try await client.fetch(uidValidity: nil, after: 0, limit: 50)
@@ -77,6 +95,33 @@ struct IMAPTLSTests {
                 #expect(!message.contains(DovecotServer.user) && !message.contains(DovecotServer.password), "\(message)")
             }
             #expect(!dovecot.log.contains("Login:"), "no LOGIN over an unverified connection: \(dovecot.log)")
+        }
+    }
+
+    @Test("the host name goes out as SNI: Dovecot picks the certificate for localhost only when the client names it", arguments: [
+        IMAPSecurity.tls, .starttls,
+    ])
+    func serverNameIndication(_ security: IMAPSecurity) async throws {
+        // Without SNI Dovecot would serve the certificate for mail.example.org, which does not name localhost.
+        try await Self.withTLSDovecot(certificate: "other", byServerName: ["localhost": "server"]) { dovecot, certificates in
+            try dovecot.deliver(messageID: "sni@example.id", subject: "Banjir", body: "Banjir di gang 5.")
+            let port = security == .tls ? try #require(dovecot.tlsPort) : dovecot.port
+            let settings = { (host: String) in
+                IMAPSettings(host: host, port: UInt16(port), security: security, user: DovecotServer.user,
+                             password: DovecotServer.password, timeoutSeconds: 5, caFile: certificates.appending("ca.pem"))
+            }
+            let named = try IMAPClient(settings: settings("localhost"))
+            #expect(try await named.fetch(uidValidity: nil, after: 0, limit: 50).messages.count == 1)
+            await named.close()
+            // An IP address is never sent as SNI (RFC 6066), so the default certificate comes back.
+            let byAddress = try IMAPClient(settings: settings("127.0.0.1"))
+            do {
+                _ = try await byAddress.fetch(uidValidity: nil, after: 0, limit: 50)
+                Issue.record("the certificate for mail.example.org was accepted for 127.0.0.1")
+            } catch {
+                guard case IMAPError.certificate(let message) = error else { Issue.record("not a certificate error: \(error)"); return }
+                #expect(message.contains("does not match"), "\(message)")
+            }
         }
     }
 

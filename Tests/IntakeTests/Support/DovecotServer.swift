@@ -22,10 +22,12 @@ final class DovecotServer {
     /// Dovecot refuses uid 0 for mail processes: they run as `nobody`, which owns the Maildir.
     private let owner: (uid: uid_t, gid: gid_t)
 
-    /// The certificate (PEM, leaf first) and key Dovecot serves with `ssl = yes`.
+    /// The certificate (PEM, leaf first) and key Dovecot serves with `ssl = yes`; `byServerName` serves another
+    /// pair to a client that names that host in SNI (`local_name`).
     struct TLSFiles {
         let certificate: String
         let key: String
+        var byServerName: [String: (certificate: String, key: String)] = [:]
     }
 
     private init(directory: TemporaryDirectory, port: Int, tlsPort: Int?, master: SpawnedProcess, owner: (uid: uid_t, gid: gid_t)) {
@@ -74,7 +76,8 @@ final class DovecotServer {
     }
 
     private static func config(directory: TemporaryDirectory, port: Int, tls: (files: TLSFiles, port: Int)?) -> String {
-        let ssl = tls.map { "ssl = yes\nssl_cert = <\($0.files.certificate)\nssl_key = <\($0.files.key)" } ?? "ssl = no"
+        let named = tls?.files.byServerName.map { "local_name \($0.key) {\nssl_cert = <\($0.value.certificate)\nssl_key = <\($0.value.key)\n}" }
+        let ssl = tls.map { ["ssl = yes\nssl_cert = <\($0.files.certificate)\nssl_key = <\($0.files.key)"] + (named ?? []) }?.joined(separator: "\n") ?? "ssl = no"
         return """
         protocols = imap
         listen = 127.0.0.1
