@@ -238,7 +238,8 @@ static inline int intake_tls_trust(gnutls_x509_trust_list_t list, const char *ca
     return -1;
 }
 
-/* Verifies `chain` (DER, leaf first) against `list` for `host` as a TLS server; 0, or -1 with `reason`. */
+/* Verifies `chain` (DER, leaf first) against `list` for `host` as a TLS server; 0, or -1 with `reason`.
+   Only the first 16 certificates are looked at (a real chain has 2-4). */
 static inline int intake_tls_verify_chain(gnutls_x509_trust_list_t list, carray *chain, const char *host, char *reason, size_t size) {
     unsigned count = carray_count(chain), imported = 0;
     gnutls_x509_crt_t certs[16];
