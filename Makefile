@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 
 # libetpan-dev pulls the GnuTLS flavour of libcurl's headers, so that is the one used (same curl/curl.h).
-SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev sqlite3 python3 python3-venv curl openssl dovecot-imapd
+SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev libgnutls28-dev sqlite3 python3 python3-venv curl openssl dovecot-imapd
 BENCH_PACKAGES := wrk luajit
 # CPython's own email test messages (test/test_email/data), which the MIME tests and bench compare with: the Debian
 # testsuite package of the system python3's version. Recursive (=), so it is computed after `deps` installed python3.

@@ -23,7 +23,7 @@ let package = Package(
         // C libraries: one system-library target each, with a tiny shim header.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-gnutls-dev"])]),
-        .systemLibrary(name: "CEtpan", path: "Sources/CEtpan", providers: [.apt(["libetpan-dev"])]),
+        .systemLibrary(name: "CEtpan", path: "Sources/CEtpan", providers: [.apt(["libetpan-dev", "libgnutls28-dev"])]),
 
         // The common complaint model and the adapter protocols. Foundation only.
         .target(name: "IntakeModel"),

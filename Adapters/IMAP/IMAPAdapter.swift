@@ -38,7 +38,7 @@ public enum AfterCommit: Sendable, Equatable {
 /// so after a start, the first poll in the same mailbox re-applies `after` to every UID the cursor covers
 /// (`1:<last>`; `\Seen` is idempotent and a move moves only what is still there).
 public final class IMAPAdapter: PollingAdapter {
-    /// The family: settings `host`, `port`, `security`, `user`, `password`, `mailbox`, `poll_seconds`, `after`,
+    /// The family: settings `host`, `port`, `security`, `ca_file`, `user`, `password`, `mailbox`, `poll_seconds`, `after`,
     /// the email family's attachment limits `attachment_max_bytes` and `attachments_max_bytes`, and its SMTP
     /// keys for acknowledgments.
     public static let family = AdapterFamily(
@@ -47,7 +47,7 @@ public final class IMAPAdapter: PollingAdapter {
             ChannelSettingKey("host", required: true), ChannelSettingKey("port"), ChannelSettingKey("security"),
             ChannelSettingKey("user", required: true), ChannelSettingKey("password", required: true, secret: true),
             ChannelSettingKey("mailbox"), ChannelSettingKey("poll_seconds"), ChannelSettingKey("after"),
-            ChannelSettingKey("attachment_max_bytes"), ChannelSettingKey("attachments_max_bytes"),
+            ChannelSettingKey("ca_file"), ChannelSettingKey("attachment_max_bytes"), ChannelSettingKey("attachments_max_bytes"),
         ] + EmailReplySender.settingKeys,
         makePoller: { IMAPAdapter(channel: $0) },
         // Acknowledged by SMTP exactly as pushed mail is (`smtp_url`, `from`, …).
@@ -107,7 +107,7 @@ public final class IMAPAdapter: PollingAdapter {
         guard let port = settings["port"].map({ UInt16($0) }) ?? defaultPort else { throw .configuration("port must be 1-65535") }
         return IMAPSettings(
             host: settings["host"] ?? "", port: port, security: security, user: settings["user"] ?? "",
-            password: settings["password"] ?? "", mailbox: settings["mailbox"] ?? "INBOX"
+            password: settings["password"] ?? "", mailbox: settings["mailbox"] ?? "INBOX", caFile: settings["ca_file"]
         )
     }
 

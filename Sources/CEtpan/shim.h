@@ -12,6 +12,10 @@
 #include <unistd.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <string.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 /* clist's iteration helpers are macros; Swift sees these functions instead. */
 static inline clistiter *intake_clist_begin(clist *list) { return list == NULL ? NULL : list->first; }
@@ -210,13 +214,101 @@ static inline int intake_tcp_connect(const char *host, uint16_t port, int timeou
     return selectable ? intake_low_descriptor(fd) : fd;
 }
 
+/* TLS peer verification (the GnuTLS libetpan is built with never checks the server's certificate). */
+
+/* Whether `host` is an IP literal: SNI carries host names only (RFC 6066). */
+static inline int intake_is_ip_literal(const char *host) {
+    unsigned char address[16];
+    return inet_pton(AF_INET, host, address) == 1 || inet_pton(AF_INET6, host, address) == 1;
+}
+
+/* The callback libetpan calls before the TLS handshake: sends `data` (the configured host) as SNI. */
+static inline void intake_tls_server_name(struct mailstream_ssl_context *context, void *data) {
+    const char *host = data;
+    if (host != NULL && *host != 0 && !intake_is_ip_literal(host)) mailstream_ssl_set_server_name(context, (char *)host);
+}
+
+/* Loads the trust anchors: the PEM file `ca_file`, or the system CAs when it is NULL; 0, or -1 with `reason`. */
+static inline int intake_tls_trust(gnutls_x509_trust_list_t list, const char *ca_file, char *reason, size_t size) {
+    int r = ca_file == NULL ? gnutls_x509_trust_list_add_system_trust(list, 0, 0)
+                            : gnutls_x509_trust_list_add_trust_file(list, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+    if (r > 0) return 0;
+    if (ca_file == NULL) snprintf(reason, size, "no system CA certificates could be loaded (%s)", r < 0 ? gnutls_strerror(r) : "none found");
+    else snprintf(reason, size, "ca_file %s holds no usable CA certificate (%s)", ca_file, r < 0 ? gnutls_strerror(r) : "none found");
+    return -1;
+}
+
+/* Verifies `chain` (DER, leaf first) against `list` for `host` as a TLS server; 0, or -1 with `reason`.
+   Only the first 16 certificates are looked at (a real chain has 2-4). */
+static inline int intake_tls_verify_chain(gnutls_x509_trust_list_t list, carray *chain, const char *host, char *reason, size_t size) {
+    unsigned count = carray_count(chain), imported = 0;
+    gnutls_x509_crt_t certs[16];
+    if (count > 16) count = 16;
+    int r = 0;
+    for (; imported < count && r == 0; imported++) {
+        MMAPString *der = carray_get(chain, imported);
+        gnutls_datum_t datum = { (unsigned char *)der->str, (unsigned int)der->len };
+        r = gnutls_x509_crt_init(&certs[imported]);
+        if (r < 0) break;
+        r = gnutls_x509_crt_import(certs[imported], &datum, GNUTLS_X509_FMT_DER);
+        if (r < 0) { gnutls_x509_crt_deinit(certs[imported]); break; }
+    }
+    unsigned status = 0;
+    if (r == 0) {
+        gnutls_typed_vdata_st data[2] = {
+            { GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)host, 0 },
+            { GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER, 0 },
+        };
+        r = gnutls_x509_trust_list_verify_crt2(list, certs, count, data, 2, 0, &status, NULL);
+    }
+    for (unsigned i = 0; i < imported && i < count; i++) gnutls_x509_crt_deinit(certs[i]);
+    if (r < 0) {
+        snprintf(reason, size, "its certificate cannot be checked (%s)", gnutls_strerror(r));
+        return -1;
+    }
+    if (status == 0) return 0;
+    gnutls_datum_t text = { NULL, 0 };
+    if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) == 0 && text.data != NULL) {
+        snprintf(reason, size, "%s", (const char *)text.data);
+        gnutls_free(text.data);
+    } else {
+        snprintf(reason, size, "verification status 0x%x", status);
+    }
+    return -1;
+}
+
+/* Verifies the TLS peer of the session's stream for `host`, trusting the PEM file `ca_file` or, when NULL,
+   the system CAs. 0 when the chain is trusted and names `host` (a DNS name, or an IP literal matched
+   against the IP address names) as a TLS server; -1 otherwise, with a readable `reason`. */
+static inline int intake_imap_verify_peer(mailimap *session, const char *host, const char *ca_file, char *reason, size_t size) {
+    snprintf(reason, size, "no TLS connection");
+    if (session == NULL || session->imap_stream == NULL) return -1;
+    carray *chain = mailstream_get_certificate_chain(session->imap_stream);
+    if (chain == NULL || carray_count(chain) == 0) {
+        if (chain != NULL) mailstream_certificate_chain_free(chain);
+        snprintf(reason, size, "the server sent no certificate");
+        return -1;
+    }
+    gnutls_x509_trust_list_t list;
+    int r = gnutls_x509_trust_list_init(&list, 0);
+    if (r < 0) {
+        snprintf(reason, size, "%s", gnutls_strerror(r));
+    } else {
+        r = intake_tls_trust(list, ca_file, reason, size);
+        if (r == 0) r = intake_tls_verify_chain(list, chain, host, reason, size);
+        gnutls_x509_trust_list_deinit(list, 1);
+    }
+    mailstream_certificate_chain_free(chain);
+    return r < 0 ? -1 : 0;
+}
+
 /* Connects the session and reads the greeting over a guarded stream: TLS at once when `tls`, and a socket
    TLS can select on when `tls` or `starttls`. Returns a MAILIMAP code, or -2 when no descriptor libetpan's
    select() can take is free. */
 static inline int intake_imap_connect(mailimap *session, const char *host, uint16_t port, int tls, int starttls, int timeout_s) {
     int fd = intake_tcp_connect(host, port, timeout_s, tls || starttls);
     if (fd < 0) return fd == -2 ? -2 : MAILIMAP_ERROR_CONNECTION_REFUSED;
-    mailstream *stream = tls ? mailstream_ssl_open_with_callback_timeout(fd, timeout_s, NULL, NULL)
+    mailstream *stream = tls ? mailstream_ssl_open_with_callback_timeout(fd, timeout_s, intake_tls_server_name, (void *)host)
                              : mailstream_socket_open_timeout(fd, timeout_s);
     if (stream == NULL) {
         close(fd);
@@ -231,8 +323,8 @@ static inline int intake_imap_connect(mailimap *session, const char *host, uint1
 }
 
 /* STARTTLS, then the guard on the new TLS stream; -2 when its cancel pipe is past FD_SETSIZE. */
-static inline int intake_imap_starttls(mailimap *session) {
-    int r = mailimap_socket_starttls(session);
+static inline int intake_imap_starttls(mailimap *session, const char *host) {
+    int r = mailimap_socket_starttls_with_callback(session, intake_tls_server_name, (void *)host);
     if (r != MAILIMAP_NO_ERROR) return r;
     intake_guard_stream(session->imap_stream);
     return intake_selectable(session->imap_stream) ? MAILIMAP_NO_ERROR : -2;

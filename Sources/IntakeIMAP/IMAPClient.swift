@@ -167,10 +167,12 @@ public final class IMAPClient: @unchecked Sendable {
         }
         try check(connected) { $0 == -2 ? .connection("no descriptor below 1024 free for \(address)") : .connection("cannot connect to \(address) (\($0))") }
         if settings.security == .starttls {
-            try check(intake_imap_starttls(created)) {
+            let started = settings.host.withCString { intake_imap_starttls(created, $0) }
+            try check(started) {
                 $0 == -2 ? .connection("no descriptor below 1024 free for \(address)") : .connection("STARTTLS with \(address) failed (\($0))")
             }
         }
+        if settings.security != .plain { try verifyPeer(created) }
         let login = settings.user.withCString { user in settings.password.withCString { mailimap_login(created, user, $0) } }
         try check(login) { .authentication("LOGIN at \(address) refused (\($0))") }
         var capabilities: UnsafeMutablePointer<mailimap_capability_data>?
@@ -178,6 +180,21 @@ public final class IMAPClient: @unchecked Sendable {
         if let capabilities { mailimap_capability_data_free(capabilities) }
         hasIdle = mailimap_has_idle(created) != 0
         return created
+    }
+
+    /// Checks the server's certificate chain (against `caFile`, or the system CAs) and that it names the
+    /// configured host, before LOGIN; drops the connection and throws `.certificate` when it does not.
+    private func verifyPeer(_ session: UnsafeMutablePointer<mailimap>) throws(IMAPError) {
+        let size = 512
+        var reason = [CChar](repeating: 0, count: size)
+        let verified = settings.host.withCString { host in
+            withOptionalCString(settings.caFile) { intake_imap_verify_peer(session, host, $0, &reason, size) }
+        }
+        guard verified != 0 else { return }
+        drop()
+        let text = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        throw .certificate("the certificate of \(settings.host) is not trusted: \(text)")
     }
 
     /// Throws `error(code)` for a libetpan failure and drops the connection, which may be out of step now.
@@ -228,6 +245,12 @@ extension IMAPUIDs {
         case .upTo(let last): intake_imap_range_set(1, last)
         }
     }
+}
+
+/// Calls `body` with `string` as a C string, or with NULL when it is nil.
+private func withOptionalCString<T>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
 }
 
 /// A pipe whose read end an IDLE wait polls beside the socket, so a cancelling task ends it at once.

@@ -21,10 +21,13 @@ public struct IMAPSettings: Sendable, Equatable {
     public var mailbox: String
     /// Network timeout of each command, in seconds.
     public var timeoutSeconds: Int
+    /// A PEM file of the CA certificates the server's certificate must chain to (`tls`, `starttls`); nil trusts
+    /// the system's CAs.
+    public var caFile: String?
 
     public init(
         host: String, port: UInt16, security: IMAPSecurity, user: String, password: String, mailbox: String = "INBOX",
-        timeoutSeconds: Int = 30
+        timeoutSeconds: Int = 30, caFile: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -33,6 +36,7 @@ public struct IMAPSettings: Sendable, Equatable {
         self.password = password
         self.mailbox = mailbox
         self.timeoutSeconds = timeoutSeconds
+        self.caFile = caFile
     }
 
     /// Whether `host` names this machine (`localhost`, `127.0.0.0/8`, `::1`): the only hosts `plain` may reach.
@@ -50,6 +54,8 @@ public enum IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
     case configuration(String)
     /// The server could not be reached or the connection broke; the client reconnects at the next call.
     case connection(String)
+    /// The server's TLS certificate is not trusted or does not name the host: nothing was sent to it, no LOGIN.
+    case certificate(String)
     /// The server refused LOGIN.
     case authentication(String)
     /// The server refused a command (SELECT of a missing mailbox, STORE, MOVE).
@@ -61,6 +67,7 @@ public enum IMAPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .configuration(let message): "IMAP configuration: \(message)"
         case .connection(let message): "IMAP connection: \(message)"
+        case .certificate(let message): "IMAP certificate: \(message)"
         case .authentication(let message): "IMAP authentication failed: \(message)"
         case .command(let message): "IMAP command: \(message)"
         case .cancelled: "IMAP wait cancelled"

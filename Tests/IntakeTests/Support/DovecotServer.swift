@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// A real Dovecot IMAP server for one test: started as root without systemd (`dovecot -F -c <temp>/dovecot.conf`)
-/// on 127.0.0.1 at a free port, `ssl = no`, one passwd-file user whose Maildir, and Dovecot's own run,
+/// on 127.0.0.1 at a free port, `ssl = no` (or, given `TLSFiles`, `ssl = yes` with STARTTLS on that port and TLS from
+/// the first byte on `tlsPort`), one passwd-file user whose Maildir, and Dovecot's own run,
 /// state and log files, live in a temp dir removed at `stop`.
 final class DovecotServer {
     static let binary = "/usr/sbin/dovecot"
@@ -10,7 +11,10 @@ final class DovecotServer {
     static let password = "rahasia-imap-3b9f"
 
     let directory: TemporaryDirectory
+    /// The IMAP port (STARTTLS offered when started with TLS files).
     let port: Int
+    /// The `imaps` port (TLS from the first byte) when started with TLS files, nil otherwise.
+    let tlsPort: Int?
     /// Dovecot's master process (`SpawnedProcess`: a clean signal mask, no inherited descriptors, reaped here).
     private let master: SpawnedProcess
     /// The user's Maildir; for Maildir the INBOX is its root.
@@ -18,15 +22,25 @@ final class DovecotServer {
     /// Dovecot refuses uid 0 for mail processes: they run as `nobody`, which owns the Maildir.
     private let owner: (uid: uid_t, gid: gid_t)
 
-    private init(directory: TemporaryDirectory, port: Int, master: SpawnedProcess, owner: (uid: uid_t, gid: gid_t)) {
+    /// The certificate (PEM, leaf first) and key Dovecot serves with `ssl = yes`; `byServerName` serves another
+    /// pair to a client that names that host in SNI (`local_name`).
+    struct TLSFiles {
+        let certificate: String
+        let key: String
+        var byServerName: [String: (certificate: String, key: String)] = [:]
+    }
+
+    private init(directory: TemporaryDirectory, port: Int, tlsPort: Int?, master: SpawnedProcess, owner: (uid: uid_t, gid: gid_t)) {
         self.directory = directory
         self.port = port
+        self.tlsPort = tlsPort
         self.master = master
         self.owner = owner
     }
 
-    /// Starts Dovecot and returns once its port accepts connections (at most 15 seconds).
-    static func start() throws -> DovecotServer {
+    /// Starts Dovecot and returns once its ports accept connections (at most 15 seconds); with `tls`, Dovecot
+    /// serves that certificate on an `imaps` port and offers STARTTLS on the IMAP port.
+    static func start(tls: TLSFiles? = nil) throws -> DovecotServer {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw DovecotError("\(binary) is missing: install dovecot-imapd (make test does)")
         }
@@ -35,10 +49,12 @@ final class DovecotServer {
         let directory = try TemporaryDirectory("intake-dovecot")
         // Dovecot's login processes run as dovenull and must traverse the directory.
         chmod(directory.path, 0o755)
-        let free = try LoopbackSocket()  // closed again at once; Dovecot binds its port next
-        let port = free.port
+        // Closed again at once (both held open first, so they differ); Dovecot binds them next.
+        let free = try LoopbackSocket(), freeTLS = try LoopbackSocket()
+        let port = free.port, tlsPort = tls == nil ? nil : freeTLS.port
         close(free.descriptor)
-        try config(directory: directory, port: port).write(toFile: directory.appending("dovecot.conf"), atomically: true, encoding: .utf8)
+        close(freeTLS.descriptor)
+        try config(directory: directory, port: port, tls: tls.map { ($0, freeTLS.port) }).write(toFile: directory.appending("dovecot.conf"), atomically: true, encoding: .utf8)
         try "\(user):{PLAIN}\(password)\n".write(toFile: directory.appending("passwd"), atomically: true, encoding: .utf8)
         let maildir = directory.appending("mail/\(user)")
         for folder in ["", "/new", "/cur", "/tmp"] {
@@ -48,9 +64,10 @@ final class DovecotServer {
             chown(path, owner.uid, owner.gid)
         }
         let master = try SpawnedProcess([binary, "-F", "-c", directory.appending("dovecot.conf")], log: directory.appending("dovecot.out"))
-        let server = DovecotServer(directory: directory, port: port, master: master, owner: owner)
+        let server = DovecotServer(directory: directory, port: port, tlsPort: tlsPort, master: master, owner: owner)
         do {
-            try server.waitForPort()
+            try server.waitForPort(port)
+            if let tlsPort { try server.waitForPort(tlsPort) }
         } catch {
             server.stop()
             throw error
@@ -58,14 +75,16 @@ final class DovecotServer {
         return server
     }
 
-    private static func config(directory: TemporaryDirectory, port: Int) -> String {
-        """
+    private static func config(directory: TemporaryDirectory, port: Int, tls: (files: TLSFiles, port: Int)?) -> String {
+        let named = tls?.files.byServerName.map { "local_name \($0.key) {\nssl_cert = <\($0.value.certificate)\nssl_key = <\($0.value.key)\n}" }
+        let ssl = tls.map { ["ssl = yes\nssl_cert = <\($0.files.certificate)\nssl_key = <\($0.files.key)"] + (named ?? []) }?.joined(separator: "\n") ?? "ssl = no"
+        return """
         protocols = imap
         listen = 127.0.0.1
         base_dir = \(directory.appending("run"))
         state_dir = \(directory.appending("state"))
         log_path = \(directory.appending("dovecot.log"))
-        ssl = no
+        \(ssl)
         disable_plaintext_auth = no
         auth_mechanisms = plain login
         mail_location = maildir:\(directory.appending("mail"))/%u
@@ -83,15 +102,16 @@ final class DovecotServer {
             port = \(port)
           }
           inet_listener imaps {
-            port = 0
+            address = 127.0.0.1
+            port = \(tls?.port ?? 0)
           }
         }
 
         """
     }
 
-    /// Connects until the port accepts, for at most 15 seconds.
-    private func waitForPort() throws {
+    /// Connects until `port` accepts, for at most 15 seconds.
+    private func waitForPort(_ port: Int) throws {
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             guard isRunning else { throw DovecotError("dovecot exited: \(log)") }
