@@ -68,9 +68,10 @@ func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async t
     }
 }
 
-/// `intake serve` running as a child process on a port it picked, with its log in a file.
+/// `intake serve` running as a child process on a port it picked, with its log in a file (a
+/// `SpawnedProcess`: a clean signal mask, no inherited descriptors, reaped by `waitpid`).
 final class ServerProcess: Sendable {
-    let process = Process()
+    let process: SpawnedProcess
     let logPath: String
     let port: Int
 
@@ -78,11 +79,7 @@ final class ServerProcess: Sendable {
     init(config: String, logPath: String) throws {
         self.logPath = logPath
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: IntakeBinary.path)
-        process.arguments = ["serve", "--config", config, "--port", "0"]
-        process.standardOutput = FileHandle(forWritingAtPath: logPath)
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        try process.run()
+        process = try SpawnedProcess([IntakeBinary.path, "serve", "--config", config, "--port", "0"], log: logPath)
         for _ in 0..<400 {
             if let port = Self.listeningPort(in: logPath) {
                 self.port = port
@@ -91,7 +88,7 @@ final class ServerProcess: Sendable {
             guard process.isRunning else { break }
             usleep(25_000)
         }
-        process.terminate()
+        process.kill()
         throw ServerProcessError(message: "intake serve did not start; log:\n\((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
     }
 
@@ -104,19 +101,12 @@ final class ServerProcess: Sendable {
 
     /// SIGKILL: no shutdown code runs, exactly like a power cut for the process.
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 
-    /// SIGTERM and wait (bounded); returns the exit status, or nil if it had to be killed.
+    /// SIGTERM and wait (bounded, 10 s); returns the exit status, or nil if it had to be killed.
     func terminate() -> Int32? {
-        Foundation.kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<400 where process.isRunning { usleep(25_000) }
-        if process.isRunning {
-            kill()
-            return nil
-        }
-        return process.terminationStatus
+        process.stop(grace: .seconds(10))
     }
 
     private static func listeningPort(in logPath: String) -> Int? {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A server process for a test, started with `posix_spawn` rather than Foundation's `Process`:
 /// - with an empty signal mask: the test's threads are libdispatch workers, which block SIGTERM, and a child
@@ -39,20 +40,50 @@ final class SpawnedProcess: Sendable {
         self.pid = pid
     }
 
+    /// The exit status once reaped (nil while it runs, or when it ended by a signal or another reaper took it).
+    private let exit = Mutex<(reaped: Bool, status: Int32?)>((false, nil))
+
     /// Whether it still runs (reaping it once it exited; another reaper's ECHILD counts as exited).
-    var isRunning: Bool {
-        var status: Int32 = 0
-        return waitpid(pid, &status, WNOHANG) == 0
+    var isRunning: Bool { !reap(blocking: false) }
+
+    /// The exit code it ended with; nil while it runs, or when a signal ended it.
+    var exitStatus: Int32? { exit.withLock { $0.status } }
+
+    /// Reaps it if it has ended (or waits until it has, when `blocking`); true once it is gone.
+    @discardableResult
+    private func reap(blocking: Bool) -> Bool {
+        exit.withLock { exit in
+            guard !exit.reaped else { return true }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+            guard result != 0 else { return false }
+            exit.reaped = true
+            // WIFEXITED / WEXITSTATUS, which Swift does not import as functions.
+            if result == pid, status & 0x7f == 0 { exit.status = (status >> 8) & 0xff }
+            return true
+        }
+    }
+
+    /// SIGKILL to its process group, then reaped: no shutdown code runs, like a power cut.
+    func kill() {
+        Foundation.kill(-pid, SIGKILL)
+        reap(blocking: true)
     }
 
     /// SIGTERM, at most `grace` for it to exit, then SIGKILL to its whole process group; returns once reaped.
-    func stop(grace: Duration = .seconds(2)) {
-        kill(pid, SIGTERM)
+    /// Returns its exit code when it ended by itself within `grace`, nil when it had to be killed.
+    @discardableResult
+    func stop(grace: Duration = .seconds(2)) -> Int32? {
+        Foundation.kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while isRunning && ContinuousClock.now < deadline { usleep(5_000) }
-        kill(-pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        if isRunning {
+            kill()
+            return nil
+        }
+        // Its children (Dovecot's) may still run after the leader exited.
+        Foundation.kill(-pid, SIGKILL)
+        return exitStatus
     }
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does
