@@ -38,8 +38,12 @@ public struct FormToken: Sendable, Equatable {
     public func encoded(secret: String) -> String {
         let payload = self.payload
         let mac = Array(HMAC<SHA256>.authenticationCode(for: Self.context + payload, using: SymmetricKey(data: Array(secret.utf8))))
-        return Data(payload + mac).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Self.base64url(Data(payload + mac))
+    }
+
+    /// Base64url without padding (RFC 4648 §5).
+    static func base64url(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// id (16 bytes) then the issue time (8 bytes, big-endian).
@@ -52,6 +56,8 @@ public struct FormToken: Sendable, Equatable {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard text.utf8.count <= 128, let data = Data(base64Encoded: base64), data.count == 56 else { throw .malformed }
+        // Only the canonical spelling: one form has one token text, whatever a decoder tolerates in the last digit.
+        guard base64url(data) == text else { throw .malformed }
         let bytes = Array(data)
         let payload = Array(bytes[0..<24])
         let expected = Array(HMAC<SHA256>.authenticationCode(for: context + payload, using: SymmetricKey(data: Array(secret.utf8))))

@@ -28,7 +28,9 @@ struct WebFormRoutes: Sendable {
         guard let first = order.first(where: { webhooks.channels[$0]?.config.type == Self.type }) else { return }
         @Sendable func named(_ request: Request) -> String { request.uri.queryParameters.get("channel") ?? first }
         router.get("/api/v1/reports/token") { request, _ in
-            await webhooks.handle(request, channelID: named(request))
+            let id = named(request)
+            guard webhooks.channels[id]?.config.type == Self.type else { return refusal.respond(.unknownChannel(id), channel: nil, id: id) }
+            return await webhooks.handle(request, channelID: id)
         }
         router.post("/api/v1/reports") { request, context in
             await submit(request, channelID: named(request), address: context.remoteAddress?.ipAddress, page: false)

@@ -1,4 +1,6 @@
+import AdapterRegistry
 import Foundation
+import IntakeConfig
 import IntakeHTTPClient
 import IntakeModel
 import Testing
@@ -252,5 +254,65 @@ struct WebFormTests {
             // Another channel keeps its own count.
             #expect(try await Self.post(gateway, "/lapor/app", fields: Self.fields(token: Self.token())).status == 303)
         }
+    }
+}
+
+/// The form token by itself: what it proves, and what it refuses without a server.
+@Suite("Form token")
+struct FormTokenTests {
+    static let secret = "token-secret-4e2a"
+
+    @Test("a token round-trips, and changing any byte of it is caught as forged or malformed")
+    func tamperingIsCaught() throws {
+        let now = Date()
+        let token = FormToken.issue(now: now.addingTimeInterval(-10))
+        let text = token.encoded(secret: Self.secret)
+        #expect(try FormToken.decode(text, secret: Self.secret) == token)
+        #expect(token.idHex.count == 32)
+        var bytes = Array(text.utf8)
+        for index in bytes.indices {
+            let original = bytes[index]
+            bytes[index] = original == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            #expect(throws: FormTokenError.self) { try FormToken.decode(String(decoding: bytes, as: UTF8.self), secret: Self.secret) }
+            bytes[index] = original
+        }
+        #expect(throws: FormTokenError.forged) { try FormToken.decode(text, secret: "other") }
+    }
+
+    @Test("age decides: too young, fresh, expired, or issued in the future", arguments: [
+        (0, FormTokenError?.some(.tooFast)), (2, .tooFast), (3, nil), (24 * 3600, nil), (24 * 3600 + 1, .expired), (-3600, .forged),
+    ])
+    func ageIsChecked(_ example: (Int, FormTokenError?)) {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let token = FormToken.issue(now: now.addingTimeInterval(TimeInterval(-example.0)))
+        let outcome = Result { () throws(FormTokenError) in try token.check(now: now, minFillSeconds: 3) }
+        switch (outcome, example.1) {
+        case (.success, nil): break
+        case (.failure(let error), let expected?): #expect(error == expected)
+        default: Issue.record("age \(example.0): \(outcome), expected \(String(describing: example.1))")
+        }
+    }
+
+    @Test("a webform channel loads from YAML with its secret from the environment")
+    func configurationLoads() throws {
+        let yaml = """
+            channels:
+              - id: lapor
+                type: webform
+                max_body_bytes: 52428800
+                secret: env:FORM_SECRET
+                app_key: env:FORM_APP_KEY
+                min_fill_seconds: 5
+                attachment_max_bytes: 10485760
+                attachments_max_bytes: 26214400
+            """
+        let config = try ConfigLoader.parse(
+            yaml: yaml, source: "test.yaml", families: AdapterRegistry.families,
+            environment: ["FORM_SECRET": "s3cret-value", "FORM_APP_KEY": "k3y-value"]
+        )
+        let channel = try #require(config.channels.first)
+        #expect(channel.type == WebFormAdapter.type && channel.maxBodyBytes == 52_428_800)
+        #expect(channel.settings["secret"] == "s3cret-value" && channel.settings["app_key"] == "k3y-value")
+        #expect(channel.settings["min_fill_seconds"] == "5")
     }
 }
