@@ -197,6 +197,25 @@ struct WebFormTests {
         }
     }
 
+    @Test("an anonymous report reaches the routing core without its contact, a confidential one marked confidential")
+    func handoffCarriesNoIdentity() async throws {
+        let standIn = try RoutingCoreStandIn(secret: HandoffRelayTests.secret)
+        defer { standIn.stop() }
+        standIn.listen()
+        try await RunningGateway.with(channels: Self.channels, routing: HandoffRelayTests.routing(standIn), handoffPolicy: HandoffRelayTests.policy) { gateway in
+            let fields = Self.fields(token: Self.token(), ["anonymous": "on", "confidential": "on", "contact_phone": "0812-3456-7890", "contact_email": "ani@example.id"])
+            #expect(try await Self.post(gateway, fields: fields).status == 200)
+            let arrived = try await standIn.waitUntil { received in received.contains { $0.answered == 200 } }
+            #expect(arrived)
+            let delivered = try #require(standIn.received.first { $0.answered == 200 })
+            #expect(delivered.complaint["anonymous"] as? Bool == true)
+            #expect(delivered.complaint["confidential"] as? Bool == true)
+            for secret in ["81234567890", "ani@example.id", "form-"] {
+                #expect(!delivered.bodyText.contains(secret), "the handoff must not carry \(secret)")
+            }
+        }
+    }
+
     @Test("JSON from an app is accepted with its app key, refused without it, and answered in the channel's English")
     func appKeyIsRequiredWhenSet() async throws {
         try await RunningGateway.with(channels: Self.channels) { gateway in
