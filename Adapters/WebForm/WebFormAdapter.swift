@@ -5,7 +5,8 @@ import ProviderSigning
 /// `type: webform`: the citizen's form (`POST /lapor`) and the JSON API for apps (`POST /api/v1/reports`),
 /// with the form tokens they need (`GET /api/v1/reports/token`).
 ///
-/// Settings: `secret` (required; signs form tokens), `app_key` (optional: the API then requires `X-App-Key`),
+/// Settings: `secret` (required; signs form tokens), `app_key` (optional: the channel is then for apps only and
+/// every request must bring `X-App-Key`),
 /// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
 /// message, defaults 10 MiB and 25 MiB). Set the channel's `max_body_bytes` to the largest upload allowed.
 ///
@@ -64,8 +65,9 @@ public struct WebFormAdapter: WebhookAdapter {
     }
 
     public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
-        // The page's own form is open like a paper form; the API may require an app key.
-        if let appKey, !Self.isPagePath(request.publicURL) {
+        // A channel with an app key is for apps only: every door asks for the key, or `/lapor/{id}` would
+        // let anyone around it. The page is served by a channel without one.
+        if let appKey {
             guard let presented = request.headers[Self.appKeyHeader] else { throw .unauthorized("missing \(Self.appKeyHeader) header") }
             guard appKey.matches(presented) else { throw .unauthorized("\(Self.appKeyHeader) does not match the channel's app key") }
         }
@@ -127,13 +129,6 @@ public struct WebFormAdapter: WebhookAdapter {
             let status = error == .tooFast ? 422 : 403
             throw .refused(reason: error.reason, response: Self.errors(["form_token": problem], language: language, status: status))
         }
-    }
-
-    /// Whether the request came to the page's own form (`/lapor`, `/lapor/{channel}`) rather than the API.
-    static func isPagePath(_ url: String) -> Bool {
-        let afterScheme = url.range(of: "://").map { url[$0.upperBound...] } ?? Substring(url)
-        let path = afterScheme.drop { $0 != "/" }.prefix { $0 != "?" }
-        return path == "/lapor" || path.hasPrefix("/lapor/")
     }
 
     /// `{"errors": {"<field>": "<message>"}}` in `language`.

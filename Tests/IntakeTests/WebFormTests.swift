@@ -250,9 +250,11 @@ struct WebFormTests {
             #expect(answer.status == 303)
             let location = try #require(answer.header("Location"))
             #expect(location.hasPrefix("/lapor/terima?nomor=LPR-"))
-            // The page needs no app key even where the API does.
-            let other = try await Self.post(gateway, "/lapor/app", fields: Self.fields(token: Self.token()))
-            #expect(other.status == 303)
+            // A channel with an app key is for apps: its page door asks for the key too, so it cannot be walked around.
+            let keyless = try await Self.post(gateway, "/lapor/app", fields: Self.fields(token: Self.token()))
+            #expect(keyless.status == 403)
+            let keyed = try await Self.post(gateway, "/lapor/app", fields: Self.fields(token: Self.token()), headers: [(WebFormAdapter.appKeyHeader, Self.appKey)])
+            #expect(keyed.status == 303)
         }
     }
 
@@ -271,7 +273,8 @@ struct WebFormTests {
             let metrics = String(decoding: try await gateway.get("/metrics").body, as: UTF8.self)
             #expect(metrics.contains(#"intake_requests_rejected_total{channel="form",reason="rate_limited"} 1"#))
             // Another channel keeps its own count.
-            #expect(try await Self.post(gateway, "/lapor/app", fields: Self.fields(token: Self.token())).status == 303)
+            let other = try await Self.post(gateway, "/api/v1/reports?channel=app", fields: Self.fields(token: Self.token()), headers: [(WebFormAdapter.appKeyHeader, Self.appKey)])
+            #expect(other.status == 200)
         }
     }
 }
