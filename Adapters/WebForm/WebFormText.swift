@@ -82,9 +82,9 @@ enum FieldProblem: Equatable {
         }
     }
 
-    /// A limit as the citizen reads it: `10 MB`, `500 KB`.
+    /// A limit as the citizen reads it: `10 MB`, `64 KB`, `500 B`.
     static func size(_ bytes: Int) -> String {
-        bytes >= 1 << 20 ? "\(bytes >> 20) MB" : "\(max(1, bytes >> 10)) KB"
+        bytes >= 1 << 20 ? "\(bytes >> 20) MB" : bytes >= 1 << 10 ? "\(bytes >> 10) KB" : "\(bytes) B"
     }
 }
 

@@ -315,6 +315,29 @@ struct FormTokenTests {
         }
     }
 
+    @Test("the adapter alone: files within the per-file limit but over the per-report limit are refused as a whole")
+    func totalAttachmentLimit() throws {
+        let channel = ChannelConfig(id: "small", type: WebFormAdapter.type, settings: ["secret": Self.secret, "attachments_max_bytes": "500"])
+        let adapter = WebFormAdapter(channel: channel)
+        let form = WebFormTests.multipart(
+            WebFormTests.fields(token: FormToken.issue(now: Date().addingTimeInterval(-60)).encoded(secret: Self.secret)),
+            files: [("a.jpg", WebFormTests.jpeg), ("b.jpg", WebFormTests.jpeg), ("c.jpg", WebFormTests.jpeg)]
+        )
+        let request = WebhookRequest(
+            method: "POST", publicURL: "https://lapor.example.go.id/api/v1/reports",
+            headers: HeaderFields([("Content-Type", form.type), ("Accept-Language", "en")]), body: form.body
+        )
+        do {
+            _ = try adapter.receive(request)
+            Issue.record("three photos over 500 bytes together were accepted")
+        } catch {
+            guard case .refused(let reason, let response) = error else { Issue.record("refused otherwise: \(error)"); return }
+            #expect(reason == "validation" && response.status == 422)
+            let errors = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["errors"] as? [String: String]
+            #expect(errors == ["attachments": "The attachments together exceed the limit of 500 B."])
+        }
+    }
+
     @Test("a webform channel loads from YAML with its secret from the environment")
     func configurationLoads() throws {
         let yaml = """
