@@ -20,6 +20,7 @@ public struct FormToken: Sendable, Equatable {
     /// Domain separation: the channel secret signs nothing else with this prefix.
     static let context = Array("intake-form-token-v1".utf8)
 
+    /// A token with this id and issue time (tests mint older tokens with it).
     public init(id: [UInt8], issuedAt: Int64) {
         self.id = id
         self.issuedAt = issuedAt

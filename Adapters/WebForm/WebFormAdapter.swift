@@ -20,8 +20,11 @@ public struct WebFormAdapter: WebhookAdapter {
     public static let appKeyHeader = "X-App-Key"
     /// The honeypot: a field hidden from people, which only bots fill in.
     public static let honeypotField = "website"
+    /// Seconds a person needs at least between the rendered form and its submission.
     public static let defaultMinFillSeconds = 3
+    /// Per file, as the email family.
     public static let defaultAttachmentMaxBytes = 10 << 20
+    /// Per report, as the email family.
     public static let defaultAttachmentsMaxBytes = 25 << 20
 
     /// The family the server and the configuration loader register.

@@ -36,6 +36,7 @@ public struct MultipartForm: Sendable, Equatable {
         /// The most bytes of headers one part may have.
         public var maxHeaderBytes: Int
 
+        /// Limits; the defaults fit a report form with a few dozen files.
         public init(maxParts: Int = 64, maxHeaderBytes: Int = 8192) {
             self.maxParts = maxParts
             self.maxHeaderBytes = maxHeaderBytes
@@ -45,6 +46,7 @@ public struct MultipartForm: Sendable, Equatable {
     /// The parts in the order they were sent.
     public var parts: [Part]
 
+    /// A form of these parts.
     public init(parts: [Part]) { self.parts = parts }
 
     /// The text of the first plain (non-file) field called `name`.
