@@ -8,7 +8,9 @@ import WebFormAdapter
 
 /// The web form's backend (`type: webform`): tokens, submissions by the page and by apps, validation in the
 /// citizen's language, bots, attachments checked by their bytes, anonymity and the rate limit.
-@Suite("Web form")
+/// Serialized: each test (and each parameterized case) runs a gateway of its own, and twenty at once would
+/// crowd the descriptors below 1024 that the IMAP tests running beside them need (libetpan's select()).
+@Suite("Web form", .serialized)
 struct WebFormTests {
     static let secret = "form-secret-0b7c55e1"
     static let appKey = "app-key-93d1f2aa"
