@@ -102,12 +102,18 @@ let package = Package(
         ),
         // IMAP polling (`type: imap`): the client is IntakeIMAP; each message goes through the email family's parser.
         .target(name: "IMAPAdapter", dependencies: ["IntakeModel", "IntakeIMAP", "EmailAdapter"], path: "Adapters/IMAP"),
+        // The citizen's web form and the reports API for apps (`type: webform`, issue 19): signed form tokens, multipart.
+        .target(
+            name: "WebFormAdapter",
+            dependencies: ["IntakeModel", "ProviderSigning", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Adapters/WebForm"
+        ),
 
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
             dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter",
-                           "EmailAdapter", "IMAPAdapter"],
+                           "EmailAdapter", "IMAPAdapter", "WebFormAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -144,6 +150,7 @@ let package = Package(
                 "WhatsAppAdapter",
                 "EmailAdapter",
                 "IMAPAdapter", "IntakeIMAP",
+                "WebFormAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -6,6 +6,7 @@ import KannelAdapter
 import IntakeModel
 import TwilioAdapter
 import VonageAdapter
+import WebFormAdapter
 import WhatsAppAdapter
 
 /// Every adapter family this build serves. A new channel family adds its folder under `Adapters/`, its
@@ -22,5 +23,6 @@ public enum AdapterRegistry {
         WhatsAppAdapter.family,
         EmailAdapter.family,
         IMAPAdapter.family,
+        WebFormAdapter.family,
     ]
 }

@@ -256,6 +256,9 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
     case unsupported(String)
     /// The request used an HTTP method this adapter does not answer.
     case wrongMethod(String)
+    /// Refused with an answer the adapter wrote itself (a web form's errors per field, in the citizen's
+    /// language); counted as rejected under `reason` (a short word such as `validation`, `honeypot`).
+    case refused(reason: String, response: WebhookResponse)
 
     public var description: String {
         switch self {
@@ -263,6 +266,7 @@ public enum AdapterError: Error, Equatable, CustomStringConvertible {
         case .malformed(let field?, let message): "\(field): \(message)"
         case .malformed(nil, let message): message
         case .unsupported(let message), .wrongMethod(let message): message
+        case .refused(let reason, _): "refused (\(reason))"
         }
     }
 }

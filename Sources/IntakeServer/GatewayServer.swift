@@ -108,7 +108,9 @@ public struct GatewayServer: Sendable {
         } else {
             // Adapters are made once and shared by both doors a message can come in by.
             let channels = servedChannels()
-            WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
+            let webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
+            webhooks.register(on: router)
+            WebFormRoutes(webhooks: webhooks, refusal: Refusal(metrics: metrics, logger: logger), order: config.channels.map(\.id))
                 .register(on: router)
             IngestRoutes(channels: channels, gateway: gateway, authorization: authorization,
                          refusal: Refusal(metrics: metrics, logger: logger)).register(on: router)

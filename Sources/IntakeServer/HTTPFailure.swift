@@ -19,6 +19,8 @@ enum HTTPFailure: Error {
     /// An operator's undo of a dedup decision was refused: nothing to undo (409) or nothing there (404).
     case undo(DedupUndoError)
     case storage(any Error)
+    /// Too many requests from one client address (the web form's limit); retry after `seconds`.
+    case rateLimited(retryAfter: Int)
 
     var status: HTTPResponse.Status {
         switch self {
@@ -30,6 +32,8 @@ enum HTTPFailure: Error {
         case .adapter(.malformed), .badQuery: .badRequest
         case .adapter(.unsupported): .unprocessableContent
         case .adapter(.wrongMethod): .methodNotAllowed
+        case .adapter(.refused(_, let response)): HTTPResponse.Status(code: response.status)
+        case .rateLimited: .tooManyRequests
         case .bodyTooLarge: .contentTooLarge
         case .unauthorizedAdmin: .unauthorized
         case .adminAPIDisabled: .forbidden
@@ -47,6 +51,8 @@ enum HTTPFailure: Error {
         case .adapter(.malformed): "malformed"
         case .adapter(.unsupported): "unsupported"
         case .adapter(.wrongMethod): "method"
+        case .adapter(.refused(let reason, _)): reason
+        case .rateLimited: "rate_limited"
         case .bodyTooLarge: "too_large"
         case .unauthorizedAdmin, .adminAPIDisabled: "admin_auth"
         case .notFound: "not_found"
@@ -71,6 +77,7 @@ enum HTTPFailure: Error {
         case .undo(let error): error.description
         // Storage details stay in the log; the caller only learns to retry.
         case .storage: "storage is unavailable; nothing was stored, retry later"
+        case .rateLimited(let seconds): "too many requests from this address; retry in \(seconds) s"
         }
     }
 
@@ -84,12 +91,14 @@ enum HTTPFailure: Error {
 
     /// The JSON error answer: `{"error": "...", "field": "..."}`.
     var response: Response {
+        if case .adapter(.refused(_, let answer)) = self { return WebhookRoutes.response(answer) }
         var object: [String: String] = ["error": message]
         if let field { object["field"] = field }
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if case .storage = self { headers[.retryAfter] = "5" }
+        if case .rateLimited(let seconds) = self { headers[.retryAfter] = "\(seconds)" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

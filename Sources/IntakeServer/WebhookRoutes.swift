@@ -63,7 +63,10 @@ struct WebhookRoutes: Sendable {
         }
     }
 
-    func handle(_ request: Request, channelID: String, peer: () -> SocketAddress? = { nil }) async -> Response {
+    /// With `seeOther`, a stored message is answered 303 to the URL it makes of the receipt (a form's receipt page).
+    func handle(
+        _ request: Request, channelID: String, peer: () -> SocketAddress? = { nil }, seeOther: ((Receipt) -> String)? = nil
+    ) async -> Response {
         let start = ContinuousClock.now
         let refusal = Refusal(metrics: metrics, logger: logger)
         guard let channel = channels[channelID] else {
@@ -142,6 +145,9 @@ struct WebhookRoutes: Sendable {
             // Counted only now: a storage failure above makes the provider resend the whole batch.
             for item in refusedItems { refusal.record(.adapter(item.error), channel: channel, id: channelID) }
             return Self.response(.batch(receipts, rejected: refusedItems))
+        }
+        if let seeOther, let receipt = receipts.first {
+            return Response(status: .seeOther, headers: [.location: seeOther(receipt)])
         }
         return Self.response(adapter.acknowledge(receipts))
     }

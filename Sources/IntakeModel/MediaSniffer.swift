@@ -34,7 +34,7 @@ public enum MediaSniffer {
     }
 
     /// The type of an ISO base media file (MP4, 3GP, M4A, HEIC) by its major brand.
-    static func isoMediaType(brand: String) -> String {
+    public static func isoMediaType(brand: String) -> String {
         switch brand {
         case _ where brand.hasPrefix("3gp"): "video/3gpp"
         case _ where brand.hasPrefix("3g2"): "video/3gpp2"
@@ -46,7 +46,7 @@ public enum MediaSniffer {
     }
 
     /// A guess at what non-media bytes are, for the reason an operator reads ("text/html").
-    static func describe(_ bytes: [UInt8]) -> String {
+    public static func describe(_ bytes: [UInt8]) -> String {
         let head = String(decoding: bytes.prefix(256), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         if head.hasPrefix("<!doctype html") || head.hasPrefix("<html") { return "text/html" }
         if head.hasPrefix("<?xml") || head.hasPrefix("<") { return "XML or HTML" }
@@ -55,7 +55,7 @@ public enum MediaSniffer {
     }
 
     /// The declared type without parameters, lower case, with common aliases folded (`image/jpg`).
-    static func essence(_ type: String) -> String {
+    public static func essence(_ type: String) -> String {
         let bare = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         switch bare {
         case "image/jpg", "image/pjpeg": return "image/jpeg"
@@ -76,7 +76,7 @@ public enum MediaSniffer {
     }
 
     /// Whether the declared type promises a media file the bytes must prove.
-    static func promisesMedia(_ essence: String) -> Bool {
+    public static func promisesMedia(_ essence: String) -> Bool {
         ["image/", "audio/", "video/"].contains { essence.hasPrefix($0) } || essence == "application/pdf"
     }
 
@@ -97,4 +97,6 @@ public enum MediaSniffer {
 public struct MediaCheckFailure: Error, Equatable, CustomStringConvertible {
     /// The reason recorded on the unavailable attachment.
     public var description: String
+
+    public init(description: String) { self.description = description }
 }

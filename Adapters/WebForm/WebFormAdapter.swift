@@ -1,0 +1,146 @@
+import Foundation
+import IntakeModel
+import ProviderSigning
+
+/// `type: webform`: the citizen's form (`POST /lapor`) and the JSON API for apps (`POST /api/v1/reports`),
+/// with the form tokens they need (`GET /api/v1/reports/token`).
+///
+/// Settings: `secret` (required; signs form tokens), `app_key` (optional: the channel is then for apps only and
+/// every request must bring `X-App-Key`),
+/// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
+/// message, defaults 10 MiB and 25 MiB). Set the channel's `max_body_bytes` to the largest upload allowed.
+///
+/// A `GET` answers a fresh token; a `POST` is a submission (`multipart/form-data`, or `application/json`
+/// without files). The token is the message's external id, so one form sent twice is one complaint. Errors
+/// name their field in the citizen's language: `{"errors": {"body": "Wajib diisi."}}`.
+public struct WebFormAdapter: WebhookAdapter {
+    /// The channel type in the configuration.
+    public static let type = ChannelType("webform")
+    /// The header an app presents when the channel has an `app_key`.
+    public static let appKeyHeader = "X-App-Key"
+    /// The honeypot: a field hidden from people, which only bots fill in.
+    public static let honeypotField = "website"
+    /// Seconds a person needs at least between the rendered form and its submission.
+    public static let defaultMinFillSeconds = 3
+    /// Per file, as the email family.
+    public static let defaultAttachmentMaxBytes = 10 << 20
+    /// Per report, as the email family.
+    public static let defaultAttachmentsMaxBytes = 25 << 20
+
+    /// The family the server and the configuration loader register.
+    public static let family = AdapterFamily(
+        type: type,
+        settingKeys: [
+            ChannelSettingKey("secret", required: true, secret: true), ChannelSettingKey("app_key", secret: true),
+            ChannelSettingKey("min_fill_seconds"), ChannelSettingKey("attachment_max_bytes"), ChannelSettingKey("attachments_max_bytes"),
+            // Read by the server's form routes: submissions per client address and minute (default 10).
+            ChannelSettingKey("submissions_per_minute"),
+        ],
+        makeWebhook: { WebFormAdapter(channel: $0) }
+    )
+
+    let channel: ChannelConfig
+    let secret: String
+    let appKey: ConfiguredSecret?
+    let minFillSeconds: Int
+    let limits: FormSubmission.FileLimits
+    /// The clock tokens are issued and checked by; tests pass one to mint an older token without waiting.
+    let now: @Sendable () -> Date
+
+    /// The adapter of one configured channel.
+    public init(channel: ChannelConfig, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.channel = channel
+        secret = channel.settings["secret"] ?? ""
+        appKey = channel.settings["app_key"].flatMap { $0.isEmpty ? nil : ConfiguredSecret($0) }
+        minFillSeconds = channel.settings["min_fill_seconds"].flatMap(Int.init) ?? Self.defaultMinFillSeconds
+        limits = FormSubmission.FileLimits(
+            perFile: channel.settings["attachment_max_bytes"].flatMap(Int.init) ?? Self.defaultAttachmentMaxBytes,
+            perMessage: channel.settings["attachments_max_bytes"].flatMap(Int.init) ?? Self.defaultAttachmentsMaxBytes
+        )
+        self.now = now
+    }
+
+    public var maxBodyBytes: Int { channel.maxBodyBytes }
+
+    /// A fresh token for a form rendered now, signed for this channel (the page renders it into a hidden field).
+    public func issueToken() -> String {
+        FormToken.issue(now: now()).encoded(secret: secret)
+    }
+
+    public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
+        // A channel with an app key is for apps only: every door asks for the key, or `/lapor/{id}` would
+        // let anyone around it. The page is served by a channel without one.
+        if let appKey {
+            guard let presented = request.headers[Self.appKeyHeader] else { throw .unauthorized("missing \(Self.appKeyHeader) header") }
+            guard appKey.matches(presented) else { throw .unauthorized("\(Self.appKeyHeader) does not match the channel's app key") }
+        }
+        switch request.method {
+        case "GET": return .respond(tokenAnswer())
+        case "POST": return .messages([try submission(request)])
+        default: throw .wrongMethod("GET a form token, POST a report")
+        }
+    }
+
+    public func acknowledge(_ receipts: [Receipt]) -> WebhookResponse {
+        guard let receipt = receipts.first else { return Self.json(["error": "no receipt"], status: 500) }
+        return Self.json(["tracking_number": receipt.trackingNumber.description, "duplicate": receipt.duplicate])
+    }
+
+    /// `{"form_token", "issued_at", "expires_at", "min_fill_seconds"}`.
+    func tokenAnswer() -> WebhookResponse {
+        let token = FormToken.issue(now: now())
+        let issued = Date(timeIntervalSince1970: TimeInterval(token.issuedAt))
+        return Self.json([
+            "form_token": token.encoded(secret: secret),
+            "issued_at": Timestamp.format(issued),
+            "expires_at": Timestamp.format(issued.addingTimeInterval(TimeInterval(FormToken.lifetimeSeconds))),
+            "min_fill_seconds": minFillSeconds,
+        ])
+    }
+
+    /// Honeypot, then the token, then every field.
+    func submission(_ request: WebhookRequest) throws(AdapterError) -> InboundMessage {
+        let language = FormLanguage.of(acceptLanguage: request.headers["Accept-Language"], channelLanguage: channel.language)
+        let input = try FormInput.read(request.body, contentType: request.headers["Content-Type"])
+        if let trap = input.fields[Self.honeypotField], !trap.trimmed.isEmpty {
+            throw .refused(reason: "honeypot", response: Self.json(["error": GenericRefusal.text(in: language)], status: 400))
+        }
+        let token = try checkedToken(input.fields["form_token"], language: language)
+        switch FormSubmission(input: input, token: token, limits: limits, now: now()).message(channel: channel) {
+        case .message(let message):
+            return message
+        case .problems(let problems):
+            throw .refused(reason: "validation", response: Self.errors(problems, language: language, status: 422))
+        }
+    }
+
+    /// The token the form carries, valid and old enough; refused 403 (422 when only sent too fast, which a
+    /// person may simply send again).
+    func checkedToken(_ text: String?, language: FormLanguage) throws(AdapterError) -> FormToken {
+        do throws(FormTokenError) {
+            guard let text = text?.trimmed, !text.isEmpty else { throw .missing }
+            let token = try FormToken.decode(text, secret: secret)
+            try token.check(now: now(), minFillSeconds: minFillSeconds)
+            return token
+        } catch {
+            let problem: FieldProblem = switch error {
+            case .missing: .tokenMissing
+            case .malformed, .forged: .tokenInvalid
+            case .expired: .tokenExpired
+            case .tooFast: .tooFast
+            }
+            let status = error == .tooFast ? 422 : 403
+            throw .refused(reason: error.reason, response: Self.errors(["form_token": problem], language: language, status: status))
+        }
+    }
+
+    /// `{"errors": {"<field>": "<message>"}}` in `language`.
+    static func errors(_ problems: [String: FieldProblem], language: FormLanguage, status: Int) -> WebhookResponse {
+        json(["errors": problems.mapValues { $0.text(in: language) }], status: status)
+    }
+
+    static func json(_ object: [String: Any], status: Int = 200) -> WebhookResponse {
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return WebhookResponse(status: status, contentType: "application/json; charset=utf-8", body: Array(body))
+    }
+}

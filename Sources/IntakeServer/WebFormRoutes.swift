@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import IntakeModel
+import Synchronization
+
+/// The web form's doors, which lead to the `webform` channel's adapter through the ordinary webhook path
+/// (so a submission is journaled durably before it is answered):
+///
+/// - `GET /api/v1/reports/token[?channel=<id>]`: a fresh form token (`{"form_token", "expires_at", …}`).
+/// - `POST /api/v1/reports[?channel=<id>]`: a report from an app, answered in JSON.
+/// - `POST /lapor`, `POST /lapor/{channel_id}`: the page's form; a stored report is answered 303 to
+///   `/lapor/terima?nomor=<tracking number>`.
+///
+/// Without `channel` the first configured channel of `type: webform` serves. Submissions are limited per
+/// client address and channel (the channel's `submissions_per_minute`, default 10) in memory: a restart
+/// forgets the counts, and behind a proxy every citizen shares the proxy's address.
+struct WebFormRoutes: Sendable {
+    static let type = ChannelType("webform")
+    static let defaultPerMinute = 10
+
+    let webhooks: WebhookRoutes
+    let refusal: Refusal
+    /// Channel ids in configuration order: "the first webform channel" is the first one configured.
+    let order: [ChannelID]
+    let limiter = SubmissionLimiter()
+
+    func register(on router: Router<IntakeRequestContext>) {
+        guard let first = order.first(where: { webhooks.channels[$0]?.config.type == Self.type }) else { return }
+        @Sendable func named(_ request: Request) -> String { request.uri.queryParameters.get("channel") ?? first }
+        router.get("/api/v1/reports/token") { request, _ in
+            let id = named(request)
+            guard webhooks.channels[id]?.config.type == Self.type else { return refusal.respond(.unknownChannel(id), channel: nil, id: id) }
+            return await webhooks.handle(request, channelID: id)
+        }
+        router.post("/api/v1/reports") { request, context in
+            await submit(request, channelID: named(request), address: context.remoteAddress?.ipAddress, page: false)
+        }
+        router.post("/lapor") { request, context in
+            await submit(request, channelID: first, address: context.remoteAddress?.ipAddress, page: true)
+        }
+        router.post("/lapor/:channel_id") { request, context in
+            await submit(request, channelID: context.parameters.get("channel_id") ?? "", address: context.remoteAddress?.ipAddress, page: true)
+        }
+    }
+
+    /// Counts the address against its limit, then hands the request to the channel's adapter.
+    func submit(_ request: Request, channelID: String, address: String?, page: Bool) async -> Response {
+        // Only webform channels answer here: the form's doors must not reach a provider's webhook.
+        guard let channel = webhooks.channels[channelID], channel.config.type == Self.type else {
+            return refusal.respond(.unknownChannel(channelID), channel: nil, id: channelID)
+        }
+        let perMinute = channel.config.settings["submissions_per_minute"].flatMap(Int.init) ?? Self.defaultPerMinute
+        if let wait = limiter.admit(key: "\(channelID) \(address ?? "-")", perMinute: perMinute, now: ContinuousClock.now) {
+            return refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: channelID)
+        }
+        // The page's form is answered with a redirect to its receipt; the API with the adapter's JSON.
+        return await webhooks.handle(request, channelID: channelID, seeOther: page ? { "/lapor/terima?nomor=\($0.trackingNumber)" } : nil)
+    }
+}
+
+/// Submissions per client address in a sliding minute, in memory.
+final class SubmissionLimiter: Sendable {
+    private let recent = Mutex<[String: [ContinuousClock.Instant]]>([:])
+    /// Past this many addresses, those with nothing in the last minute are forgotten.
+    private static let pruneAbove = 10_000
+
+    /// Nil when `key` may submit now (and the submission is counted); otherwise the seconds until it may.
+    func admit(key: String, perMinute: Int, now: ContinuousClock.Instant) -> Int? {
+        let window = Duration.seconds(60)
+        return recent.withLock { recent in
+            if recent.count > Self.pruneAbove {
+                recent = recent.filter { _, times in times.last.map { now - $0 < window } ?? false }
+            }
+            var times = (recent[key] ?? []).filter { now - $0 < window }
+            defer { recent[key] = times }
+            guard times.count < max(1, perMinute) else {
+                let wait = window - (now - times[0])
+                return max(1, Int(wait.components.seconds) + 1)
+            }
+            times.append(now)
+            return nil
+        }
+    }
+}
