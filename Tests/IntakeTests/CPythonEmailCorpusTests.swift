@@ -26,7 +26,7 @@ struct CPythonEmailCorpusTests {
             let runs = try await CPythonCorpus.ingestAll(corpus.files, config: config)
             var codes: [Int32: [String]] = [:]
             for (file, run) in runs.sorted(by: { $0.key < $1.key }) {
-                #expect(run.reason == .exit, "\(file) was killed by signal \(run.status); stderr: \(run.stderr)")
+                #expect(run.signal == nil, "\(file) was killed by signal \(run.signal ?? 0); stderr: \(run.stderr)")
                 // 0 stored, duplicate or ignored; 65 not a usable message (kept in quarantine). Nothing else is
                 // expected of a file read from disk with the server up: 75 or 70 would be a bug here.
                 #expect(run.status == 0 || run.status == 65, "\(file) exited \(run.status); stderr: \(run.stderr)")
@@ -167,7 +167,8 @@ struct CPythonCorpus {
 
     /// How one `intake ingest-email` child process ended.
     struct Run: Sendable {
-        var reason: Process.TerminationReason
+        /// The signal that ended the child, nil when it exited.
+        var signal: Int32?
         var status: Int32
         var stdout: String
         var stderr: String
@@ -196,35 +197,14 @@ struct CPythonCorpus {
     }
 
     private static func ingest(_ path: String, config: String) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: IntakeBinary.path)
         // --timeout bounds the child's wait for the server, so a hang fails the test instead of stalling it.
-        process.arguments = ["ingest-email", "--config", config, "--channel", "mail", "--timeout", "20", path]
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read before waiting, so a chatty child cannot block on a full pipe; both ends close when it exits.
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(reason: process.terminationReason, status: process.terminationStatus,
-                   stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        let run = try SpawnedProcess.run([IntakeBinary.path, "ingest-email", "--config", config, "--channel", "mail", "--timeout", "20", path])
+        return Run(signal: run.signal, status: run.status ?? -1, stdout: run.stdout, stderr: run.stderr)
     }
 
     /// Runs `executable` with `arguments` to completion; its stdout and stderr.
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        let run = try SpawnedProcess.run([executable] + arguments)
+        return (run.status ?? -1, run.stdout, run.stderr)
     }
 }

@@ -61,8 +61,9 @@ struct RepliesTests {
                     channel: "generic-reply"
                 )
                 #expect(response.status == 200)
-                // Intake never waits for the provider.
-                #expect(ContinuousClock.now - started < .seconds(2))
+                // Intake answers while the provider still refuses connections; the bound catches an answer held
+                // back for the reply's retries, with room for a loaded machine (2 s once failed at 2.2 s).
+                #expect(ContinuousClock.now - started < .seconds(10))
                 numbers.append(Self.trackingNumber(response))
             }
             // Refused while the provider is down: recorded as an attempt, still pending.

@@ -33,23 +33,9 @@ enum IntakeBinary {
 
     /// Runs `intake <arguments>` to completion (bounded by `timeout`), feeding `input` on stdin.
     static func run(_ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(60)) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input))
-        try stdin.fileHandleForWriting.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, out, err)
+        let run = try SpawnedProcess.run([path] + arguments, input: input, timeout: timeout)
+        // A signal (or the deadline's SIGKILL) shows as 128 + the signal, as a shell reports it.
+        return (run.status ?? 128 + (run.signal ?? SIGKILL), run.stdout, run.stderr)
     }
 }
 

@@ -31,22 +31,11 @@ enum ProviderSigning {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw Unavailable(description: "\(python.path) is missing: run `make test`, which creates .venv with the providers' signing libraries")
         }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [root.appendingPathComponent("scripts/sign/\(script)").path] + arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Unavailable(description: "\(script) failed (\(String(decoding: errors, as: UTF8.self))): run `make test` to (re)install .venv")
+        let run = try SpawnedProcess.run([python.path, root.appendingPathComponent("scripts/sign/\(script)").path] + arguments, input: input)
+        guard run.status == 0 else {
+            throw Unavailable(description: "\(script) failed (\(run.stderr)): run `make test` to (re)install .venv")
         }
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let output = run.stdout
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -171,16 +171,9 @@ func capturingResult<T>(_ body: () async throws -> T) async -> Result<T, any Err
 
 /// `sha256sum`'s digest of the file at `path`: an oracle independent of swift-crypto.
 func sha256sum(_ path: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    process.arguments = [path]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-    return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+    let run = try SpawnedProcess.run(["/usr/bin/sha256sum", path])
+    #expect(run.status == 0)
+    return run.stdout.split(separator: " ").first.map(String.init) ?? ""
 }
 
 /// This process's open file descriptors on files below `path`, with what they point at (Linux `/proc`).
