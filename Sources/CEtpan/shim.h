@@ -327,7 +327,11 @@ static inline int intake_imap_starttls(mailimap *session, const char *host) {
     int r = mailimap_socket_starttls_with_callback(session, intake_tls_server_name, (void *)host);
     if (r != MAILIMAP_NO_ERROR) return r;
     intake_guard_stream(session->imap_stream);
-    return intake_selectable(session->imap_stream) ? MAILIMAP_NO_ERROR : -2;
+    if (intake_selectable(session->imap_stream)) return MAILIMAP_NO_ERROR;
+    /* Closed here: mailimap_free would LOGOUT over this stream first, and its write waits in select(). */
+    mailstream_close(session->imap_stream);
+    session->imap_stream = NULL;
+    return -2;
 }
 
 /* Waits in IDLE: 1 when the server sent something, 2 when `cancel_fd` became readable, 0 after `timeout_ms`, -1 on error.
