@@ -30,8 +30,18 @@ final class SMTPSink: Sendable {
     /// Starts the sink on `port` (a free one unless given), refusing RCPT TO the local parts in `reject` with
     /// 550; waits (bounded) until it listens.
     static func start(port: Int? = nil, reject: [String] = []) async throws -> SMTPSink {
-        let port = try port ?? FreePort.pick()
-        return try await offThePool { try SMTPSink(port: port, reject: reject) }
+        if let port { return try await offThePool { try SMTPSink(port: port, reject: reject) } }
+        // A port picked free may be taken by another test before the sink binds it: then another one (3 tries).
+        var attempt = 0
+        while true {
+            attempt += 1
+            let picked = try FreePort.pick()
+            do {
+                return try await offThePool { try SMTPSink(port: picked, reject: reject) }
+            } catch let error as ServerProcessError where attempt < 3 && error.message.lowercased().contains("address already in use") {
+                continue
+            }
+        }
     }
 
     private init(port: Int, reject: [String]) throws {
