@@ -19,19 +19,24 @@ public struct HTTPClient: Sendable {
     /// ``HTTPClientError/cancelled``. No redirect is followed: provider APIs answer directly, and a
     /// redirect there is a misconfiguration worth seeing.
     public func send(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
-        let cancellation = TransferCancellation()
-        let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPClientResponse, HTTPClientError>, Never>) in
-                let thread = Thread {
-                    continuation.resume(returning: CurlTransfer.perform(request, cancellation: cancellation))
-                }
-                thread.name = "intake-http-client"
-                thread.start()
-            }
-        } onCancel: {
-            cancellation.cancel()
+        try await onTransferThread(named: "intake-http-client") { CurlTransfer.perform(request, cancellation: $0) }.get()
+    }
+}
+
+/// Runs a blocking libcurl transfer on a thread of its own, never on the cooperative pool, and awaits its
+/// result; cancelling the calling task sets the transfer's `TransferCancellation`, which it polls.
+func onTransferThread<T: Sendable, Failure: Error>(
+    named name: String, _ transfer: @escaping @Sendable (TransferCancellation) -> Result<T, Failure>
+) async -> Result<T, Failure> {
+    let cancellation = TransferCancellation()
+    return await withTaskCancellationHandler {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, Failure>, Never>) in
+            let thread = Thread { continuation.resume(returning: transfer(cancellation)) }
+            thread.name = name
+            thread.start()
         }
-        return try result.get()
+    } onCancel: {
+        cancellation.cancel()
     }
 }
 

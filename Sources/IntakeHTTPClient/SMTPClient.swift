@@ -15,19 +15,7 @@ public struct SMTPClient: Sendable {
     /// libcurl dot-stuffs the message. Cancelling the calling task aborts the transfer within about a
     /// second and throws ``SMTPClientError/cancelled``.
     public func send(_ submission: SMTPSubmission) async throws(SMTPClientError) {
-        let cancellation = TransferCancellation()
-        let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, SMTPClientError>, Never>) in
-                let thread = Thread {
-                    continuation.resume(returning: SMTPTransfer.perform(submission, cancellation: cancellation))
-                }
-                thread.name = "intake-smtp-client"
-                thread.start()
-            }
-        } onCancel: {
-            cancellation.cancel()
-        }
-        try result.get()
+        try await onTransferThread(named: "intake-smtp-client") { SMTPTransfer.perform(submission, cancellation: $0) }.get()
     }
 }
 
