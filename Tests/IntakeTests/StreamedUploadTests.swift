@@ -149,6 +149,17 @@ struct StreamedUploadTests {
         }
     }
 
+    @Test("a text field larger than 64 KiB is refused 400 naming it: only files leave memory")
+    func hugeTextFieldIsRefused() async throws {
+        try await RunningGateway.with(channels: Self.channels) { gateway in
+            let fields = WebFormTests.fields(token: WebFormTests.token(), ["body": String(repeating: "jalan rusak ", count: 7000)])
+            let answer = try await WebFormTests.post(gateway, fields: fields)
+            #expect(answer.status == 400)
+            #expect(answer.json["field"] as? String == "body")
+            #expect(try await Self.journalRows(gateway).isEmpty)
+        }
+    }
+
     @Test("a spool file left by a crash mid-upload is removed at the next start")
     func abandonedSpoolIsSwept() async throws {
         let directory = try TemporaryDirectory("intake-spool")
