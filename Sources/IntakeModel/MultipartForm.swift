@@ -140,7 +140,8 @@ public struct MultipartForm: Sendable, Equatable {
         public init(headerText: String, index: Int) throws(MultipartFormError) {
             var disposition: String?
             var contentType = "text/plain"
-            lines = headerText.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            // Split as Characters ("\r\n" is one), not through NSString: this runs for every part of every form.
+            lines = headerText.split(separator: "\r\n").map(String.init)
             for line in lines {
                 guard let colon = line.firstIndex(of: ":") else { throw .malformedHeader(part: index) }
                 let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
