@@ -53,7 +53,6 @@ extension FormPageRoutes {
         var context: [String: Any] = [
             "number": number, "status": words,
             "status_href": "/lapor/status?nomor=\(Self.escape(number))&lang=\(language.rawValue)",
-            "sms": text.fill("receipt_sms", ["number": number]),
             "form_href": "/lapor?lang=" + language.rawValue,
         ]
         if let receivedAt {

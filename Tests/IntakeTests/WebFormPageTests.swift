@@ -76,6 +76,7 @@ struct WebFormPageTests {
             #expect(!html.contains("<option value=\"Coblong"), "districts are not inlined")
             #expect(html.utf8.count < 60_000, "a light page: \(html.utf8.count) bytes")
             #expect(Self.externalReferences(html).isEmpty)
+            for pair in Self.colourPairs { #expect(html.contains("#" + pair.text) && html.contains("#" + pair.background), "\(pair.what)") }
         }
     }
 
@@ -168,6 +169,7 @@ struct WebFormPageTests {
             #expect(html.contains("<time datetime=\"") && html.contains("WIB</time>"))
             #expect(html.contains("href=\"/lapor/status?nomor=\(number)&amp;lang=en\""))
             #expect(html.contains("@media print"))
+            #expect(html.contains("id=\"print\" hidden>") && html.contains("[hidden]{display:none!important}"), "print button only with JavaScript")
             for secret in ["Jalan berlubang", "Kecamatan Cibeunying", "081234567890", "6281234567890", "rahasia@contoh.id", "rahasia"] {
                 #expect(!html.contains(secret), "\(secret) on the receipt")
             }
@@ -262,6 +264,29 @@ struct WebFormPageTests {
             #expect(names.contains(example.expected), "\(names)")
             #expect(names.count <= Wilayah.suggestionLimit)
         }
+    }
+
+    /// Text colour on its background, as the stylesheet pairs them: body text, hints, errors, links, buttons.
+    static let colourPairs: [(what: String, text: String, background: String)] = [
+        ("body text", "1a1a1a", "fff"), ("hints", "4a4a4a", "fff"), ("errors", "b00020", "fff"),
+        ("links", "0b4f8a", "fff"), ("buttons and header", "fff", "0b4f8a"), ("answer box", "1a1a1a", "eef4fa"),
+        ("footer on page", "4a4a4a", "f4f5f7"), ("button hover", "fff", "083a66"),
+    ]
+
+    /// WCAG 2.1 relative luminance of `#rrggbb` or `#rgb`.
+    static func luminance(_ hex: String) -> Double {
+        let full = hex.count == 3 ? hex.map { "\($0)\($0)" }.joined() : hex
+        let value = Int(full, radix: 16) ?? 0
+        let channels = [value >> 16 & 0xff, value >> 8 & 0xff, value & 0xff].map { Double($0) / 255 }
+        let linear = channels.map { $0 <= 0.03928 ? $0 / 12.92 : pow(($0 + 0.055) / 1.055, 2.4) }
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    }
+
+    @Test("every text colour the stylesheet uses has at least 4.5:1 contrast on its background", arguments: colourPairs)
+    func contrast(_ pair: (what: String, text: String, background: String)) {
+        let (a, b) = (Self.luminance(pair.text), Self.luminance(pair.background))
+        let ratio = (max(a, b) + 0.05) / (min(a, b) + 0.05)
+        #expect(ratio >= 4.5, "\(pair.what): \(ratio)")
     }
 
     @Test("a template missing from the directory stops the start")
