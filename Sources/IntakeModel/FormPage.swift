@@ -24,6 +24,7 @@ public struct FormReview: Sendable, Equatable {
     /// True when the form token itself was refused (missing, forged, expired): the page needs a fresh one.
     public var needsFreshToken: Bool
 
+    /// A review of one refused submission.
     public init(fields: [String: String], problems: [String: String], fileCount: Int, needsFreshToken: Bool) {
         self.fields = fields
         self.problems = problems

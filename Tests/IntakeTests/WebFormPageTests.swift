@@ -196,6 +196,8 @@ struct WebFormPageTests {
         try await RunningGateway.with(channels: Self.channels) { gateway in
             let stored = try await WebFormTests.post(gateway, fields: WebFormTests.fields(token: WebFormTests.token(), ["contact_phone": "081234567890"]))
             let number = try #require(stored.json["tracking_number"] as? String)
+            let database = gateway.server.gateway.database
+            let journaled = try await database.read { try $0.journalCounts().values.reduce(0, +) }
             let blank = try await Self.page(gateway, "/lapor/status")
             #expect(blank.status == 200)
             #expect(blank.text.contains("id=\"nomor\" name=\"nomor\" value=\"\""))
@@ -219,6 +221,8 @@ struct WebFormPageTests {
             #expect(unknown.status == 404)
             #expect(Self.element("status-answer", in: unknown.text)?.contains("tidak ditemukan") == true)
             for html in [blank.text, known.text, mistyped.text, unknown.text] { #expect(Self.externalReferences(html).isEmpty) }
+            let after = try await database.read { try $0.journalCounts().values.reduce(0, +) }
+            #expect(after == journaled, "a web status lookup is not a message: nothing journaled")
         }
     }
 
@@ -263,6 +267,31 @@ struct WebFormPageTests {
             let names = (answer.json["items"] as? [[String: String]] ?? []).compactMap { $0["name"] }
             #expect(names.contains(example.expected), "\(names)")
             #expect(names.count <= Wilayah.suggestionLimit)
+        }
+    }
+
+    @Test("a one-letter place query suggests nothing rather than half the country")
+    func shortPlaceQuery() async throws {
+        try await RunningGateway.with(channels: Self.channels) { gateway in
+            let answer = try await Self.page(gateway, "/lapor/wilayah?q=k")
+            #expect(answer.status == 200)
+            #expect((answer.json["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("a page submission larger than the channel allows comes back 413 as the form, saying what was lost")
+    func tooLargeRendersForm() async throws {
+        let channels = [ChannelConfig(id: "kecil", type: WebFormAdapter.type, maxBodyBytes: 4096, settings: ["secret": Self.secret], burstSeconds: 0)]
+        try await RunningGateway.with(channels: channels) { gateway in
+            let photo = WebFormTests.jpeg + [UInt8](repeating: 0x42, count: 8192)
+            let answer = try await WebFormTests.post(gateway, "/lapor?lang=en", fields: WebFormTests.fields(token: WebFormTests.token()), files: [("besar.jpg", photo)])
+            #expect(answer.status == 413)
+            #expect(answer.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(answer.text.contains("id=\"error-summary\""))
+            #expect(answer.text.contains("The report is too large: at most 4 KB including attachments."))
+            #expect(answer.text.contains("Back button"))
+            let token = try #require(Self.inputValue("form_token", in: answer.text))
+            #expect((try? FormToken.decode(token, secret: Self.secret)) != nil)
         }
     }
 
