@@ -117,20 +117,32 @@ public struct WebFormAdapter: WebhookAdapter {
     /// The token the form carries, valid and old enough; refused 403 (422 when only sent too fast, which a
     /// person may simply send again).
     func checkedToken(_ text: String?, language: FormLanguage) throws(AdapterError) -> FormToken {
-        do throws(FormTokenError) {
+        switch tokenCheck(text) {
+        case .success(let token):
+            return token
+        case .failure(let error):
+            let status = error == .tooFast ? 422 : 403
+            throw .refused(reason: error.reason, response: Self.errors(["form_token": Self.problem(error)], language: language, status: status))
+        }
+    }
+
+    /// The token `text` carries when it is valid and old enough, else why not.
+    func tokenCheck(_ text: String?) -> Result<FormToken, FormTokenError> {
+        Result { () throws(FormTokenError) -> FormToken in
             guard let text = text?.trimmed, !text.isEmpty else { throw .missing }
             let token = try FormToken.decode(text, secret: secret)
             try token.check(now: now(), minFillSeconds: minFillSeconds)
             return token
-        } catch {
-            let problem: FieldProblem = switch error {
-            case .missing: .tokenMissing
-            case .malformed, .forged: .tokenInvalid
-            case .expired: .tokenExpired
-            case .tooFast: .tooFast
-            }
-            let status = error == .tooFast ? 422 : 403
-            throw .refused(reason: error.reason, response: Self.errors(["form_token": problem], language: language, status: status))
+        }
+    }
+
+    /// What the citizen reads about a refused token.
+    static func problem(_ error: FormTokenError) -> FieldProblem {
+        switch error {
+        case .missing: .tokenMissing
+        case .malformed, .forged: .tokenInvalid
+        case .expired: .tokenExpired
+        case .tooFast: .tooFast
         }
     }
 

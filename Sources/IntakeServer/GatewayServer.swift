@@ -110,7 +110,9 @@ public struct GatewayServer: Sendable {
             let channels = servedChannels()
             let webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
             webhooks.register(on: router)
-            WebFormRoutes(webhooks: webhooks, refusal: Refusal(metrics: metrics, logger: logger), order: config.channels.map(\.id))
+            // The citizen's page templates: a missing or broken one stops the start, not a request later.
+            WebFormRoutes(webhooks: webhooks, refusal: Refusal(metrics: metrics, logger: logger), order: config.channels.map(\.id),
+                          pages: try FormPages.load())
                 .register(on: router)
             IngestRoutes(channels: channels, gateway: gateway, authorization: authorization,
                          refusal: Refusal(metrics: metrics, logger: logger)).register(on: router)

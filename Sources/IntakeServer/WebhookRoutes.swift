@@ -64,15 +64,21 @@ struct WebhookRoutes: Sendable {
     }
 
     /// With `seeOther`, a stored message is answered 303 to the URL it makes of the receipt (a form's receipt page).
+    /// With `refused`, a refusal (counted and logged as ever) may be answered otherwise (the form's page again): it is
+    /// given the request as the adapter saw it (nil when refused before, e.g. too large) and returns nil to keep the answer.
     func handle(
-        _ request: Request, channelID: String, peer: () -> SocketAddress? = { nil }, seeOther: ((Receipt) -> String)? = nil
+        _ request: Request, channelID: String, peer: () -> SocketAddress? = { nil }, seeOther: ((Receipt) -> String)? = nil,
+        refused: ((WebhookRequest?, HTTPFailure) -> Response?)? = nil
     ) async -> Response {
         let start = ContinuousClock.now
         let refusal = Refusal(metrics: metrics, logger: logger)
         guard let channel = channels[channelID] else {
             return refusal.respond(.unknownChannel(channelID), channel: nil, id: channelID)
         }
-        func reject(_ failure: HTTPFailure) -> Response { refusal.respond(failure, channel: channel, id: channelID) }
+        func reject(_ failure: HTTPFailure, _ seen: WebhookRequest? = nil) -> Response {
+            let answer = refusal.respond(failure, channel: channel, id: channelID)
+            return refused?(seen, failure) ?? answer
+        }
         guard let adapter = channel.webhook else { return reject(.channelNotWebhook(channelID)) }
         channel.metrics.received.increment()
         let limit = adapter.maxBodyBytes
@@ -130,14 +136,14 @@ struct WebhookRoutes: Sendable {
                 refusedItems = rejected
             }
         } catch {
-            return reject(.adapter(error))
+            return reject(.adapter(error), webhookRequest)
         }
         let receipts: [Receipt]
         do {
             receipts = messages.isEmpty ? [] : try await gateway.submit(messages, raw: bytes)
         } catch {
             logger.error("journal write failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
-            return reject(.storage(error))
+            return reject(.storage(error), webhookRequest)
         }
         channel.activity.stored(receipts)
         channel.metrics.webhookLatency(since: start)
