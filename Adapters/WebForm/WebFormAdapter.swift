@@ -32,9 +32,11 @@ public struct WebFormAdapter: WebhookAdapter {
         type: type,
         settingKeys: [
             ChannelSettingKey("secret", required: true, secret: true), ChannelSettingKey("app_key", secret: true),
-            ChannelSettingKey("min_fill_seconds"), ChannelSettingKey("attachment_max_bytes"), ChannelSettingKey("attachments_max_bytes"),
+            ChannelSettingKey("min_fill_seconds", integerIn: 0...86_400),
+            ChannelSettingKey("attachment_max_bytes", integerIn: 0...Int(Int32.max)),
+            ChannelSettingKey("attachments_max_bytes", integerIn: 0...Int(Int32.max)),
             // Read by the server's form routes: submissions per client address and minute (default 10).
-            ChannelSettingKey("submissions_per_minute"),
+            ChannelSettingKey("submissions_per_minute", integerIn: 0...1_000_000),
         ],
         makeWebhook: { WebFormAdapter(channel: $0) }
     )
@@ -107,7 +109,9 @@ public struct WebFormAdapter: WebhookAdapter {
         }
         let token = try checkedToken(input.fields["form_token"], language: language)
         switch FormSubmission(input: input, token: token, limits: limits, now: now()).message(channel: channel) {
-        case .message(let message):
+        case .message(var message):
+            // The acknowledgment to a contact speaks the language the citizen filled the form in.
+            message.metadata[InboundMessage.replyLanguageKey] = language.rawValue
             return message
         case .problems(let problems):
             throw .refused(reason: "validation", response: Self.errors(problems, language: language, status: 422))

@@ -12,8 +12,9 @@ import Synchronization
 ///   `/lapor/terima?nomor=<tracking number>`.
 ///
 /// Without `channel` the first configured channel of `type: webform` serves. Submissions are limited per
-/// client address and channel (the channel's `submissions_per_minute`, default 10) in memory: a restart
-/// forgets the counts, and behind a proxy every citizen shares the proxy's address.
+/// client address and channel (the channel's `submissions_per_minute`, default 10) in memory by
+/// `FormSubmissionGate`, which `POST /webhooks/{channel_id}` shares: a restart forgets the counts, and behind a
+/// proxy every citizen shares the proxy's address.
 struct WebFormRoutes: Sendable {
     static let type = ChannelType("webform")
     static let defaultPerMinute = 10
@@ -22,7 +23,6 @@ struct WebFormRoutes: Sendable {
     let refusal: Refusal
     /// Channel ids in configuration order: "the first webform channel" is the first one configured.
     let order: [ChannelID]
-    let limiter = SubmissionLimiter()
 
     func register(on router: Router<IntakeRequestContext>) {
         guard let first = order.first(where: { webhooks.channels[$0]?.config.type == Self.type }) else { return }
@@ -49,12 +49,25 @@ struct WebFormRoutes: Sendable {
         guard let channel = webhooks.channels[channelID], channel.config.type == Self.type else {
             return refusal.respond(.unknownChannel(channelID), channel: nil, id: channelID)
         }
-        let perMinute = channel.config.settings["submissions_per_minute"].flatMap(Int.init) ?? Self.defaultPerMinute
-        if let wait = limiter.admit(key: "\(channelID) \(address ?? "-")", perMinute: perMinute, now: ContinuousClock.now) {
-            return refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: channelID)
-        }
+        if let refused = webhooks.formGate?.refuse(channel, id: channelID, address: address) { return refused }
         // The page's form is answered with a redirect to its receipt; the API with the adapter's JSON.
         return await webhooks.handle(request, channelID: channelID, seeOther: page ? { "/lapor/terima?nomor=\($0.trackingNumber)" } : nil)
+    }
+}
+
+/// The per-address limit of web-form submissions, one count per channel and address whichever door a
+/// submission takes (`/lapor`, `/api/v1/reports`, `/webhooks/{channel_id}`).
+struct FormSubmissionGate: Sendable {
+    let refusal: Refusal
+    let limiter = SubmissionLimiter()
+
+    /// The 429 answer (with `Retry-After`) when `address` is past `channel`'s `submissions_per_minute`, counting
+    /// this submission otherwise; nil for a channel of another type.
+    func refuse(_ channel: ServedChannel, id: ChannelID, address: String?) -> Response? {
+        guard channel.config.type == WebFormRoutes.type else { return nil }
+        let perMinute = channel.config.settings["submissions_per_minute"].flatMap(Int.init) ?? WebFormRoutes.defaultPerMinute
+        guard let wait = limiter.admit(key: "\(id) \(address ?? "-")", perMinute: perMinute, now: ContinuousClock.now) else { return nil }
+        return refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: id)
     }
 }
 
