@@ -126,7 +126,8 @@ public struct ReplyOutbox: Sendable {
             channelID: route.channelID, journalID: journalID, complaintID: complaintID,
             recipient: route.recipient, recipientKind: route.kind, inReplyTo: route.routed ? nil : message.externalID,
             text: text, kind: kind, idempotencyKey: Self.idempotencyKey(message), status: status, createdAt: time,
-            trackingNumber: values["tracking_number"], subject: message.title, references: route.routed ? [] : references,
+            // A routed reply starts a conversation of its own: no `Re:` to a title the carrier never received.
+            trackingNumber: values["tracking_number"], subject: route.routed ? nil : message.title, references: route.routed ? [] : references,
             language: route.routed ? (language == .english ? "en" : "id") : nil
         ), reason: reason)
         guard inserted else {
