@@ -9,6 +9,8 @@ import ProviderSigning
 /// every request must bring `X-App-Key`),
 /// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
 /// message, defaults 10 MiB and 25 MiB). Set the channel's `max_body_bytes` to the largest upload allowed.
+/// The numbers are checked at load (non-negative integers). The family has no reply sender: a contact's
+/// acknowledgment goes through another channel named by the common keys `reply_email_via` / `reply_sms_via`.
 ///
 /// A `GET` answers a fresh token; a `POST` is a submission (`multipart/form-data`, or `application/json`
 /// without files). The token is the message's external id, so one form sent twice is one complaint. Errors
