@@ -10,7 +10,7 @@ BENCH_PACKAGES := wrk luajit
 # testsuite package of the system python3's version. Recursive (=), so it is computed after `deps` installed python3.
 PYTHON_TESTSUITE = $(shell /usr/bin/python3 -c 'import sys;print(f"libpython3.{sys.version_info.minor}-testsuite")')
 
-.PHONY: deps build run test bench fuzz clean venv
+.PHONY: deps build run test bench fuzz screenshots clean venv
 
 deps:
 	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
@@ -56,6 +56,12 @@ bench: deps
 fuzz: deps
 	@scripts/install-deps.sh $(PYTHON_TESTSUITE)
 	Fuzz/mime.sh
+
+## The web form's screenshots in fixtures/webform/ (shown in the README), taken by headless Chromium at phone and desktop width.
+screenshots: deps venv
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+	swift build --product intake
+	scripts/browser/screenshots.sh .build/debug/intake fixtures/webform
 
 clean:
 	rm -rf .build

@@ -9,6 +9,8 @@ import ProviderSigning
 /// every request must bring `X-App-Key`),
 /// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
 /// message, defaults 10 MiB and 25 MiB). Set the channel's `max_body_bytes` to the largest upload allowed.
+/// The numbers are checked at load (non-negative integers). The family has no reply sender: a contact's
+/// acknowledgment goes through another channel named by the common keys `reply_email_via` / `reply_sms_via`.
 ///
 /// A `GET` answers a fresh token; a `POST` is a submission (`multipart/form-data`, or `application/json`
 /// without files). The token is the message's external id, so one form sent twice is one complaint. Errors
@@ -32,9 +34,11 @@ public struct WebFormAdapter: WebhookAdapter {
         type: type,
         settingKeys: [
             ChannelSettingKey("secret", required: true, secret: true), ChannelSettingKey("app_key", secret: true),
-            ChannelSettingKey("min_fill_seconds"), ChannelSettingKey("attachment_max_bytes"), ChannelSettingKey("attachments_max_bytes"),
+            ChannelSettingKey("min_fill_seconds", integerIn: 0...86_400),
+            ChannelSettingKey("attachment_max_bytes", integerIn: 0...Int(Int32.max)),
+            ChannelSettingKey("attachments_max_bytes", integerIn: 0...Int(Int32.max)),
             // Read by the server's form routes: submissions per client address and minute (default 10).
-            ChannelSettingKey("submissions_per_minute"),
+            ChannelSettingKey("submissions_per_minute", integerIn: 0...1_000_000),
         ],
         makeWebhook: { WebFormAdapter(channel: $0) }
     )
@@ -107,7 +111,9 @@ public struct WebFormAdapter: WebhookAdapter {
         }
         let token = try checkedToken(input.fields["form_token"], language: language)
         switch FormSubmission(input: input, token: token, limits: limits, now: now()).message(channel: channel) {
-        case .message(let message):
+        case .message(var message):
+            // The acknowledgment to a contact speaks the language the citizen filled the form in.
+            message.metadata[InboundMessage.replyLanguageKey] = language.rawValue
             return message
         case .problems(let problems):
             throw .refused(reason: "validation", response: Self.errors(problems, language: language, status: 422))

@@ -108,7 +108,8 @@ public struct GatewayServer: Sendable {
         } else {
             // Adapters are made once and shared by both doors a message can come in by.
             let channels = servedChannels()
-            let webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
+            let webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger,
+                                         formGate: FormSubmissionGate(refusal: Refusal(metrics: metrics, logger: logger)))
             webhooks.register(on: router)
             // The citizen's page templates: a missing or broken one stops the start, not a request later.
             WebFormRoutes(webhooks: webhooks, refusal: Refusal(metrics: metrics, logger: logger), order: config.channels.map(\.id),

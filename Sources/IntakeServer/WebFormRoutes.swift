@@ -12,8 +12,9 @@ import Synchronization
 ///   `/lapor/terima?nomor=<tracking number>`, a refused one with the form again in HTML (`FormPageRoutes`).
 ///
 /// Without `channel` the first configured channel of `type: webform` serves. Submissions are limited per
-/// client address and channel (the channel's `submissions_per_minute`, default 10) in memory: a restart
-/// forgets the counts, and behind a proxy every citizen shares the proxy's address.
+/// client address and channel (the channel's `submissions_per_minute`, default 10) in memory by
+/// `FormSubmissionGate`, which `POST /webhooks/{channel_id}` shares: a restart forgets the counts, and behind a
+/// proxy every citizen shares the proxy's address.
 struct WebFormRoutes: Sendable {
     static let type = ChannelType("webform")
     static let defaultPerMinute = 10
@@ -24,7 +25,6 @@ struct WebFormRoutes: Sendable {
     let order: [ChannelID]
     /// The citizen's pages, whose routes this registers too.
     let pages: FormPages
-    let limiter = SubmissionLimiter()
 
     func register(on router: Router<IntakeRequestContext>) {
         guard let first = order.first(where: { webhooks.channels[$0]?.config.type == Self.type }) else { return }
@@ -56,9 +56,8 @@ struct WebFormRoutes: Sendable {
             guard let page else { return answer }
             return page.notice(404, language: page.language(request), heading: "not_found_title", message: "unknown_channel", path: "/lapor")
         }
-        let perMinute = channel.config.settings["submissions_per_minute"].flatMap(Int.init) ?? Self.defaultPerMinute
         let language = page?.language(request, channel: channel.config)
-        if let wait = limiter.admit(key: "\(channelID) \(address ?? "-")", perMinute: perMinute, now: ContinuousClock.now) {
+        if let wait = webhooks.formGate?.wait(channel, id: channelID, address: address) {
             let answer = refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: channelID)
             guard let page, let language else { return answer }
             return page.refusedPage(nil, .rateLimited(retryAfter: wait), channelID: channelID, language: language) ?? answer
@@ -69,6 +68,28 @@ struct WebFormRoutes: Sendable {
         return await webhooks.handle(request, channelID: channelID, seeOther: { "/lapor/terima?nomor=\($0.trackingNumber)\(lang)" }) {
             page.refusedPage($0, $1, channelID: channelID, language: language)
         }
+    }
+}
+
+/// The per-address limit of web-form submissions, one count per channel and address whichever door a
+/// submission takes (`/lapor`, `/api/v1/reports`, `/webhooks/{channel_id}`).
+struct FormSubmissionGate: Sendable {
+    let refusal: Refusal
+    let limiter = SubmissionLimiter()
+
+    /// The 429 answer (with `Retry-After`) when `address` is past `channel`'s `submissions_per_minute`, counting
+    /// this submission otherwise; nil for a channel of another type.
+    func refuse(_ channel: ServedChannel, id: ChannelID, address: String?) -> Response? {
+        guard let wait = wait(channel, id: id, address: address) else { return nil }
+        return refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: id)
+    }
+
+    /// The seconds `address` must wait when it is past `channel`'s `submissions_per_minute`, counting this
+    /// submission otherwise (nil); nil for a channel of another type. The caller answers the refusal.
+    func wait(_ channel: ServedChannel, id: ChannelID, address: String?) -> Int? {
+        guard channel.config.type == WebFormRoutes.type else { return nil }
+        let perMinute = channel.config.settings["submissions_per_minute"].flatMap(Int.init) ?? WebFormRoutes.defaultPerMinute
+        return limiter.admit(key: "\(id) \(address ?? "-")", perMinute: perMinute, now: ContinuousClock.now)
     }
 }
 

@@ -52,10 +52,16 @@ struct WebhookRoutes: Sendable {
     /// `server.public_url` without a trailing slash: providers sign the URL they called, not ours.
     let publicURL: String
     let logger: Logger
+    /// Web forms' per-address limit, which this door shares with the form's own doors.
+    var formGate: FormSubmissionGate? = nil
 
     func register(on router: Router<IntakeRequestContext>) {
         router.post("/webhooks/:channel_id") { request, context in
-            await handle(request, channelID: context.parameters.get("channel_id") ?? "", peer: { context.remoteAddress })
+            let id = context.parameters.get("channel_id") ?? ""
+            if let channel = channels[id], let refused = formGate?.refuse(channel, id: id, address: context.remoteAddress?.ipAddress) {
+                return refused
+            }
+            return await handle(request, channelID: id, peer: { context.remoteAddress })
         }
         // Subscription checks (WhatsApp's hub.challenge) arrive as GET; the adapter answers them.
         router.get("/webhooks/:channel_id") { request, context in

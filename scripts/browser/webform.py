@@ -37,12 +37,15 @@ BODY = ("Sejak dua minggu jalan di depan SDN 3 Coblong berlubang besar. Saat huj
 
 def browser(width_height, javascript=True):
     options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=en-US",
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=id-ID",
                      "--no-first-run", "--disable-extensions", "--disable-background-networking",
                      "--window-size=%d,%d" % width_height):
         options.add_argument(argument)
+    # A browser in Indonesia: the page's default language, and dates typed day first.
+    prefs = {"intl.accept_languages": "id-ID,id"}
     if not javascript:
-        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     service = Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     return webdriver.Chrome(options=options, service=service)
@@ -57,6 +60,8 @@ class Run:
         self.args = args
         self.driver = browser(size, javascript)
         CURRENT["driver"] = self.driver
+        self.size = size
+        self.viewport(size[1])
         self.driver.set_page_load_timeout(args.timeout)
         self.wait = WebDriverWait(self.driver, args.timeout)
 
@@ -76,8 +81,7 @@ class Run:
         self.type("title", TITLE)
         if body:
             self.type("body", body)
-        # A date input takes the digits in the browser's locale order (en-US: month, day, year).
-        self.field("incident_date").send_keys("11302026")
+        self.type_date("incident_date", "2026", "11", "30")
         self.type("location", "Kota Bandung")
         self.type("agency", "Dinas Pekerjaan Umum")
         kind = self.field("kind")
@@ -93,6 +97,15 @@ class Run:
         self.type("contact_email", "warga@example.org")
         if photo:
             self.field("attachments").send_keys(str(Path(photo).resolve()))
+
+    def type_date(self, name, year, month, day):
+        """Types a date as a person does, digits in the order the browser's locale shows (day or month first):
+        the order is learnt by typing 01/02 once and reading what the field made of it."""
+        field = self.field(name)
+        field.send_keys("01022026")
+        month_first = field.get_property("value") == "2026-01-02"
+        field.clear()
+        field.send_keys((month + day if month_first else day + month) + year)
 
     def submit_and_wait(self, condition):
         self.field("submit").click()
@@ -143,12 +156,19 @@ class Run:
         return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
                  "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
 
+    def viewport(self, height):
+        """The page's viewport at the run's width: a headless window is never narrower than 500 pixels, so a
+        phone's width is emulated (a phone's metrics, touch and all), not a window size."""
+        width = self.size[0]
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
     def screenshot(self, path):
-        """The whole page: the window is made as tall as the document first."""
-        width = self.driver.get_window_size()["width"]
+        """The whole page: the viewport is made as tall as the document first, then put back."""
         height = self.driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)")
-        self.driver.set_window_size(width, max(height, 400))
+        self.viewport(max(height, 400))
         self.driver.save_screenshot(str(path))
+        self.viewport(self.size[1])
 
     def quit(self):
         try:
@@ -218,11 +238,9 @@ def scenario_screenshots(args):
             run.open("/lapor")
             run.wait.until(EC.presence_of_element_located((By.ID, "submit")))
             run.screenshot(out / ("form-%s.png" % label))
-            run.driver.set_window_size(*size)
             run.fill(body=None)
             run.submit_and_wait(EC.presence_of_element_located((By.ID, "error-summary")))
             run.screenshot(out / ("errors-%s.png" % label))
-            run.driver.set_window_size(*size)
             run.type("body", BODY)
             run.receipt()
             run.screenshot(out / ("receipt-%s.png" % label))
