@@ -3,12 +3,14 @@ SHELL := /bin/bash
 
 # libetpan-dev pulls the GnuTLS flavour of libcurl's headers, so that is the one used (same curl/curl.h).
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-gnutls-dev libetpan-dev libgnutls28-dev sqlite3 python3 python3-venv curl openssl dovecot-imapd
+# What only the tests use: a real headless browser and its WebDriver for the web form's page.
+TEST_PACKAGES := chromium chromium-driver fonts-liberation fonts-dejavu-core
 BENCH_PACKAGES := wrk luajit
 # CPython's own email test messages (test/test_email/data), which the MIME tests and bench compare with: the Debian
 # testsuite package of the system python3's version. Recursive (=), so it is computed after `deps` installed python3.
 PYTHON_TESTSUITE = $(shell /usr/bin/python3 -c 'import sys;print(f"libpython3.{sys.version_info.minor}-testsuite")')
 
-.PHONY: deps build run test bench fuzz clean venv
+.PHONY: deps build run test bench fuzz screenshots clean venv
 
 deps:
 	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
@@ -20,20 +22,22 @@ build: deps
 run: build
 	.build/debug/intake serve
 
-## The providers' own signing libraries (PyPI twilio, vonage) and the SMTP sink (aiosmtpd) in .venv, which the tests use.
+## The providers' own signing libraries (PyPI twilio, vonage), the SMTP sink (aiosmtpd), and selenium with axe-core for
+## the browser tests, in .venv, which the tests use.
 VENV := .venv
 SIGN_REQUIREMENTS := scripts/sign/requirements.txt
+BROWSER_REQUIREMENTS := scripts/browser/requirements.txt
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: $(SIGN_REQUIREMENTS)
+$(VENV)/.installed: $(SIGN_REQUIREMENTS) $(BROWSER_REQUIREMENTS)
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -r $(SIGN_REQUIREMENTS)
+	$(VENV)/bin/pip install --quiet -r $(SIGN_REQUIREMENTS) -r $(BROWSER_REQUIREMENTS)
 	touch $@
 
 ## The whole suite, including the integration tests that start real servers on 127.0.0.1.
 test: deps venv
-	@scripts/install-deps.sh $(PYTHON_TESTSUITE)
+	@scripts/install-deps.sh $(PYTHON_TESTSUITE) $(TEST_PACKAGES)
 	swift build --build-tests
 	swift test
 
@@ -53,6 +57,12 @@ bench: deps
 fuzz: deps
 	@scripts/install-deps.sh $(PYTHON_TESTSUITE)
 	Fuzz/mime.sh
+
+## The web form's screenshots in fixtures/webform/ (shown in the README), taken by headless Chromium at phone and desktop width.
+screenshots: deps venv
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+	swift build --product intake
+	scripts/browser/screenshots.sh .build/debug/intake fixtures/webform
 
 clean:
 	rm -rf .build

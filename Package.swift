@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // The citizen's web form pages (issue 19), rendered on the server.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C libraries: one system-library target each, with a tiny shim header.
@@ -121,12 +123,15 @@ let package = Package(
         .target(
             name: "IntakeServer",
             dependencies: [
-                "IntakeModel", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeHTTPClient",
+                "IntakeModel", "IntakeCore", "IntakeStorage", "IntakeConfig", "IntakeHTTPClient", "IntakeDedup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // The web form's page templates, loaded once at start.
+            resources: [.copy("Templates")]
         ),
 
         // The executable: argument parsing and wiring, nothing else.

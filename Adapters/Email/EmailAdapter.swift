@@ -26,7 +26,9 @@ public struct EmailAdapter: WebhookAdapter, PushAdapter {
         makeWebhook: { EmailAdapter(channel: $0) },
         makePush: { EmailAdapter(channel: $0) },
         makeReplySender: { EmailReplySender.make(channel: $0) },
-        repliesPerAddressPerHour: EmailReplySender.defaultPerAddressPerHour
+        repliesPerAddressPerHour: EmailReplySender.defaultPerAddressPerHour,
+        // SMTP writes to any address: other channels may acknowledge by email through this one (`reply_email_via`).
+        outboundKind: .email
     )
 
     let channel: ChannelConfig

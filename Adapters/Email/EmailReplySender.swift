@@ -49,7 +49,7 @@ public struct EmailReplySender: ReplySender {
         }
         guard let transport = transports.mail else { throw .temporary("the gateway has no mail transport for SMTP") }
         if let problem = plainPasswordProblem { throw .permanent(problem) }
-        let mail = AcknowledgmentMail(reply: reply, sender: sender, language: language, date: Date())
+        let mail = AcknowledgmentMail(reply: reply, sender: sender, language: reply.language ?? language, date: Date())
         do {
             try await transport.submit(OutgoingMail(
                 serverURL: serverURL, requireStartTLS: requireStartTLS, user: user, password: password,

@@ -52,7 +52,9 @@ public final class IMAPAdapter: PollingAdapter {
         makePoller: { IMAPAdapter(channel: $0) },
         // Acknowledged by SMTP exactly as pushed mail is (`smtp_url`, `from`, …).
         makeReplySender: { EmailReplySender.make(channel: $0) },
-        repliesPerAddressPerHour: EmailReplySender.defaultPerAddressPerHour
+        repliesPerAddressPerHour: EmailReplySender.defaultPerAddressPerHour,
+        // SMTP writes to any address: other channels may acknowledge by email through this one (`reply_email_via`).
+        outboundKind: .email
     )
 
     /// Messages fetched per poll at most.

@@ -48,7 +48,7 @@ struct FormSubmission {
         var metadata: [String: String] = [:]
         if let agency { metadata["agency"] = agency }
         // A second contact (an email beside the phone) is kept for replies only, never handed off.
-        if let extra = contact.extra { metadata["contact_email"] = extra }
+        if let extra = contact.extra { metadata[InboundMessage.contactEmailKey] = extra }
         return .message(InboundMessage(
             channelID: channel.id, channelType: channel.type, externalID: "form:" + token.idHex, sentAt: now,
             reporter: contact.reporter, anonymous: anonymous, confidential: confidential, kind: kind, title: title, text: body,

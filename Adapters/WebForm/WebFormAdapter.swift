@@ -9,6 +9,8 @@ import ProviderSigning
 /// every request must bring `X-App-Key`),
 /// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
 /// message, defaults 10 MiB and 25 MiB). Set the channel's `max_body_bytes` to the largest upload allowed.
+/// The numbers are checked at load (non-negative integers). The family has no reply sender: a contact's
+/// acknowledgment goes through another channel named by the common keys `reply_email_via` / `reply_sms_via`.
 ///
 /// A `GET` answers a fresh token; a `POST` is a submission (`multipart/form-data`, or `application/json`
 /// without files). The token is the message's external id, so one form sent twice is one complaint. Errors
@@ -32,9 +34,11 @@ public struct WebFormAdapter: WebhookAdapter {
         type: type,
         settingKeys: [
             ChannelSettingKey("secret", required: true, secret: true), ChannelSettingKey("app_key", secret: true),
-            ChannelSettingKey("min_fill_seconds"), ChannelSettingKey("attachment_max_bytes"), ChannelSettingKey("attachments_max_bytes"),
+            ChannelSettingKey("min_fill_seconds", integerIn: 0...86_400),
+            ChannelSettingKey("attachment_max_bytes", integerIn: 0...Int(Int32.max)),
+            ChannelSettingKey("attachments_max_bytes", integerIn: 0...Int(Int32.max)),
             // Read by the server's form routes: submissions per client address and minute (default 10).
-            ChannelSettingKey("submissions_per_minute"),
+            ChannelSettingKey("submissions_per_minute", integerIn: 0...1_000_000),
         ],
         makeWebhook: { WebFormAdapter(channel: $0) }
     )
@@ -110,7 +114,9 @@ public struct WebFormAdapter: WebhookAdapter {
         let token = try checkedToken(input.fields["form_token"], language: language)
         let submission = FormSubmission(input: input, token: token, limits: limits, now: now(), spooled: request.spooled)
         switch submission.message(channel: channel) {
-        case .message(let message):
+        case .message(var message):
+            // The acknowledgment to a contact speaks the language the citizen filled the form in.
+            message.metadata[InboundMessage.replyLanguageKey] = language.rawValue
             return message
         case .problems(let problems):
             throw .refused(reason: "validation", response: Self.errors(problems, language: language, status: 422))
@@ -120,20 +126,32 @@ public struct WebFormAdapter: WebhookAdapter {
     /// The token the form carries, valid and old enough; refused 403 (422 when only sent too fast, which a
     /// person may simply send again).
     func checkedToken(_ text: String?, language: FormLanguage) throws(AdapterError) -> FormToken {
-        do throws(FormTokenError) {
+        switch tokenCheck(text) {
+        case .success(let token):
+            return token
+        case .failure(let error):
+            let status = error == .tooFast ? 422 : 403
+            throw .refused(reason: error.reason, response: Self.errors(["form_token": Self.problem(error)], language: language, status: status))
+        }
+    }
+
+    /// The token `text` carries when it is valid and old enough, else why not.
+    func tokenCheck(_ text: String?) -> Result<FormToken, FormTokenError> {
+        Result { () throws(FormTokenError) -> FormToken in
             guard let text = text?.trimmed, !text.isEmpty else { throw .missing }
             let token = try FormToken.decode(text, secret: secret)
             try token.check(now: now(), minFillSeconds: minFillSeconds)
             return token
-        } catch {
-            let problem: FieldProblem = switch error {
-            case .missing: .tokenMissing
-            case .malformed, .forged: .tokenInvalid
-            case .expired: .tokenExpired
-            case .tooFast: .tooFast
-            }
-            let status = error == .tooFast ? 422 : 403
-            throw .refused(reason: error.reason, response: Self.errors(["form_token": problem], language: language, status: status))
+        }
+    }
+
+    /// What the citizen reads about a refused token.
+    static func problem(_ error: FormTokenError) -> FieldProblem {
+        switch error {
+        case .missing: .tokenMissing
+        case .malformed, .forged: .tokenInvalid
+        case .expired: .tokenExpired
+        case .tooFast: .tooFast
         }
     }
 

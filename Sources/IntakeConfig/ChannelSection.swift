@@ -11,7 +11,7 @@ struct ChannelSection {
         "id", "type", "max_body_bytes", "campaign", "tags",
         "burst_seconds", "parts_timeout_seconds", "language", "reply_template", "replies_per_second",
         "replies_per_address_per_hour",
-    ]
+    ] + ChannelConfig.replyViaKeys.map(\.key)
     /// Languages replies to citizens come in.
     static let languages = ["id", "en"]
     /// Largest `max_body_bytes`: 64 MiB is far beyond any real complaint and keeps one request
@@ -53,6 +53,7 @@ struct ChannelSection {
                 channels.append(channel)
             }
         }
+        ReplyRoutes(families: families).check(channels, entries: list.enumerated().map { (path.index($0.offset), $0.element) }, log: &log)
         return channels
     }
 
@@ -98,7 +99,7 @@ struct ChannelSection {
         entry.reportUnknownKeys(known: Self.commonKeys + family.settingKeys.map(\.name), log: &log, context: context)
         let settings = self.settings(entry, family: family, log: &log)
         guard let id else { return nil }
-        return ChannelConfig(
+        var config = ChannelConfig(
             id: id, type: family.type, maxBodyBytes: maxBodyBytes ?? ChannelConfig.defaultMaxBodyBytes,
             campaign: campaign, tags: tags ?? [], settings: settings,
             burstSeconds: replies.burstSeconds ?? ChannelConfig.defaultBurstSeconds,
@@ -107,6 +108,8 @@ struct ChannelSection {
             repliesPerAddressPerHour: entry.value("replies_per_address_per_hour")
                 .flatMap { log.integer($0, at: entry.path.key("replies_per_address_per_hour"), in: 0...10_000) }
         )
+        config.replyVia = ReplyRoutes.read(entry, log: &log)
+        return config
     }
 
     /// The keys every channel takes about joining messages and replying to citizens.
@@ -153,6 +156,11 @@ struct ChannelSection {
                 if key.required {
                     log.report(path, line: entry.line(of: key.name), "is required for channel type \(family.type)")
                 }
+                continue
+            }
+            if let range = key.integerRange {
+                // A number the adapter would not parse must not silently become its default.
+                settings[key.name] = log.integer(node, at: path, in: range).map(String.init)
                 continue
             }
             let value = key.secret

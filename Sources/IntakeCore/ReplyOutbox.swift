@@ -5,9 +5,12 @@ import IntakeStorage
 /// Writes replies to citizens into the `replies` table, in the transaction that journals the message they
 /// answer: a reply exists exactly when its message does, and the reply service sends it after the commit.
 ///
-/// Only channels whose family can reply get rows: one with a `ReplySender` for this channel (sent by
-/// `ReplyService`) or one that answers inside its webhook response (`repliesInline`: the row is stored as
-/// `inline` and its text handed back in `Receipt.reply`). The idempotency key is the channel and the
+/// Only channels that can reply get rows: one with a `ReplySender` for this channel (sent by `ReplyService`),
+/// one that answers inside its webhook response (`repliesInline`: the row is stored as `inline` and its text
+/// handed back in `Receipt.reply`), or one that routes a kind of recipient through another channel's sender
+/// (`reply_email_via`, `reply_sms_via`: a web form's contact). A routed reply is stored under the channel that
+/// sends it, so that channel's worker sends it and its provider's delivery reports find it; its text is the
+/// answered channel's, in the citizen's language. The idempotency key is the answered channel and the
 /// provider's message id, so a provider's retry of a message never makes a second reply.
 public struct ReplyOutbox: Sendable {
     /// How one channel's replies leave.
@@ -20,8 +23,8 @@ public struct ReplyOutbox: Sendable {
 
     /// What the outbox knows about a channel that replies.
     public struct Channel: Sendable {
-        /// By the service, or inline.
-        public var delivery: Delivery
+        /// By the service, or inline; nil for a channel without a sender of its own that replies only `via` others.
+        public var delivery: Delivery?
         /// The channel's `language`.
         public var language: ReplyLanguage
         /// The channel's `reply_template` for new reports.
@@ -34,6 +37,21 @@ public struct ReplyOutbox: Sendable {
         public var perSecond: Double?
         /// `replies_per_address_per_hour`, or the family's default; nil or 0: no limit.
         public var perAddressPerHour: Int? = nil
+        /// `replies_per_address_per_hour` as the channel itself sets it: it wins over the sending channel's limit
+        /// for replies routed `via` another channel.
+        public var configuredPerAddressPerHour: Int? = nil
+        /// The channels that carry replies to recipients of a kind (`reply_email_via`, `reply_sms_via`).
+        public var via: [ReporterKind: ChannelID] = [:]
+    }
+
+    /// Who a reply goes to and which channel sends it.
+    struct Route {
+        var channelID: ChannelID
+        var channel: Channel
+        var recipient: String
+        var kind: ReporterKind
+        /// Sent through another channel than the one answered: that channel's threads mean nothing there.
+        var routed: Bool
     }
 
     /// The channels that reply, by id.
@@ -47,19 +65,28 @@ public struct ReplyOutbox: Sendable {
         var plans: [ChannelID: Channel] = [:]
         for config in channels {
             guard let family = families.first(where: { $0.type == config.type }) else { continue }
-            let delivery: Delivery
+            let delivery: Delivery?
             if family.repliesInline {
                 delivery = .inline
             } else if family.makeReplySender?(config) != nil {
                 delivery = .service(signal: HandoffSignal())
             } else {
-                continue
+                delivery = nil
             }
+            guard delivery != nil || !config.replyVia.isEmpty else { continue }
             plans[config.id] = Channel(
                 delivery: delivery, language: ReplyLanguage(code: config.language), template: config.replyTemplate,
                 sms: family.isSMS, campaign: config.campaign, perSecond: config.repliesPerSecond,
-                perAddressPerHour: config.repliesPerAddressPerHour ?? family.repliesPerAddressPerHour
+                perAddressPerHour: config.repliesPerAddressPerHour ?? family.repliesPerAddressPerHour,
+                configuredPerAddressPerHour: config.repliesPerAddressPerHour, via: config.replyVia
             )
+        }
+        // A route leads only to a channel whose own worker sends (the loader refuses others; this keeps a
+        // hand-built configuration from queueing replies nobody sends).
+        for (id, plan) in plans {
+            let via = plan.via.filter { if case .service = plans[$0.value]?.delivery { true } else { false } }
+            plans[id]?.via = via
+            if plan.delivery == nil && via.isEmpty { plans[id] = nil }
         }
         self.channels = plans
         self.campaignTemplates = campaignTemplates
@@ -89,41 +116,65 @@ public struct ReplyOutbox: Sendable {
         _ kind: ReplyKind, values: [String: String], to message: InboundMessage, journalID: Int64, complaintID: String?, at time: Date,
         in connection: Connection
     ) throws -> String? {
-        guard let channel = channels[message.channelID] else { return nil }
-        let text = compose(kind, values: values, message: message, channel: channel)
-        let recipient = message.replyTo ?? message.reporter.address
-        let (status, reason) = try status(of: channel, recipient: recipient, message: message, at: time, in: connection)
+        guard let origin = channels[message.channelID], let route = route(message, origin: origin) else { return nil }
+        let language = Self.language(of: message, channel: origin)
+        let text = compose(kind, values: values, message: message, channel: origin, sms: route.channel.sms)
+        let limit = route.routed ? (origin.configuredPerAddressPerHour ?? route.channel.perAddressPerHour) : route.channel.perAddressPerHour
+        let (status, reason) = try status(of: route, limit: limit, at: time, in: connection)
+        let references = message.metadata[MessageThread.referencesKey]?.split(separator: " ").map(String.init) ?? []
         let inserted = try connection.insertReply(ReplyRecord(
-            channelID: message.channelID, journalID: journalID, complaintID: complaintID,
-            recipient: recipient, recipientKind: message.reporter.kind, inReplyTo: message.externalID,
+            channelID: route.channelID, journalID: journalID, complaintID: complaintID,
+            recipient: route.recipient, recipientKind: route.kind, inReplyTo: route.routed ? nil : message.externalID,
             text: text, kind: kind, idempotencyKey: Self.idempotencyKey(message), status: status, createdAt: time,
-            trackingNumber: values["tracking_number"], subject: message.title,
-            references: message.metadata[MessageThread.referencesKey]?.split(separator: " ").map(String.init) ?? []
+            // A routed reply starts a conversation of its own: no `Re:` to a title the carrier never received.
+            trackingNumber: values["tracking_number"], subject: route.routed ? nil : message.title, references: route.routed ? [] : references,
+            language: route.routed ? (language == .english ? "en" : "id") : nil
         ), reason: reason)
         guard inserted else {
             // A provider retries only when our answer did not reach it, so an inline reply is rendered again
             // (the stored text, the same words); a reply the service sends is never written twice.
-            if case .inline = channel.delivery { return try connection.replyText(idempotencyKey: Self.idempotencyKey(message)) }
+            if case .inline = route.channel.delivery { return try connection.replyText(idempotencyKey: Self.idempotencyKey(message)) }
             return nil
         }
-        switch channel.delivery {
+        switch route.channel.delivery {
         case .service(let signal):
             if status == .pending { connection.afterCommit { signal.announce() } }
             return nil
         case .inline:
             return text
+        case nil:
+            return nil
         }
     }
 
+    /// The reply's recipient and sender: the first of the message's contacts (the reporter, then a second
+    /// contact email) whose kind the channel routes through another channel, else the reporter through the
+    /// channel's own sender; nil when neither exists (a web form without a contact).
+    func route(_ message: InboundMessage, origin: Channel) -> Route? {
+        var contacts = [(kind: message.reporter.kind, address: message.replyTo ?? message.reporter.address)]
+        if let email = message.metadata[InboundMessage.contactEmailKey] { contacts.append((.email, email)) }
+        for contact in contacts {
+            if let id = origin.via[contact.kind], let sender = channels[id] {
+                return Route(channelID: id, channel: sender, recipient: contact.address, kind: contact.kind, routed: true)
+            }
+        }
+        guard origin.delivery != nil else { return nil }
+        return Route(channelID: message.channelID, channel: origin, recipient: contacts[0].address, kind: contacts[0].kind, routed: false)
+    }
+
+    /// The language the citizen wrote in when the channel said (a web form's switch), else the channel's.
+    static func language(of message: InboundMessage, channel: Channel) -> ReplyLanguage {
+        message.metadata[InboundMessage.replyLanguageKey].map(ReplyLanguage.init(code:)) ?? channel.language
+    }
+
     /// How a new reply is stored: `inline`, `pending` for the service, or `suppressed` with the reason when the
-    /// channel already wrote `replies_per_address_per_hour` replies to `recipient` in the hour before `time`
-    /// (counted in the table, so the limit holds across restarts; suppressed ones do not count).
-    private func status(
-        of channel: Channel, recipient: String, message: InboundMessage, at time: Date, in connection: Connection
-    ) throws -> (ReplyStatus, String?) {
-        guard case .service = channel.delivery else { return (.inline, nil) }
-        guard let limit = channel.perAddressPerHour, limit > 0 else { return (.pending, nil) }
-        let recent = try connection.replyCount(channelID: message.channelID, recipient: recipient, since: time.addingTimeInterval(-3600))
+    /// sending channel already wrote `limit` replies to the recipient in the hour before `time` (counted in the
+    /// table, so the limit holds across restarts; suppressed ones do not count; replies it carries for other
+    /// channels count with its own, so routing cannot multiply what one address receives).
+    private func status(of route: Route, limit: Int?, at time: Date, in connection: Connection) throws -> (ReplyStatus, String?) {
+        guard case .service = route.channel.delivery else { return (.inline, nil) }
+        guard let limit, limit > 0 else { return (.pending, nil) }
+        let recent = try connection.replyCount(channelID: route.channelID, recipient: route.recipient, since: time.addingTimeInterval(-3600))
         guard recent >= limit else { return (.pending, nil) }
         return (.suppressed, "suppressed: \(recent) replies to this address within the hour (limit \(limit) per address per hour)")
     }
@@ -135,16 +186,18 @@ public struct ReplyOutbox: Sendable {
 
     /// The text of a reply: the campaign's or channel's template for a new report, else the built-in one;
     /// kept to one GSM-7 SMS on SMS channels without ever cutting off the tracking number.
-    func compose(_ kind: ReplyKind, values: [String: String], message: InboundMessage, channel: Channel) -> String {
+    /// `sms` says whether the sending channel is SMS (by default the answered one's).
+    func compose(_ kind: ReplyKind, values: [String: String], message: InboundMessage, channel: Channel, sms: Bool? = nil) -> String {
         let campaign = message.campaign ?? channel.campaign
+        let sms = sms ?? channel.sms
         var values = values
         values["channel"] = message.channelID
         values["campaign"] = campaign ?? ""
-        let builtIn = ReplyTemplates.render(ReplyTemplates.builtIn(kind, channel.language), values)
+        let builtIn = ReplyTemplates.render(ReplyTemplates.builtIn(kind, Self.language(of: message, channel: channel)), values)
         let custom = kind == .accepted ? (campaign.flatMap { campaignTemplates[$0] } ?? channel.template) : nil
-        guard let custom else { return channel.sms ? GSM7.fit(builtIn) : builtIn }
+        guard let custom else { return sms ? GSM7.fit(builtIn) : builtIn }
         let rendered = ReplyTemplates.render(custom, values)
-        guard channel.sms else { return rendered }
+        guard sms else { return rendered }
         let fitted = GSM7.fit(rendered)
         // A custom text too long for one SMS is cut; if the cut would lose the number, the built-in text goes.
         if let number = values["tracking_number"], rendered.contains(number), !fitted.contains(number) {

@@ -23,6 +23,12 @@ public struct ChannelConfig: Sendable, Equatable {
     /// At most this many replies to one address per hour on this channel (the rest are suppressed); nil: the
     /// family's default (`AdapterFamily.repliesPerAddressPerHour`); 0: no limit.
     public var repliesPerAddressPerHour: Int?
+    /// Replies to a recipient of a kind go out through another channel's sender (`reply_email_via`,
+    /// `reply_sms_via`): a web form's contact email through a mailbox's SMTP, its phone through an SMS API.
+    public var replyVia: [ReporterKind: ChannelID] = [:]
+
+    /// The keys naming the channel replies to each kind of recipient go through, with that kind.
+    public static let replyViaKeys: [(key: String, kind: ReporterKind)] = [("reply_email_via", .email), ("reply_sms_via", .phone)]
 
     public static let defaultMaxBodyBytes = 1 << 20
     public static let defaultBurstSeconds = 90
@@ -53,11 +59,14 @@ public struct ChannelSettingKey: Sendable, Equatable {
     public var required: Bool
     /// Never printed, logged or shown by the admin API.
     public var secret: Bool
+    /// When set, the value must be a decimal integer in this range; anything else is a configuration error.
+    public var integerRange: ClosedRange<Int>?
 
-    public init(_ name: String, required: Bool = false, secret: Bool = false) {
+    public init(_ name: String, required: Bool = false, secret: Bool = false, integerIn integerRange: ClosedRange<Int>? = nil) {
         self.name = name
         self.required = required
         self.secret = secret
+        self.integerRange = integerRange
     }
 }
 
@@ -82,6 +91,10 @@ public struct AdapterFamily: Sendable {
     /// Replies to one address per hour when a channel sets no `replies_per_address_per_hour`; nil: no limit
     /// (email acknowledgments are limited, so a mail loop or a flood cannot make the gateway a spammer).
     public var repliesPerAddressPerHour: Int?
+    /// The kind of address this family's sender reaches without the citizen having written to it first
+    /// (`phone` for SMS, `email` for SMTP), so other channels may reply through it (`reply_sms_via`,
+    /// `reply_email_via`); nil: it only answers on its own conversations.
+    public var outboundKind: ReporterKind?
 
     public init(
         type: ChannelType,
@@ -93,7 +106,8 @@ public struct AdapterFamily: Sendable {
         makeMediaResolver: (@Sendable (ChannelConfig) -> any MediaResolver)? = nil,
         repliesInline: Bool = false,
         isSMS: Bool = false,
-        repliesPerAddressPerHour: Int? = nil
+        repliesPerAddressPerHour: Int? = nil,
+        outboundKind: ReporterKind? = nil
     ) {
         self.type = type
         self.settingKeys = settingKeys
@@ -105,5 +119,13 @@ public struct AdapterFamily: Sendable {
         self.repliesInline = repliesInline
         self.isSMS = isSMS
         self.repliesPerAddressPerHour = repliesPerAddressPerHour
+        // An SMS family's sender writes to any phone number; other families say what they reach.
+        self.outboundKind = outboundKind ?? (isSMS ? .phone : nil)
+    }
+
+    /// Whether a channel of this family, configured as `channel`, can carry other channels' replies to
+    /// recipients of `kind`: it has a sender of its own, sends it outside the webhook answer, and reaches `kind`.
+    public func carriesReplies(to kind: ReporterKind, as channel: ChannelConfig) -> Bool {
+        outboundKind == kind && !repliesInline && makeReplySender?(channel) != nil
     }
 }

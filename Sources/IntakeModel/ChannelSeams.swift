@@ -101,10 +101,13 @@ public struct OutboundReply: Sendable, Equatable {
     public var trackingNumber: String?
     /// The answered message's title (an email's subject), for senders that echo it.
     public var subject: String?
+    /// The text's language (`id`, `en`) when it differs from the sending channel's: a reply carried for another
+    /// channel, in the citizen's language. Senders that add words of their own (an email's subject and footer) use it.
+    public var language: String?
 
     public init(
         idempotencyKey: String, channelID: ChannelID, recipient: String, text: String, inReplyTo: String? = nil,
-        references: [String] = [], trackingNumber: String? = nil, subject: String? = nil
+        references: [String] = [], trackingNumber: String? = nil, subject: String? = nil, language: String? = nil
     ) {
         self.idempotencyKey = idempotencyKey
         self.channelID = channelID
@@ -114,6 +117,7 @@ public struct OutboundReply: Sendable, Equatable {
         self.references = references
         self.trackingNumber = trackingNumber
         self.subject = subject
+        self.language = language
     }
 }
 
@@ -216,4 +220,13 @@ public struct DeliveryStatus: Sendable, Equatable {
         self.at = at
         self.error = error
     }
+}
+
+extension InboundMessage {
+    /// Metadata key: the language the citizen wrote in (`id` or `en`) when the channel knows it (a web form's
+    /// language switch); the acknowledgment is written in it instead of the channel's `language`.
+    public static let replyLanguageKey = "reply_language"
+    /// Metadata key: a second contact email beside a phone reporter (a web form's `contact_email`), kept for
+    /// replies only: the complaint and its handoff never carry it.
+    public static let contactEmailKey = "contact_email"
 }

@@ -108,10 +108,13 @@ public struct GatewayServer: Sendable {
         } else {
             // Adapters are made once and shared by both doors a message can come in by.
             let channels = servedChannels()
-            var webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger)
+            var webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger,
+                                         formGate: FormSubmissionGate(refusal: Refusal(metrics: metrics, logger: logger)))
             webhooks.spool = try sweptSpool()
             webhooks.register(on: router)
-            WebFormRoutes(webhooks: webhooks, refusal: Refusal(metrics: metrics, logger: logger), order: config.channels.map(\.id))
+            // The citizen's page templates: a missing or broken one stops the start, not a request later.
+            WebFormRoutes(webhooks: webhooks, refusal: Refusal(metrics: metrics, logger: logger), order: config.channels.map(\.id),
+                          pages: try FormPages.load())
                 .register(on: router)
             IngestRoutes(channels: channels, gateway: gateway, authorization: authorization,
                          refusal: Refusal(metrics: metrics, logger: logger)).register(on: router)

@@ -9,11 +9,12 @@ import Synchronization
 /// - `GET /api/v1/reports/token[?channel=<id>]`: a fresh form token (`{"form_token", "expires_at", …}`).
 /// - `POST /api/v1/reports[?channel=<id>]`: a report from an app, answered in JSON.
 /// - `POST /lapor`, `POST /lapor/{channel_id}`: the page's form; a stored report is answered 303 to
-///   `/lapor/terima?nomor=<tracking number>`.
+///   `/lapor/terima?nomor=<tracking number>`, a refused one with the form again in HTML (`FormPageRoutes`).
 ///
 /// Without `channel` the first configured channel of `type: webform` serves. Submissions are limited per
-/// client address and channel (the channel's `submissions_per_minute`, default 10) in memory: a restart
-/// forgets the counts, and behind a proxy every citizen shares the proxy's address.
+/// client address and channel (the channel's `submissions_per_minute`, default 10) in memory by
+/// `FormSubmissionGate`, which `POST /webhooks/{channel_id}` shares: a restart forgets the counts, and behind a
+/// proxy every citizen shares the proxy's address.
 struct WebFormRoutes: Sendable {
     static let type = ChannelType("webform")
     static let defaultPerMinute = 10
@@ -22,10 +23,13 @@ struct WebFormRoutes: Sendable {
     let refusal: Refusal
     /// Channel ids in configuration order: "the first webform channel" is the first one configured.
     let order: [ChannelID]
-    let limiter = SubmissionLimiter()
+    /// The citizen's pages, whose routes this registers too.
+    let pages: FormPages
 
     func register(on router: Router<IntakeRequestContext>) {
         guard let first = order.first(where: { webhooks.channels[$0]?.config.type == Self.type }) else { return }
+        let pageRoutes = FormPageRoutes(webhooks: webhooks, pages: pages, first: first)
+        pageRoutes.register(on: router)
         @Sendable func named(_ request: Request) -> String { request.uri.queryParameters.get("channel") ?? first }
         router.get("/api/v1/reports/token") { request, _ in
             let id = named(request)
@@ -33,28 +37,59 @@ struct WebFormRoutes: Sendable {
             return await webhooks.handle(request, channelID: id)
         }
         router.post("/api/v1/reports") { request, context in
-            await submit(request, channelID: named(request), address: context.remoteAddress?.ipAddress, page: false)
+            await submit(request, channelID: named(request), address: context.remoteAddress?.ipAddress, page: nil)
         }
         router.post("/lapor") { request, context in
-            await submit(request, channelID: first, address: context.remoteAddress?.ipAddress, page: true)
+            await submit(request, channelID: first, address: context.remoteAddress?.ipAddress, page: pageRoutes)
         }
         router.post("/lapor/:channel_id") { request, context in
-            await submit(request, channelID: context.parameters.get("channel_id") ?? "", address: context.remoteAddress?.ipAddress, page: true)
+            await submit(request, channelID: context.parameters.get("channel_id") ?? "", address: context.remoteAddress?.ipAddress, page: pageRoutes)
         }
     }
 
-    /// Counts the address against its limit, then hands the request to the channel's adapter.
-    func submit(_ request: Request, channelID: String, address: String?, page: Bool) async -> Response {
+    /// Counts the address against its limit, then hands the request to the channel's adapter. With `page`, the
+    /// answer is the page's: a redirect to the receipt, or the form again in the citizen's language.
+    func submit(_ request: Request, channelID: String, address: String?, page: FormPageRoutes?) async -> Response {
         // Only webform channels answer here: the form's doors must not reach a provider's webhook.
         guard let channel = webhooks.channels[channelID], channel.config.type == Self.type else {
-            return refusal.respond(.unknownChannel(channelID), channel: nil, id: channelID)
+            let answer = refusal.respond(.unknownChannel(channelID), channel: nil, id: channelID)
+            guard let page else { return answer }
+            return page.notice(404, language: page.language(request), heading: "not_found_title", message: "unknown_channel", path: "/lapor")
         }
-        let perMinute = channel.config.settings["submissions_per_minute"].flatMap(Int.init) ?? Self.defaultPerMinute
-        if let wait = limiter.admit(key: "\(channelID) \(address ?? "-")", perMinute: perMinute, now: ContinuousClock.now) {
-            return refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: channelID)
+        let language = page?.language(request, channel: channel.config)
+        if let wait = webhooks.formGate?.wait(channel, id: channelID, address: address) {
+            let answer = refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: channelID)
+            guard let page, let language else { return answer }
+            return page.refusedPage(nil, .rateLimited(retryAfter: wait), channelID: channelID, language: language) ?? answer
         }
         // The page's form is answered with a redirect to its receipt; the API with the adapter's JSON.
-        return await webhooks.handle(request, channelID: channelID, seeOther: page ? { "/lapor/terima?nomor=\($0.trackingNumber)" } : nil)
+        guard let page, let language else { return await webhooks.handle(request, channelID: channelID) }
+        let lang = request.uri.queryParameters.get("lang") == nil ? "" : "&lang=" + language.rawValue
+        return await webhooks.handle(request, channelID: channelID, seeOther: { "/lapor/terima?nomor=\($0.trackingNumber)\(lang)" }) {
+            page.refusedPage($0, $1, channelID: channelID, language: language)
+        }
+    }
+}
+
+/// The per-address limit of web-form submissions, one count per channel and address whichever door a
+/// submission takes (`/lapor`, `/api/v1/reports`, `/webhooks/{channel_id}`).
+struct FormSubmissionGate: Sendable {
+    let refusal: Refusal
+    let limiter = SubmissionLimiter()
+
+    /// The 429 answer (with `Retry-After`) when `address` is past `channel`'s `submissions_per_minute`, counting
+    /// this submission otherwise; nil for a channel of another type.
+    func refuse(_ channel: ServedChannel, id: ChannelID, address: String?) -> Response? {
+        guard let wait = wait(channel, id: id, address: address) else { return nil }
+        return refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: id)
+    }
+
+    /// The seconds `address` must wait when it is past `channel`'s `submissions_per_minute`, counting this
+    /// submission otherwise (nil); nil for a channel of another type. The caller answers the refusal.
+    func wait(_ channel: ServedChannel, id: ChannelID, address: String?) -> Int? {
+        guard channel.config.type == WebFormRoutes.type else { return nil }
+        let perMinute = channel.config.settings["submissions_per_minute"].flatMap(Int.init) ?? WebFormRoutes.defaultPerMinute
+        return limiter.admit(key: "\(id) \(address ?? "-")", perMinute: perMinute, now: ContinuousClock.now)
     }
 }
 

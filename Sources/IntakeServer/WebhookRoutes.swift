@@ -55,10 +55,16 @@ struct WebhookRoutes: Sendable {
     let logger: Logger
     /// Where streamed uploads wait for the attachment store (`WebhookAdapter.streamsFileParts`).
     var spool: UploadSpool?
+    /// Web forms' per-address limit, which this door shares with the form's own doors.
+    var formGate: FormSubmissionGate? = nil
 
     func register(on router: Router<IntakeRequestContext>) {
         router.post("/webhooks/:channel_id") { request, context in
-            await handle(request, channelID: context.parameters.get("channel_id") ?? "", peer: { context.remoteAddress })
+            let id = context.parameters.get("channel_id") ?? ""
+            if let channel = channels[id], let refused = formGate?.refuse(channel, id: id, address: context.remoteAddress?.ipAddress) {
+                return refused
+            }
+            return await handle(request, channelID: id, peer: { context.remoteAddress })
         }
         // Subscription checks (WhatsApp's hub.challenge) arrive as GET; the adapter answers them.
         router.get("/webhooks/:channel_id") { request, context in
@@ -67,15 +73,21 @@ struct WebhookRoutes: Sendable {
     }
 
     /// With `seeOther`, a stored message is answered 303 to the URL it makes of the receipt (a form's receipt page).
+    /// With `refused`, a refusal (counted and logged as ever) may be answered otherwise (the form's page again): it is
+    /// given the request as the adapter saw it (nil when refused before, e.g. too large) and returns nil to keep the answer.
     func handle(
-        _ request: Request, channelID: String, peer: () -> SocketAddress? = { nil }, seeOther: ((Receipt) -> String)? = nil
+        _ request: Request, channelID: String, peer: () -> SocketAddress? = { nil }, seeOther: ((Receipt) -> String)? = nil,
+        refused: ((WebhookRequest?, HTTPFailure) -> Response?)? = nil
     ) async -> Response {
         let start = ContinuousClock.now
         let refusal = Refusal(metrics: metrics, logger: logger)
         guard let channel = channels[channelID] else {
             return refusal.respond(.unknownChannel(channelID), channel: nil, id: channelID)
         }
-        func reject(_ failure: HTTPFailure) -> Response { refusal.respond(failure, channel: channel, id: channelID) }
+        func reject(_ failure: HTTPFailure, _ seen: WebhookRequest? = nil) -> Response {
+            let answer = refusal.respond(failure, channel: channel, id: channelID)
+            return refused?(seen, failure) ?? answer
+        }
         guard let adapter = channel.webhook else { return reject(.channelNotWebhook(channelID)) }
         channel.metrics.received.increment()
         let limit = adapter.maxBodyBytes
@@ -143,14 +155,14 @@ struct WebhookRoutes: Sendable {
                 refusedItems = rejected
             }
         } catch {
-            return reject(.adapter(error))
+            return reject(.adapter(error), webhookRequest)
         }
         let receipts: [Receipt]
         do {
             receipts = messages.isEmpty ? [] : try await gateway.submit(messages, raw: bytes)
         } catch {
             logger.error("journal write failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
-            return reject(.storage(error))
+            return reject(.storage(error), webhookRequest)
         }
         channel.activity.stored(receipts)
         channel.metrics.webhookLatency(since: start)

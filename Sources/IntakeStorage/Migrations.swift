@@ -303,5 +303,10 @@ enum Schema {
             -- Counting one address's recent replies for replies_per_address_per_hour.
             CREATE INDEX replies_recipient ON replies (channel_id, recipient, created_at);
             """),
+        Migration(version: 11, name: "replies carried for another channel: their language", sql: """
+            -- A reply one channel sends for another (a web form's contact acknowledged by a mailbox's SMTP) is in
+            -- the citizen's language, which may not be the sending channel's; NULL: the sending channel's.
+            ALTER TABLE replies ADD COLUMN language TEXT;
+            """),
     ]
 }

@@ -56,11 +56,13 @@ public struct ReplyRecord: Sendable {
     public var subject: String?
     /// The ids the answered message itself replied to (its `References`), oldest first.
     public var references: [String]
+    /// The language of the text (`id`, `en`) when it is not the sending channel's (a reply carried for another channel).
+    public var language: String?
 
     public init(
         channelID: ChannelID, journalID: Int64, complaintID: String?, recipient: String, recipientKind: ReporterKind,
         inReplyTo: String?, text: String, kind: ReplyKind, idempotencyKey: String, status: ReplyStatus, createdAt: Date,
-        trackingNumber: String? = nil, subject: String? = nil, references: [String] = []
+        trackingNumber: String? = nil, subject: String? = nil, references: [String] = [], language: String? = nil
     ) {
         self.channelID = channelID
         self.journalID = journalID
@@ -76,6 +78,7 @@ public struct ReplyRecord: Sendable {
         self.trackingNumber = trackingNumber
         self.subject = subject
         self.references = references
+        self.language = language
     }
 }
 
@@ -96,7 +99,8 @@ public struct StoredReply: Sendable {
     public var outbound: OutboundReply {
         OutboundReply(
             idempotencyKey: record.idempotencyKey, channelID: record.channelID, recipient: record.recipient, text: record.text,
-            inReplyTo: record.inReplyTo, references: record.references, trackingNumber: record.trackingNumber, subject: record.subject
+            inReplyTo: record.inReplyTo, references: record.references, trackingNumber: record.trackingNumber, subject: record.subject,
+            language: record.language
         )
     }
 }
@@ -121,14 +125,15 @@ extension Connection {
         try prepare("""
             INSERT INTO replies (channel_id, journal_id, complaint_id, recipient, recipient_kind, in_reply_to, text, kind,
                                  idempotency_key, status, next_attempt_at, created_at, tracking_number, subject,
-                                 thread_references, last_error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING
+                                 thread_references, last_error, language)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING
             """).run([
                 .text(reply.channelID), .integer(reply.journalID), reply.complaintID.map(SQLValue.text) ?? .null,
                 .text(reply.recipient), .text(reply.recipientKind.rawValue), reply.inReplyTo.map(SQLValue.text) ?? .null,
                 .text(reply.text), .text(reply.kind.rawValue), .text(reply.idempotencyKey), .text(reply.status.rawValue),
                 .real(time), .real(time), reply.trackingNumber.map(SQLValue.text) ?? .null, reply.subject.map(SQLValue.text) ?? .null,
                 reply.references.isEmpty ? .null : .text(reply.references.joined(separator: " ")), reason.map(SQLValue.text) ?? .null,
+                reply.language.map(SQLValue.text) ?? .null,
             ])
         return changes > 0
     }
@@ -235,7 +240,7 @@ extension Connection {
     private static let replyColumns = """
         id, channel_id, journal_id, complaint_id, recipient, recipient_kind, in_reply_to, text, kind, idempotency_key, status,
         attempts, next_attempt_at, last_error, provider_message_id, delivery_status, delivery_error, created_at, sent_at,
-        tracking_number, subject, thread_references
+        tracking_number, subject, thread_references, language
         """
 
     private func storedReply(_ row: Row) throws -> StoredReply {
@@ -248,7 +253,8 @@ extension Connection {
             channelID: channelID, journalID: journalID, complaintID: row.string(3), recipient: recipient, recipientKind: recipientKind,
             inReplyTo: row.string(6), text: text, kind: kind, idempotencyKey: key, status: status,
             createdAt: Date(timeIntervalSince1970: created), trackingNumber: row.string(19), subject: row.string(20),
-            references: row.string(21).map { $0.split(separator: " ").map(String.init) } ?? []
+            references: row.string(21).map { $0.split(separator: " ").map(String.init) } ?? [],
+            language: row.string(22)
         )
         return StoredReply(
             id: id, record: record, attempts: Int(row.int(11) ?? 0), nextAttemptAt: Date(timeIntervalSince1970: next),

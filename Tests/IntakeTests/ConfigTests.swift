@@ -112,7 +112,7 @@ private let errorCases: [ConfigErrorCase] = [
                     keyPath: "channels[0].secret", line: 4, message: "must not be empty"),
     ConfigErrorCase(name: "misspelt channel key", yaml: "channels:\n  - id: web\n    type: generic\n    secret: abc\n    secrt: abc\n",
                     keyPath: "channels[0].secrt", line: 5,
-                    message: "unknown key 'secrt' for channel type generic; known keys: id, type, max_body_bytes, campaign, tags, burst_seconds, parts_timeout_seconds, language, reply_template, replies_per_second, replies_per_address_per_hour, secret"),
+                    message: "unknown key 'secrt' for channel type generic; known keys: id, type, max_body_bytes, campaign, tags, burst_seconds, parts_timeout_seconds, language, reply_template, replies_per_second, replies_per_address_per_hour, reply_email_via, reply_sms_via, secret"),
     ConfigErrorCase(name: "negative burst window", yaml: "channels:\n  - id: web\n    type: generic\n    secret: abc\n    burst_seconds: -5\n",
                     keyPath: "channels[0].burst_seconds", line: 5, message: "must be between 0 and 86400, found -5"),
     ConfigErrorCase(name: "reply language nobody speaks here", yaml: "channels:\n  - id: web\n    type: generic\n    secret: abc\n    language: fr\n",
