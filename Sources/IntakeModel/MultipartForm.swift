@@ -131,9 +131,11 @@ public struct MultipartForm: Sendable, Equatable {
     public struct PartHead: Sendable, Equatable {
         /// The header lines as sent, without their line breaks.
         public var lines: [String]
+        /// The field name.
         public var name: String
         /// The sanitized file name when the disposition has a `filename` parameter (a file part), else nil.
         public var fileName: String?
+        /// The declared `Content-Type`, `text/plain` when none.
         public var contentType: String
 
         /// Reads the header block of part `index` (lines separated by CRLF).

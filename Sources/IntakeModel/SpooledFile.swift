@@ -12,6 +12,7 @@ public struct SpooledFile: Codable, Sendable, Equatable {
     public var path: String
     /// Lower-case hex SHA-256 of the bytes: the address they will be stored under.
     public var sha256: String
+    /// The number of bytes.
     public var size: Int
     /// The first bytes (at most `headBytes`), so an adapter checks the file's type by its magic numbers
     /// without reading the file (adapters do no I/O).
@@ -20,6 +21,7 @@ public struct SpooledFile: Codable, Sendable, Equatable {
     /// Enough for every magic number `MediaSniffer` knows and for its description of text.
     public static let headBytes = 512
 
+    /// A spooled file as the server describes it once the part is complete.
     public init(path: String, sha256: String, size: Int, head: [UInt8]) {
         self.path = path
         self.sha256 = sha256
@@ -35,9 +37,12 @@ public struct StoredPointer: Sendable, Equatable {
     /// The header naming the stored bytes; a client's own header of this name is dropped by the server.
     public static let header = "X-Intake-Stored"
 
+    /// Lower-case hex SHA-256 of the stored bytes.
     public var sha256: String
+    /// The number of stored bytes.
     public var size: Int
 
+    /// A pointer to `size` bytes stored under `sha256`.
     public init(sha256: String, size: Int) {
         self.sha256 = sha256
         self.size = size

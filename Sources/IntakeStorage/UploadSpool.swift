@@ -7,6 +7,7 @@ import IntakeModel
 /// system, so that move is a rename. Files of a request that ends without keeping them are removed then;
 /// files a crash left behind are removed by `sweep` at the next start.
 public struct UploadSpool: Sendable {
+    /// `<storage>/spool`.
     public let directory: String
 
     /// The spool of the storage directory `storagePath`.
@@ -44,6 +45,7 @@ public struct UploadSpool: Sendable {
 /// One spool file being written as its part arrives: hashed (SHA-256) and counted on the way, its first
 /// bytes kept for the check by magic numbers. Owned by the one request task that writes it.
 public final class SpoolWriter {
+    /// Where the file is.
     public let path: String
     private var descriptor: Int32
     private var hasher = SHA256()
