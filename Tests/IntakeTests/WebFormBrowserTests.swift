@@ -28,7 +28,7 @@ struct WebFormBrowserTests {
         }
         let script = root.appendingPathComponent("scripts/browser/webform.py").path
         let run = try await offThePool {
-            try SpawnedProcess.run([python, script, scenario, "--base", gateway.baseURL] + arguments, timeout: .seconds(120))
+            try SpawnedProcess.runBlocking([python, script, scenario, "--base", gateway.baseURL] + arguments, timeout: .seconds(120))
         }
         let printed = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
         guard let object = try? JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any] else {
