@@ -6,7 +6,7 @@ import ProviderSigning
 /// intake's own signed JSON webhook, for integrations (a partner app, a campaign's form) and for tests.
 ///
 /// Body: `{"id", "from", "name"?, "text", "title"?, "sent_at"?}` plus optional `anonymous`, `confidential`,
-/// `kind`, `location`, `incident_date`, `category`, `tags`, `part` (`{"reference", "index", "total"}`), and `attachments`: a list of
+/// `kind`, `location`, `incident_date`, `category`, `agency`, `tags`, `part` (`{"reference", "index", "total"}`), and `attachments`: a list of
 /// `{"url", "media_type"?, "file_name"?, "expires_at"?}` fetched by the media service after the answer. Header: `X-Intake-Signature: sha256=<hex>`,
 /// the HMAC-SHA256 of the raw body under the channel's secret. A text such as `CEK LPR-7K3M-9QX2` is a status
 /// question, answered through the reply path; with `reply_url` the channel's replies are POSTed there
@@ -92,6 +92,7 @@ struct GenericPayload {
     var location: String?
     var incidentDate: String?
     var category: String?
+    var agency: String?
     var tags: [String]?
     var attachments: [GenericAttachment]?
     var part: Part?
@@ -106,7 +107,7 @@ struct GenericPayload {
     /// The members as they appear in the body, in the order a wrong type among them is reported.
     static let fieldOrder = [
         "id", "from", "name", "text", "title", "sent_at", "anonymous", "confidential", "kind", "location",
-        "incident_date", "category", "tags", "attachments", "part",
+        "incident_date", "category", "agency", "tags", "attachments", "part",
     ]
 
     func message(channel: ChannelConfig) throws(AdapterError) -> InboundMessage {
@@ -137,7 +138,7 @@ struct GenericPayload {
         return InboundMessage(
             channelID: channel.id, channelType: .generic, externalID: id, sentAt: sent, reporter: reporter,
             anonymous: anonymous ?? false, confidential: confidential ?? false, kind: reportKind, title: title, text: text,
-            location: location, incidentDate: incidentDate, category: category,
+            location: location, incidentDate: incidentDate, category: category, agency: agency,
             attachments: try (attachments ?? []).enumerated().map { index, item throws(AdapterError) in try item.reference(index) },
             tags: tags ?? [],
             part: try messagePart(),

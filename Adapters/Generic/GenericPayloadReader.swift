@@ -65,6 +65,7 @@ struct GenericPayloadReader {
         case "location": payload.location = try stringValue(for: name)
         case "incident_date": payload.incidentDate = try stringValue(for: name)
         case "category": payload.category = try stringValue(for: name)
+        case "agency": payload.agency = try stringValue(for: name)
         case "anonymous": payload.anonymous = try boolValue(for: name)
         case "confidential": payload.confidential = try boolValue(for: name)
         case "tags": payload.tags = try stringListValue(for: name)

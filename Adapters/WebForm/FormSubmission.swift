@@ -46,13 +46,12 @@ struct FormSubmission {
         let attachments = files(into: &problems)
         guard problems.isEmpty, let body else { return .problems(problems) }
         var metadata: [String: String] = [:]
-        if let agency { metadata["agency"] = agency }
         // A second contact (an email beside the phone) is kept for replies only, never handed off.
         if let extra = contact.extra { metadata[InboundMessage.contactEmailKey] = extra }
         return .message(InboundMessage(
             channelID: channel.id, channelType: channel.type, externalID: "form:" + token.idHex, sentAt: now,
             reporter: contact.reporter, anonymous: anonymous, confidential: confidential, kind: kind, title: title, text: body,
-            location: location, incidentDate: incidentDate, category: category, attachments: attachments,
+            location: location, incidentDate: incidentDate, category: category, agency: agency, attachments: attachments,
             tags: confidential ? ["confidential"] : [], metadata: metadata
         ))
     }

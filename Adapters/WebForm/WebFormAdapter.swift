@@ -106,7 +106,10 @@ public struct WebFormAdapter: WebhookAdapter {
 
     /// Honeypot, then the token, then every field.
     func submission(_ request: WebhookRequest) throws(AdapterError) -> InboundMessage {
-        let language = FormLanguage.of(acceptLanguage: request.headers["Accept-Language"], channelLanguage: channel.language)
+        let language = CitizenLanguage.of(
+            query: request.query.first { $0.name == "lang" }?.value, acceptLanguage: request.headers["Accept-Language"],
+            channelLanguage: channel.language
+        )
         let input = try FormInput.read(request.body, contentType: request.headers["Content-Type"])
         if let trap = input.fields[Self.honeypotField], !trap.trimmed.isEmpty {
             throw .refused(reason: "honeypot", response: Self.json(["error": GenericRefusal.text(in: language)], status: 400))
@@ -125,7 +128,7 @@ public struct WebFormAdapter: WebhookAdapter {
 
     /// The token the form carries, valid and old enough; refused 403 (422 when only sent too fast, which a
     /// person may simply send again).
-    func checkedToken(_ text: String?, language: FormLanguage) throws(AdapterError) -> FormToken {
+    func checkedToken(_ text: String?, language: CitizenLanguage) throws(AdapterError) -> FormToken {
         switch tokenCheck(text) {
         case .success(let token):
             return token
@@ -156,7 +159,7 @@ public struct WebFormAdapter: WebhookAdapter {
     }
 
     /// `{"errors": {"<field>": "<message>"}}` in `language`.
-    static func errors(_ problems: [String: FieldProblem], language: FormLanguage, status: Int) -> WebhookResponse {
+    static func errors(_ problems: [String: FieldProblem], language: CitizenLanguage, status: Int) -> WebhookResponse {
         json(["errors": problems.mapValues { $0.text(in: language) }], status: status)
     }
 

@@ -12,7 +12,7 @@ extension WebFormAdapter: FormPageAdapter {
     /// Checks `request` again as `receive` did (the same token and field rules), keeping what was typed.
     /// A token refused only for being sent too fast is still the form's own, so its fields are checked too.
     public func review(_ request: WebhookRequest, language code: String) -> FormReview {
-        let language: FormLanguage = code.lowercased().hasPrefix("en") ? .english : .indonesian
+        let language = CitizenLanguage(code: code)
         guard let input = try? FormInput.read(request.body, contentType: request.headers["Content-Type"]) else {
             return FormReview(fields: [:], problems: [:], fileCount: 0, needsFreshToken: false)
         }

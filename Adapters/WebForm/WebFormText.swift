@@ -1,22 +1,5 @@
 import IntakeModel
 
-/// The language a form's answers are written in: Bahasa Indonesia unless the citizen's browser or app
-/// asks for English (`Accept-Language: en…`) or the channel is configured with `language: en`.
-public enum FormLanguage: String, Sendable {
-    case indonesian = "id"
-    case english = "en"
-
-    /// The language for a request: the first tag of `Accept-Language` when it is `id` or `en`, else the channel's.
-    public static func of(acceptLanguage: String?, channelLanguage: String) -> FormLanguage {
-        if let header = acceptLanguage {
-            let first = header.split(separator: ",").first?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-            if first == "en" || first.hasPrefix("en-") { return .english }
-            if first == "id" || first.hasPrefix("id-") || first == "in" { return .indonesian }
-        }
-        return channelLanguage.lowercased().hasPrefix("en") ? .english : .indonesian
-    }
-}
-
 /// Why a field was refused; `text(in:)` is what the citizen reads next to the field.
 enum FieldProblem: Equatable {
     case required
@@ -36,7 +19,7 @@ enum FieldProblem: Equatable {
     case tokenExpired
     case tooFast
 
-    func text(in language: FormLanguage) -> String {
+    func text(in language: CitizenLanguage) -> String {
         language == .english ? english : indonesian
     }
 
@@ -90,7 +73,7 @@ enum FieldProblem: Equatable {
 
 /// The generic answer to a request that tripped the honeypot: it says nothing about why.
 enum GenericRefusal {
-    static func text(in language: FormLanguage) -> String {
+    static func text(in language: CitizenLanguage) -> String {
         language == .english ? "The request could not be processed." : "Permintaan tidak dapat diproses."
     }
 }

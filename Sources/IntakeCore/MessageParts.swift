@@ -113,7 +113,7 @@ struct MessageParts: Sendable {
         joined.attachments = []
         joined.text = ordered.map(\.message.text).joined()
         joined.sentAt = ordered.compactMap(\.message.sentAt).min()
-        for field in [\InboundMessage.title, \.location, \.category, \.incidentDate, \.campaign, \.replyTo] where joined[keyPath: field] == nil {
+        for field in [\InboundMessage.title, \.location, \.category, \.agency, \.incidentDate, \.campaign, \.replyTo] where joined[keyPath: field] == nil {
             joined[keyPath: field] = ordered.lazy.compactMap { $0.message[keyPath: field] }.first
         }
         var tags = ordered.flatMap(\.message.tags)

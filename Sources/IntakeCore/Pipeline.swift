@@ -247,6 +247,7 @@ public struct Normalizer: Sendable {
             location: Self.line(message.location),
             incidentDate: message.incidentDate,
             category: Self.line(message.category),
+            agency: Self.line(message.agency),
             attachments: attachments,
             tags: tags.sorted(),
             campaign: campaign.id,

@@ -58,10 +58,13 @@ public struct ReplyOutbox: Sendable {
     public let channels: [ChannelID: Channel]
     /// Templates for new reports per campaign id; a campaign's wins over its channel's.
     public let campaignTemplates: [String: String]
+    /// The web form's status page (`<public_url>/lapor/status`) when one is served: where an email recipient,
+    /// who cannot ask by replying `CEK`, is pointed for the status of a report (`{{status_hint}}`).
+    public let statusPage: String?
 
     /// The outbox for `channels` served by `families`; `campaignTemplates` maps a campaign id to the template
-    /// replacing the accepted text for its reports.
-    public init(channels: [ChannelConfig], families: [AdapterFamily], campaignTemplates: [String: String] = [:]) {
+    /// replacing the accepted text for its reports; `statusPage` is the web form's status page, if served.
+    public init(channels: [ChannelConfig], families: [AdapterFamily], campaignTemplates: [String: String] = [:], statusPage: String? = nil) {
         var plans: [ChannelID: Channel] = [:]
         for config in channels {
             guard let family = families.first(where: { $0.type == config.type }) else { continue }
@@ -90,6 +93,7 @@ public struct ReplyOutbox: Sendable {
         }
         self.channels = plans
         self.campaignTemplates = campaignTemplates
+        self.statusPage = statusPage
     }
 
     /// Whether messages of `channelID` get replies.
@@ -118,7 +122,7 @@ public struct ReplyOutbox: Sendable {
     ) throws -> String? {
         guard let origin = channels[message.channelID], let route = route(message, origin: origin) else { return nil }
         let language = Self.language(of: message, channel: origin)
-        let text = compose(kind, values: values, message: message, channel: origin, sms: route.channel.sms)
+        let text = compose(kind, values: values, message: message, channel: origin, sms: route.channel.sms, recipient: route.kind)
         let limit = route.routed ? (origin.configuredPerAddressPerHour ?? route.channel.perAddressPerHour) : route.channel.perAddressPerHour
         let (status, reason) = try status(of: route, limit: limit, at: time, in: connection)
         let references = message.metadata[MessageThread.referencesKey]?.split(separator: " ").map(String.init) ?? []
@@ -186,14 +190,22 @@ public struct ReplyOutbox: Sendable {
 
     /// The text of a reply: the campaign's or channel's template for a new report, else the built-in one;
     /// kept to one GSM-7 SMS on SMS channels without ever cutting off the tracking number.
-    /// `sms` says whether the sending channel is SMS (by default the answered one's).
-    func compose(_ kind: ReplyKind, values: [String: String], message: InboundMessage, channel: Channel, sms: Bool? = nil) -> String {
+    /// `sms` says whether the sending channel is SMS (by default the answered one's), `recipient` the kind of
+    /// address the reply goes to (by default the reporter's), which decides `{{status_hint}}`.
+    func compose(
+        _ kind: ReplyKind, values: [String: String], message: InboundMessage, channel: Channel, sms: Bool? = nil, recipient: ReporterKind? = nil
+    ) -> String {
         let campaign = message.campaign ?? channel.campaign
         let sms = sms ?? channel.sms
+        let language = Self.language(of: message, channel: channel)
         var values = values
         values["channel"] = message.channelID
         values["campaign"] = campaign ?? ""
-        let builtIn = ReplyTemplates.render(ReplyTemplates.builtIn(kind, Self.language(of: message, channel: channel)), values)
+        if let number = values["tracking_number"] {
+            let hint = statusHint(for: recipient ?? message.reporter.kind, number: number, language: language)
+            values["status_hint"] = ReplyTemplates.statusHint(hint, language, tracking: number)
+        }
+        let builtIn = ReplyTemplates.render(ReplyTemplates.builtIn(kind, language), values)
         let custom = kind == .accepted ? (campaign.flatMap { campaignTemplates[$0] } ?? channel.template) : nil
         guard let custom else { return sms ? GSM7.fit(builtIn) : builtIn }
         let rendered = ReplyTemplates.render(custom, values)
@@ -204,6 +216,14 @@ public struct ReplyOutbox: Sendable {
             return GSM7.fit(builtIn)
         }
         return fitted
+    }
+
+    /// How a recipient of `kind` can follow report `number`: by replying `CEK`, except by email, whose family
+    /// takes no status questions: there the web form's status page with the number filled in, when one is served.
+    func statusHint(for kind: ReporterKind, number: String, language: ReplyLanguage) -> ReplyTemplates.StatusHint {
+        guard kind == .email else { return .reply }
+        guard let statusPage else { return .none }
+        return .page(url: statusPage + "?nomor=" + number + (language == .english ? "&lang=en" : ""))
     }
 }
 

@@ -18,21 +18,22 @@ public enum ReplyLanguage: String, Sendable {
 /// The built-in reply texts and the `{{placeholder}}` rendering that custom templates use too.
 ///
 /// Placeholders: `{{tracking_number}}` (the report's number; for a duplicate the earlier one), `{{channel}}`
-/// (the channel id), `{{campaign}}` (empty without one), `{{status}}` (a status answer's words) and
-/// `{{number}}` (what the citizen typed after `CEK`). Every built-in text fits one SMS (160 GSM-7
+/// (the channel id), `{{campaign}}` (empty without one), `{{status}}` (a status answer's words),
+/// `{{number}}` (what the citizen typed after `CEK`) and `{{status_hint}}` (how the recipient can follow the
+/// report: `statusHint(_:_:tracking:)`, with a leading space, or empty). Every built-in text fits one SMS (160 GSM-7
 /// characters) with any number a citizen can type (`StatusQuestion` keeps it short).
 public enum ReplyTemplates {
     /// The built-in text of `kind` in `language`, before rendering.
     public static func builtIn(_ kind: ReplyKind, _ language: ReplyLanguage) -> String {
         switch (kind, language) {
         case (.accepted, .indonesian):
-            "LAPOR!: Laporan Anda diterima dengan nomor {{tracking_number}}. Cek status: balas CEK {{tracking_number}}"
+            "LAPOR!: Laporan Anda diterima dengan nomor {{tracking_number}}.{{status_hint}}"
         case (.accepted, .english):
-            "LAPOR!: Your report was received, tracking number {{tracking_number}}. For its status reply CEK {{tracking_number}}"
+            "LAPOR!: Your report was received, tracking number {{tracking_number}}.{{status_hint}}"
         case (.duplicate, .indonesian):
-            "LAPOR!: Laporan ini sudah kami terima dengan nomor {{tracking_number}}. Cek status: balas CEK {{tracking_number}}"
+            "LAPOR!: Laporan ini sudah kami terima dengan nomor {{tracking_number}}.{{status_hint}}"
         case (.duplicate, .english):
-            "LAPOR!: We already received this report, tracking number {{tracking_number}}. For its status reply CEK {{tracking_number}}"
+            "LAPOR!: We already received this report, tracking number {{tracking_number}}.{{status_hint}}"
         case (.status, .indonesian):
             "LAPOR!: Status laporan {{tracking_number}}: {{status}}."
         case (.status, .english):
@@ -49,6 +50,28 @@ public enum ReplyTemplates {
             "LAPOR!: Untuk cek status laporan, kirim CEK diikuti nomor pelacakan, contoh: CEK LPR-XXXX-XXXX"
         case (.howToAsk, .english):
             "LAPOR!: To check a report's status, send CEK and its tracking number, for example: CEK LPR-XXXX-XXXX"
+        }
+    }
+
+    /// How the recipient of an acknowledgment asks for the report's status, for `{{status_hint}}`.
+    public enum StatusHint: Sendable, Equatable {
+        /// By replying `CEK <number>`: the channel that carries the reply answers status questions (SMS, WhatsApp).
+        case reply
+        /// On the web form's status page (`url` is the page with the number filled in): the reply arrives
+        /// where status questions are not taken (email).
+        case page(url: String)
+        /// No way the gateway can offer.
+        case none
+    }
+
+    /// The text of `hint` in `language`, a sentence with a leading space (empty for `.none`), for `tracking`.
+    public static func statusHint(_ hint: StatusHint, _ language: ReplyLanguage, tracking: String) -> String {
+        switch (hint, language) {
+        case (.reply, .indonesian): " Cek status: balas CEK \(tracking)"
+        case (.reply, .english): " For its status reply CEK \(tracking)"
+        case (.page(let url), .indonesian): " Cek status: \(url)"
+        case (.page(let url), .english): " For its status see \(url)"
+        case (.none, _): ""
         }
     }
 

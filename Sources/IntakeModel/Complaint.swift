@@ -26,6 +26,9 @@ public struct Complaint: Decodable, Sendable, Equatable {
     public var location: String?
     public var incidentDate: String?
     public var category: String?
+    /// The agency the reporter addressed (Instansi Tujuan), when they named one. An anonymous report keeps
+    /// it: it says where the report should go, not who sent it. Documents stored before it existed lack the key.
+    public var agency: String?
     public var attachments: [Attachment]
     public var tags: [String]
     public var campaign: String?
@@ -38,7 +41,7 @@ public struct Complaint: Decodable, Sendable, Equatable {
         id: String, trackingNumber: TrackingNumber, channelID: ChannelID, channelType: ChannelType,
         externalID: String, receivedAt: Date, sentAt: Date?, reporter: Reporter, anonymous: Bool,
         confidential: Bool, kind: ReportKind, title: String?, body: String, originalText: String,
-        location: String?, incidentDate: String?, category: String?, attachments: [Attachment],
+        location: String?, incidentDate: String?, category: String?, agency: String? = nil, attachments: [Attachment],
         tags: [String], campaign: String?, dedup: DedupOutcome, status: RoutingState, journalID: Int64
     ) {
         self.id = id
@@ -58,6 +61,7 @@ public struct Complaint: Decodable, Sendable, Equatable {
         self.location = location
         self.incidentDate = incidentDate
         self.category = category
+        self.agency = agency
         self.attachments = attachments
         self.tags = tags
         self.campaign = campaign
@@ -67,7 +71,7 @@ public struct Complaint: Decodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, reporter, anonymous, confidential, kind, title, body, location, category, attachments, tags, campaign, dedup, status
+        case id, reporter, anonymous, confidential, kind, title, body, location, category, agency, attachments, tags, campaign, dedup, status
         case trackingNumber = "tracking_number"
         case channelID = "channel_id"
         case channelType = "channel_type"

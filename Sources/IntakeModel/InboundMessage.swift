@@ -25,6 +25,8 @@ public struct InboundMessage: Codable, Sendable, Equatable {
     /// The day the incident happened, as `YYYY-MM-DD`, when the reporter gave one.
     public var incidentDate: String?
     public var category: String?
+    /// The agency the reporter addresses (Instansi Tujuan), when they named one; a wish, not a routing decision.
+    public var agency: String?
     public var attachments: [InboundAttachment]
     public var tags: [String]
     public var campaign: String?
@@ -53,6 +55,7 @@ public struct InboundMessage: Codable, Sendable, Equatable {
         location: String? = nil,
         incidentDate: String? = nil,
         category: String? = nil,
+        agency: String? = nil,
         attachments: [InboundAttachment] = [],
         tags: [String] = [],
         campaign: String? = nil,
@@ -74,6 +77,7 @@ public struct InboundMessage: Codable, Sendable, Equatable {
         self.location = location
         self.incidentDate = incidentDate
         self.category = category
+        self.agency = agency
         self.attachments = attachments
         self.tags = tags
         self.campaign = campaign

@@ -185,6 +185,7 @@ extension Complaint {
         json.field("location", location)
         json.field("incident_date", incidentDate)
         json.field("category", category)
+        json.field("agency", agency)
         json.key("attachments")
         json.beginArray()
         for attachment in attachments { attachment.write(into: &json) }
@@ -290,6 +291,7 @@ extension InboundMessage {
         json.fieldIfPresent("location", location)
         json.fieldIfPresent("incidentDate", incidentDate)
         json.fieldIfPresent("category", category)
+        json.fieldIfPresent("agency", agency)
         json.key("attachments")
         json.beginArray()
         json.endArray()

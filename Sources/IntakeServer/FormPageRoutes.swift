@@ -38,8 +38,8 @@ struct FormPageRoutes: Sendable {
     }
 
     /// The page's language: `?lang=`, else the browser's, else the channel's.
-    func language(_ request: Request, channel: ChannelConfig? = nil) -> PageLanguage {
-        PageLanguage.of(
+    func language(_ request: Request, channel: ChannelConfig? = nil) -> CitizenLanguage {
+        CitizenLanguage.of(
             query: request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage],
             channelLanguage: channel?.language ?? "id"
         )
@@ -73,7 +73,7 @@ struct FormPageRoutes: Sendable {
     }
 
     /// A page with one message: an unknown form, a refused request.
-    func notice(_ status: Int, language: PageLanguage, heading: String, message: String, values: [String: String] = [:], path: String) -> Response {
+    func notice(_ status: Int, language: CitizenLanguage, heading: String, message: String, values: [String: String] = [:], path: String) -> Response {
         let text = language.text
         return pages.page(
             "notice", status: HTTPResponse.Status(code: status), language: language, switchHref: path + "?lang=" + language.other.rawValue,
@@ -89,7 +89,7 @@ extension FormPageRoutes {
     /// The page's answer to a refused submission, or nil to keep the adapter's (a channel with no page).
     /// Field problems come back next to their fields with what was typed; a request refused before it was
     /// read (too large, too many) comes back blank, saying so; a bot's gets a page that says nothing.
-    func refusedPage(_ seen: WebhookRequest?, _ failure: HTTPFailure, channelID: String, language: PageLanguage) -> Response? {
+    func refusedPage(_ seen: WebhookRequest?, _ failure: HTTPFailure, channelID: String, language: CitizenLanguage) -> Response? {
         guard let adapter = pageAdapter(channelID)?.1 else { return nil }
         let text = language.text
         let isFirst = channelID == first

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import IntakeDedup
+import IntakeModel
 import Mustache
 import NIOCore
 
@@ -47,7 +48,7 @@ struct FormPages: Sendable {
 
     /// `template` rendered with `context` and the page frame's values, as an HTML response.
     func page(
-        _ template: String, status: HTTPResponse.Status = .ok, language: PageLanguage, switchHref: String, title: String,
+        _ template: String, status: HTTPResponse.Status = .ok, language: CitizenLanguage, switchHref: String, title: String,
         context: [String: Any], headers: HTTPFields = [:]
     ) -> Response {
         var values = context
@@ -80,7 +81,7 @@ struct FormPages: Sendable {
     }
 
     /// `date` in Western Indonesian Time, as the citizen reads it: `5 Desember 2026, 08.36 WIB`.
-    static func received(_ date: Date, language: PageLanguage) -> String {
+    static func received(_ date: Date, language: CitizenLanguage) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)

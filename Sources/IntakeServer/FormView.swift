@@ -13,7 +13,7 @@ struct FormView {
     var channelID: String
     /// Whether the channel is the one `/lapor` serves (its links then omit the id).
     var isFirst: Bool
-    var language: PageLanguage
+    var language: CitizenLanguage
     var token: String
     var limits: (perFile: Int, perMessage: Int)
     /// What was typed, by field name.
@@ -29,7 +29,7 @@ struct FormView {
     }
 
     /// The view of a refused submission, from what the adapter made of it.
-    init(refused review: FormReview, channelID: String, isFirst: Bool, language: PageLanguage, freshToken: () -> String,
+    init(refused review: FormReview, channelID: String, isFirst: Bool, language: CitizenLanguage, freshToken: () -> String,
          limits: (perFile: Int, perMessage: Int)) {
         self.channelID = channelID
         self.isFirst = isFirst
@@ -43,7 +43,7 @@ struct FormView {
         if review.fileCount > 0 { notices.append(language.text.fill("files_lost")) }
     }
 
-    init(channelID: String, isFirst: Bool, language: PageLanguage, token: String, limits: (perFile: Int, perMessage: Int), notices: [String] = []) {
+    init(channelID: String, isFirst: Bool, language: CitizenLanguage, token: String, limits: (perFile: Int, perMessage: Int), notices: [String] = []) {
         self.channelID = channelID
         self.isFirst = isFirst
         self.language = language

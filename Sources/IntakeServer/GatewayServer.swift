@@ -85,7 +85,10 @@ public struct GatewayServer: Sendable {
         let backlog = ProcessingBacklog(window: max(dedup.longestMergeWindow, config.longestBurst))
         gateway = Gateway(
             database: database, attachments: attachments, pipeline: pipeline, backlog: backlog, logger: logger,
-            replies: ReplyOutbox(channels: config.channels, families: families, campaignTemplates: config.campaignReplyTemplates)
+            replies: ReplyOutbox(
+                channels: config.channels, families: families, campaignTemplates: config.campaignReplyTemplates,
+                statusPage: WebFormRoutes.statusPage(publicURL: config.server.publicURL, channels: config.channels)
+            )
         )
     }
 

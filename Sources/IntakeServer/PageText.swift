@@ -1,27 +1,9 @@
 import IntakeCore
+import IntakeModel
 
-/// The language of the citizen's pages: Bahasa Indonesia unless `?lang=en`, or else the browser's first
-/// `Accept-Language` tag, or else the channel's `language`, says English (the backend's `FormLanguage` rule).
-enum PageLanguage: String, Sendable, CaseIterable {
-    case indonesian = "id"
-    case english = "en"
-
-    /// `query` is the `lang` query parameter, which a page's links and form action carry once chosen.
-    static func of(query: String?, acceptLanguage: String?, channelLanguage: String = "id") -> PageLanguage {
-        switch query?.lowercased() {
-        case "en": return .english
-        case "id": return .indonesian
-        default: break
-        }
-        if let header = acceptLanguage {
-            let first = header.split(separator: ",").first?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-            if first == "en" || first.hasPrefix("en-") { return .english }
-            if first == "id" || first.hasPrefix("id-") || first == "in" { return .indonesian }
-        }
-        return channelLanguage.lowercased().hasPrefix("en") ? .english : .indonesian
-    }
-
-    var other: PageLanguage { self == .english ? .indonesian : .english }
+/// What the pages need of the citizen's language (the rule itself is `CitizenLanguage.of`, shared with the adapter).
+extension CitizenLanguage {
+    /// The same language for reply texts.
     var reply: ReplyLanguage { self == .english ? .english : .indonesian }
     /// All page text in this language.
     var text: [String: String] { self == .english ? PageText.english : PageText.indonesian }

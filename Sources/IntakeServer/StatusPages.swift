@@ -48,7 +48,7 @@ extension FormPageRoutes {
         return statusPage(language: language, explicit: explicit, switchHref: switchHref, typed: typed, answer: (message, status != .ok), status: status)
     }
 
-    func receiptPage(language: PageLanguage, switchHref: String, number: String, words: String, receivedAt: Date?) -> Response {
+    func receiptPage(language: CitizenLanguage, switchHref: String, number: String, words: String, receivedAt: Date?) -> Response {
         let text = language.text
         var context: [String: Any] = [
             "number": number, "status": words,
@@ -63,7 +63,7 @@ extension FormPageRoutes {
     }
 
     func statusPage(
-        language: PageLanguage, explicit: Bool, switchHref: String, typed: String, answer: (text: String, problem: Bool)?,
+        language: CitizenLanguage, explicit: Bool, switchHref: String, typed: String, answer: (text: String, problem: Bool)?,
         status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
     ) -> Response {
         var context: [String: Any] = [

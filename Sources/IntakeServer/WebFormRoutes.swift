@@ -26,6 +26,12 @@ struct WebFormRoutes: Sendable {
     /// The citizen's pages, whose routes this registers too.
     let pages: FormPages
 
+    /// The status page's address under `publicURL` when `channels` include a web form (which serves it), for
+    /// acknowledgments that arrive where `CEK` cannot be asked (`ReplyOutbox.statusPage`).
+    static func statusPage(publicURL: String, channels: [ChannelConfig]) -> String? {
+        channels.contains { $0.type == type } ? publicURL + "/lapor/status" : nil
+    }
+
     func register(on router: Router<IntakeRequestContext>) {
         guard let first = order.first(where: { webhooks.channels[$0]?.config.type == Self.type }) else { return }
         let pageRoutes = FormPageRoutes(webhooks: webhooks, pages: pages, first: first)

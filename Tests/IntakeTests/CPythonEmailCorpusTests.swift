@@ -198,13 +198,13 @@ struct CPythonCorpus {
 
     private static func ingest(_ path: String, config: String) throws -> Run {
         // --timeout bounds the child's wait for the server, so a hang fails the test instead of stalling it.
-        let run = try SpawnedProcess.run([IntakeBinary.path, "ingest-email", "--config", config, "--channel", "mail", "--timeout", "20", path])
+        let run = try SpawnedProcess.runBlocking([IntakeBinary.path, "ingest-email", "--config", config, "--channel", "mail", "--timeout", "20", path])
         return Run(signal: run.signal, status: run.status ?? -1, stdout: run.stdout, stderr: run.stderr)
     }
 
     /// Runs `executable` with `arguments` to completion; its stdout and stderr.
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let run = try SpawnedProcess.run([executable] + arguments)
+        let run = try SpawnedProcess.runBlocking([executable] + arguments)
         return (run.status ?? -1, run.stdout, run.stderr)
     }
 }

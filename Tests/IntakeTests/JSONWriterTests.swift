@@ -28,7 +28,7 @@ struct JSONWriterTests {
                 anonymous: index == 2, confidential: index == 3, kind: ReportKind.allCases[index % 3],
                 title: index == 0 ? nil : text, body: text, originalText: text + " ",
                 location: index == 4 ? nil : "Kec. Depok, \(text)", incidentDate: index == 5 ? "2026-04-07" : nil,
-                category: index == 2 ? "pungli" : nil,
+                category: index == 2 ? "pungli" : nil, agency: index == 3 ? "Dinas \(text)" : nil,
                 attachments: index < 2 ? [] : [Attachment(fileName: "foto \(text).jpg", mediaType: "image/jpeg", size: 1234 * index, sha256: String(repeating: "ab", count: 32))],
                 tags: index == 0 ? [] : ["mudik", text], campaign: index == 3 ? nil : "mudik-2026",
                 dedup: index == 4 ? DedupOutcome(mergedInto: "x", clusterID: "c-1", score: 0.91, reason: text) : .unique,
@@ -63,7 +63,7 @@ struct JSONWriterTests {
                 sentAt: index.isMultiple(of: 2) ? Date(timeIntervalSinceReferenceDate: 796_000_000.123456789) : nil,
                 reporter: Reporter(kind: .social, address: "u\(index)", name: index == 1 ? nil : text),
                 anonymous: index == 3, confidential: index == 4, kind: .aspiration, title: index == 0 ? nil : text, text: text,
-                location: index == 2 ? text : nil, incidentDate: nil, category: index == 5 ? text : nil,
+                location: index == 2 ? text : nil, incidentDate: nil, category: index == 5 ? text : nil, agency: index == 4 ? text : nil,
                 tags: index == 0 ? [] : [text, "x"], campaign: index == 1 ? "mudik" : nil, replyTo: index == 2 ? "chat-9" : nil,
                 metadata: index == 3 ? ["parts": "3", "note": text] : [:]
             )

@@ -60,14 +60,14 @@ struct OpenAPITests {
     }
 
     /// Runs the checker over `observations`; its output lines (problems) and whether it passed.
-    static func check(_ observations: [Observation], document: String = "docs/openapi.yaml") throws -> (passed: Bool, output: String) {
+    static func check(_ observations: [Observation], document: String = "docs/openapi.yaml") async throws -> (passed: Bool, output: String) {
         let root = ProviderSigning.root
         let python = root.appendingPathComponent(".venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ProviderSigning.Unavailable(description: "\(python) is missing: run `make venv`")
         }
         let input = try JSONSerialization.data(withJSONObject: ["observations": observations.map(\.json)])
-        let run = try SpawnedProcess.run(
+        let run = try await SpawnedProcess.run(
             [python, root.appendingPathComponent("scripts/openapi_check.py").path, root.appendingPathComponent(document).path], input: Array(input)
         )
         return (run.status == 0, run.stdout + run.stderr)
@@ -91,7 +91,7 @@ struct OpenAPITests {
             recorder.observations.append(Observation(method: "POST", path: "/api/v1/reports?channel=app", response: failed))
             #expect(failed.status == 503)
 
-            let result = try Self.check(recorder.observations)
+            let result = try await Self.check(recorder.observations)
             #expect(result.passed, "\(result.output)")
         }
     }
@@ -121,7 +121,7 @@ struct OpenAPITests {
     }
 
     @Test("the checker is real: a wrong field name, a wrong type, an undocumented status or an unobserved one fails it")
-    func checkerCatchesMistakes() throws {
+    func checkerCatchesMistakes() async throws {
         func observation(_ status: Int, _ body: String, path: String = "/api/v1/reports", headers: [(name: String, value: String)] = []) -> Observation {
             Observation(method: "POST", path: path, response: HTTPClientResponse(
                 status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers, body: Array(body.utf8)
@@ -135,12 +135,12 @@ struct OpenAPITests {
             (observation(418, #"{"error":"teko"}"#), "418"),
         ]
         for (wrong, word) in cases {
-            let result = try Self.check([wrong])
+            let result = try await Self.check([wrong])
             #expect(!result.passed)
             #expect(result.output.contains(word), "\(word): \(result.output)")
         }
         // Right answers, but most documented statuses never observed.
-        let partial = try Self.check([observation(200, #"{"tracking_number":"LPR-7K3M-9QX2","duplicate":false}"#)])
+        let partial = try await Self.check([observation(200, #"{"tracking_number":"LPR-7K3M-9QX2","duplicate":false}"#)])
         #expect(!partial.passed && partial.output.contains("POST /api/v1/reports -> 413: documented but never observed"), "\(partial.output)")
     }
 }

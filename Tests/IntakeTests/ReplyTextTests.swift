@@ -93,10 +93,35 @@ struct ReplyTextTests {
         #expect(early.hasPrefix("Nomor LPR-7K3M-9QX2.") && early.hasSuffix("..."))
         #expect(try #require(GSM7.units(early)) <= 160)
         let late = try Self.compose(.accepted, values: values, template: String(repeating: "Terima kasih ", count: 20) + "{{tracking_number}}")
-        #expect(late == ReplyTemplates.render(ReplyTemplates.builtIn(.accepted, .indonesian), values))
+        #expect(late == "LAPOR!: Laporan Anda diterima dengan nomor LPR-7K3M-9QX2. Cek status: balas CEK LPR-7K3M-9QX2")
         // Not an SMS family: no limit.
         let chat = try Self.compose(.accepted, values: values, family: Self.chat, template: String(repeating: "Terima kasih ", count: 20) + "{{tracking_number}} 👍")
         #expect(chat.hasSuffix("LPR-7K3M-9QX2 👍"))
+    }
+
+    @Test("the status hint fits the recipient: CEK by phone, the status page by email, nothing by email without a page")
+    func statusHints() throws {
+        let config = ChannelConfig(id: "c-1", type: Self.chat.type, replyTemplate: "Nomor {{tracking_number}}.{{status_hint}}")
+        let values = ["tracking_number": "LPR-7K3M-9QX2"]
+        var message = InboundMessage(
+            channelID: "c-1", channelType: Self.chat.type, externalID: "x", reporter: Reporter(kind: .phone, address: "+6281234567890"), text: "t"
+        )
+        let withPage = ReplyOutbox(channels: [config], families: [Self.chat], statusPage: "https://lapor.example.go.id/lapor/status")
+        let without = ReplyOutbox(channels: [config], families: [Self.chat])
+        let channel = try #require(withPage.channels["c-1"])
+        func text(_ outbox: ReplyOutbox, _ kind: ReplyKind, _ recipient: ReporterKind) -> String {
+            outbox.compose(kind, values: values, message: message, channel: channel, recipient: recipient)
+        }
+        let page = "https://lapor.example.go.id/lapor/status?nomor=LPR-7K3M-9QX2"
+        #expect(text(withPage, .duplicate, .phone) == "LAPOR!: Laporan ini sudah kami terima dengan nomor LPR-7K3M-9QX2. Cek status: balas CEK LPR-7K3M-9QX2")
+        #expect(text(withPage, .duplicate, .email) == "LAPOR!: Laporan ini sudah kami terima dengan nomor LPR-7K3M-9QX2. Cek status: \(page)")
+        #expect(text(without, .duplicate, .email) == "LAPOR!: Laporan ini sudah kami terima dengan nomor LPR-7K3M-9QX2.")
+        // A channel's own template takes the hint too.
+        #expect(text(withPage, .accepted, .email) == "Nomor LPR-7K3M-9QX2. Cek status: \(page)")
+        #expect(text(without, .accepted, .social) == "Nomor LPR-7K3M-9QX2. Cek status: balas CEK LPR-7K3M-9QX2")
+        message.metadata[InboundMessage.replyLanguageKey] = "en"
+        #expect(text(withPage, .duplicate, .email) == "LAPOR!: We already received this report, tracking number LPR-7K3M-9QX2. For its status see \(page)&lang=en")
+        #expect(text(withPage, .duplicate, .phone).hasSuffix("For its status reply CEK LPR-7K3M-9QX2"))
     }
 }
 

@@ -98,14 +98,14 @@ import TwilioAdapter
     }
 
     @Test("each Twilio request, signed by Twilio's own library, yields its message, report or named refusal", arguments: cases)
-    func fixtureYieldsExpectedOutcome(_ row: Case) throws {
+    func fixtureYieldsExpectedOutcome(_ row: Case) async throws {
         let body = try Array(Fixtures.data("sms/twilio/\(row.file)"))
         var headers: HeaderFields = ["Content-Type": "application/x-www-form-urlencoded"]
         switch row.signing {
         case .provider:
-            headers.append(name: "X-Twilio-Signature", value: try ProviderSigning.twilioSignature(authToken: Self.authToken, url: Self.webhookURL, body: body))
+            headers.append(name: "X-Twilio-Signature", value: try await ProviderSigning.twilioSignature(authToken: Self.authToken, url: Self.webhookURL, body: body))
         case .otherToken:
-            headers.append(name: "X-Twilio-Signature", value: try ProviderSigning.twilioSignature(authToken: "0" + Self.authToken.dropFirst(), url: Self.webhookURL, body: body))
+            headers.append(name: "X-Twilio-Signature", value: try await ProviderSigning.twilioSignature(authToken: "0" + Self.authToken.dropFirst(), url: Self.webhookURL, body: body))
         case .none:
             break
         }
@@ -162,8 +162,8 @@ import TwilioAdapter
         ))
     }
 
-    static func sign(_ body: [UInt8]) throws -> String {
-        try ProviderSigning.twilioSignature(authToken: TwilioAdapterTests.authToken, url: TwilioAdapterTests.webhookURL, body: body)
+    static func sign(_ body: [UInt8]) async throws -> String {
+        try await ProviderSigning.twilioSignature(authToken: TwilioAdapterTests.authToken, url: TwilioAdapterTests.webhookURL, body: body)
     }
 
     /// Waits (bounded) until the gateway has processed every journaled message.
@@ -181,7 +181,7 @@ import TwilioAdapter
             let files = ["inbound-sms.txt", "inbound-mms-two-photos.txt", "inbound-mms-photo-only.txt"]
             for file in files {
                 let body = try Array(Fixtures.data("sms/twilio/\(file)"))
-                let signature = try Self.sign(body)
+                let signature = try await Self.sign(body)
                 var changedBody = body
                 let index = changedBody.firstRange(of: Array("Body=".utf8))!.upperBound
                 changedBody[index] ^= 0x01
@@ -205,7 +205,7 @@ import TwilioAdapter
     func retriedMessageMakesOneComplaint() async throws {
         try await RunningGateway.with(channels: [Self.channel], publicURL: TwilioAdapterTests.publicURL) { gateway in
             let body = try Array(Fixtures.data("sms/twilio/inbound-sms.txt"))
-            let signature = try Self.sign(body)
+            let signature = try await Self.sign(body)
             let first = try await Self.post(gateway, body: body, signature: signature)
             let again = try await Self.post(gateway, body: body, signature: signature)
             #expect(first.status == 200)
@@ -223,7 +223,7 @@ import TwilioAdapter
         try await RunningGateway.with(channels: [small], publicURL: TwilioAdapterTests.publicURL) { gateway in
             let body = try Array(Fixtures.data("sms/twilio/inbound-mms-two-photos.txt"))
             #expect(body.count > 256)
-            #expect(try await Self.post(gateway, body: body, signature: try Self.sign(body)).status == 413)
+            #expect(try await Self.post(gateway, body: body, signature: try await Self.sign(body)).status == 413)
         }
     }
 
@@ -231,7 +231,7 @@ import TwilioAdapter
     func missingFieldsAre400() async throws {
         try await RunningGateway.with(channels: [Self.channel], publicURL: TwilioAdapterTests.publicURL) { gateway in
             let body = try Array(Fixtures.data("sms/twilio/missing-from-and-body.txt"))
-            let answer = try await Self.post(gateway, body: body, signature: try Self.sign(body))
+            let answer = try await Self.post(gateway, body: body, signature: try await Self.sign(body))
             #expect(answer.status == 400)
             #expect(String(decoding: answer.body, as: UTF8.self).contains("From, Body"))
         }

@@ -139,9 +139,9 @@ import VonageAdapter
 
     @Test("a request the vonage SDK signed is accepted; one changed byte, no sig or an old timestamp is refused",
           arguments: ["md5hash", "md5", "sha1", "sha256", "sha512"])
-    func signedRequests(method: String) throws {
+    func signedRequests(method: String) async throws {
         let adapter = Self.signedAdapter(method)
-        let signed = try ProviderSigning.vonageSigned(Self.parameters, secret: Self.secret, method: method)
+        let signed = try await ProviderSigning.vonageSigned(Self.parameters, secret: Self.secret, method: method)
         guard case .messages(let messages) = try adapter.receive(Self.get(signed)) else {
             Issue.record("a signed message was not taken")
             return
@@ -152,7 +152,7 @@ import VonageAdapter
         changed["text"] = "Tarif parkir=Rp 6rb & tdk ada karcis di Pasar Baru"
         var unsigned = signed
         unsigned["sig"] = nil
-        let old = try ProviderSigning.vonageSigned(Self.parameters, secret: Self.secret, method: method, timestamp: Int(Date().timeIntervalSince1970) - 600)
+        let old = try await ProviderSigning.vonageSigned(Self.parameters, secret: Self.secret, method: method, timestamp: Int(Date().timeIntervalSince1970) - 600)
         for refused in [changed, unsigned, old] {
             #expect(Self.refusal(adapter, Self.get(refused)) == "unauthorized")
         }
@@ -184,7 +184,7 @@ import VonageAdapter
     @Test("a GET the vonage SDK signed is a 200; one changed byte is a 403; a retry of the messageId makes one complaint")
     func signedInboundThroughTheGateway() async throws {
         try await RunningGateway.with(channels: [Self.channel], publicURL: VonageAdapterTests.publicURL) { gateway in
-            let signed = try ProviderSigning.vonageSigned(VonageAdapterTests.parameters, secret: VonageAdapterTests.secret, method: "sha256")
+            let signed = try await ProviderSigning.vonageSigned(VonageAdapterTests.parameters, secret: VonageAdapterTests.secret, method: "sha256")
             var changed = signed
             changed["msisdn"] = "6281234567891"
             #expect(try await Self.get(gateway, changed).status == 403)
@@ -202,7 +202,7 @@ import VonageAdapter
     func deliveryReceiptThroughTheGateway() async throws {
         try await RunningGateway.with(channels: [Self.channel], publicURL: VonageAdapterTests.publicURL) { gateway in
             let receipt = try JSONSerialization.jsonObject(with: Fixtures.data("sms/vonage/dlr-delivered.json")) as! [String: String]
-            let signed = try ProviderSigning.vonageSigned(receipt, secret: VonageAdapterTests.secret, method: "sha256")
+            let signed = try await ProviderSigning.vonageSigned(receipt, secret: VonageAdapterTests.secret, method: "sha256")
             #expect(try await Self.get(gateway, signed).status == 200)
             try await TwilioWebhookTests.processed(gateway)
             #expect(try await gateway.server.database.read { try $0.complaintCount() } == 0)
@@ -214,7 +214,7 @@ import VonageAdapter
         try await RunningGateway.with(channels: [Self.channel], publicURL: VonageAdapterTests.publicURL) { gateway in
             var parameters = VonageAdapterTests.parameters
             parameters["msisdn"] = nil
-            let answer = try await Self.get(gateway, try ProviderSigning.vonageSigned(parameters, secret: VonageAdapterTests.secret, method: "sha256"))
+            let answer = try await Self.get(gateway, try await ProviderSigning.vonageSigned(parameters, secret: VonageAdapterTests.secret, method: "sha256"))
             #expect(answer.status == 400)
             #expect(answer.text.contains("msisdn"))
         }

@@ -28,7 +28,7 @@ struct WebFormBrowserTests {
         }
         let script = root.appendingPathComponent("scripts/browser/webform.py").path
         let run = try await offThePool {
-            try SpawnedProcess.run([python, script, scenario, "--base", gateway.baseURL] + arguments, timeout: .seconds(120))
+            try SpawnedProcess.runBlocking([python, script, scenario, "--base", gateway.baseURL] + arguments, timeout: .seconds(120))
         }
         let printed = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
         guard let object = try? JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any] else {
@@ -47,12 +47,17 @@ struct WebFormBrowserTests {
             let shown = try #require(result["tracking_number"] as? String)
             let number = try #require(TrackingNumber(parsing: shown), "the receipt shows \(shown)")
             #expect((result["url"] as? String)?.contains("/lapor/terima") == true)
+            #expect(result["print_button_shown"] as? Bool == true, "the receipt's script reveals its print button")
             try await eventually { try await gateway.get("/api/v1/complaints/\(number)").status == 200 }
             let complaint = try await gateway.get("/api/v1/complaints/\(number)").json
             #expect(complaint["title"] as? String == "Jalan berlubang di depan SDN 3 Coblong")
             #expect((complaint["body"] as? String)?.hasPrefix("Sejak dua minggu jalan di depan SDN 3 Coblong") == true)
             #expect(complaint["incident_date"] as? String == "2026-11-30")
             #expect((complaint["location"] as? String)?.contains("Kota Bandung") == true)
+            #expect(complaint["agency"] as? String == "Dinas Pekerjaan Umum")
+            #expect(complaint["category"] as? String == "Infrastruktur")
+            #expect(complaint["kind"] as? String == "complaint")
+            #expect((complaint["reporter"] as? [String: Any])?["address"] as? String == "warga@example.org")
             let attachments = complaint["attachments"] as? [[String: Any]] ?? []
             #expect(attachments.count == 1)
             #expect(attachments.first?["media_type"] as? String == "image/jpeg")
@@ -81,7 +86,8 @@ struct WebFormBrowserTests {
     func worksWithoutJavaScript() async throws {
         try await RunningGateway.with(channels: Self.channels) { gateway in
             let result = try await Self.browse("nojs", gateway: gateway, arguments: ["--photo", Self.photo])
-            #expect(result["javascript"] as? Bool == false)
+            // The print button is revealed by the receipt's own script: hidden here, the page's scripts did not run.
+            #expect(result["print_button_shown"] as? Bool == false)
             let shown = try #require(result["tracking_number"] as? String)
             let number = try #require(TrackingNumber(parsing: shown))
             try await eventually { try await gateway.get("/api/v1/complaints/\(number)").status == 200 }

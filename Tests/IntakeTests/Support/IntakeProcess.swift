@@ -33,7 +33,7 @@ enum IntakeBinary {
 
     /// Runs `intake <arguments>` to completion (bounded by `timeout`), feeding `input` on stdin.
     static func run(_ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(60)) throws -> (status: Int32, stdout: String, stderr: String) {
-        let run = try SpawnedProcess.run([path] + arguments, input: input, timeout: timeout)
+        let run = try SpawnedProcess.runBlocking([path] + arguments, input: input, timeout: timeout)
         // A signal (or the deadline's SIGKILL) shows as 128 + the signal, as a shell reports it.
         return (run.status ?? 128 + (run.signal ?? SIGKILL), run.stdout, run.stderr)
     }

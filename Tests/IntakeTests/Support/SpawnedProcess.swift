@@ -123,7 +123,7 @@ extension SpawnedProcess {
     /// Runs `arguments` to completion, at most `timeout` (then SIGKILL), with `input` on stdin; stdout and
     /// stderr go through temporary files, so neither a full pipe nor Foundation's `Process` (whose descriptor
     /// watcher uses select() and aborts once the test process holds over 1,024 descriptors) is involved.
-    static func run(_ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(60)) throws -> ChildRun {
+    static func runBlocking(_ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(60)) throws -> ChildRun {
         let directory = try TemporaryDirectory("intake-child")
         defer { directory.remove() }
         let (stdin, stdout, stderr) = (directory.appending("stdin"), directory.appending("stdout"), directory.appending("stderr"))
@@ -134,5 +134,11 @@ extension SpawnedProcess {
         if child.isRunning { child.kill() }
         let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
         return ChildRun(status: child.exitStatus, signal: child.terminationSignal, stdout: read(stdout), stderr: read(stderr))
+    }
+
+    /// `runBlocking` on a thread of its own: a test waiting for a child must not hold one of the two threads of
+    /// Swift's cooperative pool on this machine, or every other test's deadline runs out while it cannot run.
+    static func run(_ arguments: [String], input: [UInt8] = [], timeout: Duration = .seconds(60)) async throws -> ChildRun {
+        try await offThePool { try runBlocking(arguments, input: input, timeout: timeout) }
     }
 }

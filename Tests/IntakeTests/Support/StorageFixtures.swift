@@ -171,7 +171,7 @@ func capturingResult<T>(_ body: () async throws -> T) async -> Result<T, any Err
 
 /// `sha256sum`'s digest of the file at `path`: an oracle independent of swift-crypto.
 func sha256sum(_ path: String) throws -> String {
-    let run = try SpawnedProcess.run(["/usr/bin/sha256sum", path])
+    let run = try SpawnedProcess.runBlocking(["/usr/bin/sha256sum", path])
     #expect(run.status == 0)
     return run.stdout.split(separator: " ").first.map(String.init) ?? ""
 }
