@@ -51,6 +51,7 @@ bench: deps
 	bench/dedup.sh .build/release/intake
 	bench/handoff.sh .build/release/intake
 	bench/mime.sh .build/release/intake
+	bench/webform.sh .build/release/intake
 
 ## libFuzzer on the MIME parser for SECONDS_TO_RUN (60) seconds, address sanitizer on (not part of `make test`).
 fuzz: deps

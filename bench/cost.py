@@ -15,7 +15,8 @@ Used by webhooks.sh; standard library only.
       processed instead of requests (the drain after a durable run).
 
   cost.py summary COST.json...
-      totals per mode over all rounds, the per-group table and the ratio lines.
+      totals per mode over all rounds, the per-group table and the ratio lines;
+      the two modes compared are COST_MODES (default "bare durable").
 
 Thread groups: a thread's name (`comm`) with its trailing number dropped
 (`NIO-SGLTN-1-#2` -> `NIO-SGLTN`, `NIO-ELT-0-#1` -> `NIO-ELT`), except:
@@ -180,6 +181,8 @@ def share(group):
 
 
 def summary(paths):
+    """Totals per mode; compares the two modes named by COST_MODES (default "bare durable")."""
+    base, other = os.environ.get("COST_MODES", "bare durable").split()
     modes = {}
     for path in paths:
         cost = json.loads(read(path))
@@ -190,24 +193,24 @@ def summary(paths):
             total = mode["groups"].setdefault(name, {"cpu_us": 0.0, "sys_us": 0.0, "vol": 0, "nonvol": 0})
             for key in total:
                 total[key] += group[key]
-    if not all(modes.get(m, {}).get("requests") for m in ("bare", "durable")):
+    if not all(modes.get(m, {}).get("requests") for m in (base, other)):
         print("bench: cost summary: a mode has no requests")
         return
     per = {m: {key: modes[m][key] / modes[m]["requests"] for key in ("cpu_us", "vol", "nonvol")} for m in modes}
-    names = sorted(set(modes["bare"]["groups"]) | set(modes["durable"]["groups"]),
-                   key=lambda n: -modes["durable"]["groups"].get(n, {"cpu_us": 0})["cpu_us"])
+    names = sorted(set(modes[base]["groups"]) | set(modes[other]["groups"]),
+                   key=lambda n: -modes[other]["groups"].get(n, {"cpu_us": 0})["cpu_us"])
     print("bench: per request over all rounds, by thread group:"
-          "  cpu_us bare -> durable (kernel share)   vol_csw bare -> durable")
+          f"  cpu_us {base} -> {other} (kernel share)   vol_csw {base} -> {other}")
     for name in names:
-        b = modes["bare"]["groups"].get(name, {"cpu_us": 0, "sys_us": 0, "vol": 0})
-        d = modes["durable"]["groups"].get(name, {"cpu_us": 0, "sys_us": 0, "vol": 0})
-        rb, rd = modes["bare"]["requests"], modes["durable"]["requests"]
+        b = modes[base]["groups"].get(name, {"cpu_us": 0, "sys_us": 0, "vol": 0})
+        d = modes[other]["groups"].get(name, {"cpu_us": 0, "sys_us": 0, "vol": 0})
+        rb, rd = modes[base]["requests"], modes[other]["requests"]
         print(f"bench:   {name:<16} {b['cpu_us'] / rb:6.1f} ({share(b)}) -> {d['cpu_us'] / rd:6.1f} ({share(d)})"
               f"   {b['vol'] / rb:8.3f} -> {d['vol'] / rd:8.3f}")
-    ratio = per["durable"]["cpu_us"] / per["bare"]["cpu_us"] if per["bare"]["cpu_us"] else float("nan")
-    print(f"bench: cpu_us_per_req bare={per['bare']['cpu_us']:.1f} durable={per['durable']['cpu_us']:.1f} ratio={ratio:.2f}")
-    print(f"bench: vol_csw_per_req bare={per['bare']['vol']:.3f} durable={per['durable']['vol']:.3f}"
-          f"  (nonvol bare={per['bare']['nonvol']:.3f} durable={per['durable']['nonvol']:.3f})")
+    ratio = per[other]["cpu_us"] / per[base]["cpu_us"] if per[base]["cpu_us"] else float("nan")
+    print(f"bench: cpu_us_per_req {base}={per[base]['cpu_us']:.1f} {other}={per[other]['cpu_us']:.1f} ratio={ratio:.2f}")
+    print(f"bench: vol_csw_per_req {base}={per[base]['vol']:.3f} {other}={per[other]['vol']:.3f}"
+          f"  (nonvol {base}={per[base]['nonvol']:.3f} {other}={per[other]['nonvol']:.3f})")
 
 
 def main(argv):

@@ -27,6 +27,8 @@ struct FormSubmission {
     let token: FormToken
     let limits: FileLimits
     let now: Date
+    /// The files the server streamed to disk; a part's pointer (`X-Intake-Stored`) must name one of them.
+    var spooled: [SpooledFile] = []
 
     /// The message, or each wrong field's problem (`attachments[1]` for the second file).
     func message(channel: ChannelConfig) -> Outcome {
@@ -118,23 +120,27 @@ struct FormSubmission {
         return (phone ?? email ?? form, phone != nil ? email?.address : nil)
     }
 
-    /// The uploaded files, each checked by its bytes: images, PDF and video only, within the channel's limits.
+    /// The uploaded files, each checked by its bytes (the first bytes of a streamed one, kept by the server):
+    /// images, PDF and video only, within the channel's limits.
     private func files(into problems: inout [String: FieldProblem]) -> [InboundAttachment] {
         var kept: [InboundAttachment] = []
         var total = 0
         for (index, file) in input.files.enumerated() {
             let field = "attachments[\(index)]"
-            total += file.body.count
-            guard file.body.count <= limits.perFile else {
+            total += file.size
+            guard file.size <= limits.perFile else {
                 problems[field] = .fileTooLarge(limits.perFile)
                 continue
             }
-            guard let type = MediaSniffer.sniff(file.body), Self.accepts(type) else {
+            // A pointer is real only when the server spooled those bytes for this request.
+            let upload = file.stored.flatMap { pointer in spooled.first { $0.sha256 == pointer.sha256 && $0.size == pointer.size } }
+            guard file.stored == nil || upload != nil, let type = MediaSniffer.sniff(upload?.head ?? file.body), Self.accepts(type) else {
                 problems[field] = .fileType
                 continue
             }
             let name = (file.fileName ?? "").isEmpty ? "lampiran-\(index + 1)" : file.fileName!
-            kept.append(InboundAttachment(fileName: name, mediaType: type, bytes: Data(file.body)))
+            kept.append(upload.map { InboundAttachment(fileName: name, mediaType: type, spooled: $0) }
+                ?? InboundAttachment(fileName: name, mediaType: type, bytes: Data(file.body)))
         }
         if total > limits.perMessage { problems["attachments"] = .filesTooLarge(limits.perMessage) }
         return kept

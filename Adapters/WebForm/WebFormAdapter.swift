@@ -65,6 +65,8 @@ public struct WebFormAdapter: WebhookAdapter {
     }
 
     public var maxBodyBytes: Int { channel.maxBodyBytes }
+    /// Photos and videos are streamed to disk as they arrive and journaled as pointers to the stored bytes.
+    public var streamsFileParts: Bool { true }
 
     /// A fresh token for a form rendered now, signed for this channel (the page renders it into a hidden field).
     public func issueToken() -> String {
@@ -113,7 +115,8 @@ public struct WebFormAdapter: WebhookAdapter {
             throw .refused(reason: "honeypot", response: Self.json(["error": GenericRefusal.text(in: language)], status: 400))
         }
         let token = try checkedToken(input.fields["form_token"], language: language)
-        switch FormSubmission(input: input, token: token, limits: limits, now: now()).message(channel: channel) {
+        let submission = FormSubmission(input: input, token: token, limits: limits, now: now(), spooled: request.spooled)
+        switch submission.message(channel: channel) {
         case .message(var message):
             // The acknowledgment to a contact speaks the language the citizen filled the form in.
             message.metadata[InboundMessage.replyLanguageKey] = language.rawValue

@@ -29,7 +29,7 @@ extension WebFormAdapter: FormPageAdapter {
                 token = try? FormToken.decode(text, secret: secret)
             }
         }
-        if let token, case .problems(let found) = FormSubmission(input: input, token: token, limits: limits, now: now()).message(channel: channel) {
+        if let token, case .problems(let found) = FormSubmission(input: input, token: token, limits: limits, now: now(), spooled: request.spooled).message(channel: channel) {
             problems.merge(found) { first, _ in first }
         }
         return FormReview(

@@ -14,10 +14,13 @@ public struct WebhookRequest: Sendable {
     /// The address the request came from (`127.0.0.1`), for families that allow only their provider's
     /// hosts (Kannel's `allowed_ips`); nil when unknown.
     public var peerAddress: String?
+    /// The file parts the server spooled while streaming the body (`WebhookAdapter.streamsFileParts`); `body`
+    /// then holds a pointer (`StoredPointer`) in place of each one's bytes. Only pointers named here are real.
+    public var spooled: [SpooledFile]
 
     public init(
         method: String, publicURL: String, query: [(name: String, value: String)] = [], headers: HeaderFields, body: [UInt8],
-        peerAddress: String? = nil
+        peerAddress: String? = nil, spooled: [SpooledFile] = []
     ) {
         self.method = method
         self.publicURL = publicURL
@@ -25,6 +28,7 @@ public struct WebhookRequest: Sendable {
         self.headers = headers
         self.body = body
         self.peerAddress = peerAddress
+        self.spooled = spooled
     }
 }
 
@@ -168,10 +172,15 @@ public protocol WebhookAdapter: Sendable {
     func acknowledge(_ receipts: [Receipt]) -> WebhookResponse
     /// Whether `receive` reads `WebhookRequest.peerAddress` (Kannel's `allowed_ips`); otherwise it stays nil.
     var wantsPeerAddress: Bool { get }
+    /// Whether the server streams a `multipart/form-data` body: file parts go to spool files as they arrive
+    /// (`WebhookRequest.spooled`, pointers in `body`), text fields stay in memory within a small limit, and
+    /// `maxBodyBytes` is enforced as bytes arrive. Other bodies are read whole, as for every family by default.
+    var streamsFileParts: Bool { get }
 }
 
 extension WebhookAdapter {
     public var wantsPeerAddress: Bool { false }
+    public var streamsFileParts: Bool { false }
 }
 
 /// Fetches messages from a provider that must be asked (X, Telegram, IMAP): the gateway commits the

@@ -98,12 +98,24 @@ public struct InboundAttachment: Codable, Sendable, Equatable {
     public var bytes: Data
     /// Where the bytes are, when the provider sent a pointer instead of them.
     public var reference: MediaReference?
+    /// The spool file holding the bytes, when the server streamed them to disk as they arrived; the
+    /// attachment store moves it into place.
+    public var spooled: SpooledFile?
 
     public init(fileName: String, mediaType: String, bytes: Data) {
         self.fileName = fileName
         self.mediaType = mediaType
         self.bytes = bytes
         self.reference = nil
+    }
+
+    /// An attachment whose bytes the server already spooled to disk (a streamed upload).
+    public init(fileName: String, mediaType: String, spooled: SpooledFile) {
+        self.fileName = fileName
+        self.mediaType = mediaType
+        self.bytes = Data()
+        self.reference = nil
+        self.spooled = spooled
     }
 
     /// An attachment whose bytes the media service fetches later.

@@ -16,14 +16,21 @@ public struct MultipartForm: Sendable, Equatable {
         /// The part's declared `Content-Type`, `text/plain` when it declares none.
         public var contentType: String
         public var body: [UInt8]
+        /// Set when the server streamed the part's bytes to disk: `body` is then empty and the bytes are
+        /// under this digest (`X-Intake-Stored`), to be matched with `WebhookRequest.spooled`.
+        public var stored: StoredPointer?
 
         /// A part with these values (tests build forms with it).
-        public init(name: String, fileName: String? = nil, contentType: String = "text/plain", body: [UInt8]) {
+        public init(name: String, fileName: String? = nil, contentType: String = "text/plain", body: [UInt8], stored: StoredPointer? = nil) {
             self.name = name
             self.fileName = fileName
             self.contentType = contentType
             self.body = body
+            self.stored = stored
         }
+
+        /// The size of the file's bytes, wherever they are.
+        public var size: Int { stored?.size ?? body.count }
 
         /// The body as UTF-8 text (invalid sequences replaced).
         public var text: String { String(decoding: body, as: UTF8.self) }
@@ -57,7 +64,7 @@ public struct MultipartForm: Sendable, Equatable {
     /// The file parts called `name`, in order; a file input left empty sends a part with an empty file name
     /// and no bytes, which is not a file.
     public func files(_ name: String) -> [Part] {
-        parts.filter { $0.name == name && $0.fileName != nil && !($0.fileName!.isEmpty && $0.body.isEmpty) }
+        parts.filter { $0.name == name && $0.fileName != nil && !($0.fileName!.isEmpty && $0.size == 0) }
     }
 
     /// The boundary of a `multipart/form-data` content type, or nil when it is another type or has none.
@@ -113,22 +120,55 @@ public struct MultipartForm: Sendable, Equatable {
         }
         guard headerEnd - bytes.startIndex <= limits.maxHeaderBytes else { throw .headersTooLarge(part: index) }
         let headerText = String(decoding: body[bytes.startIndex..<headerEnd], as: UTF8.self)
-        var disposition: String?
-        var contentType = "text/plain"
-        for line in headerText.components(separatedBy: "\r\n") where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { throw .malformedHeader(part: index) }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if name == "content-disposition" { disposition = value }
-            if name == "content-type" { contentType = value }
+        let head = try PartHead(headerText: headerText, index: index)
+        let stored = head.value(of: StoredPointer.header).flatMap(StoredPointer.init(headerValue:))
+        return Part(
+            name: head.name, fileName: head.fileName, contentType: head.contentType, body: Array(body[bodyStart..<bytes.endIndex]), stored: stored
+        )
+    }
+
+    /// A part's header lines read: its field name, file name and declared type.
+    public struct PartHead: Sendable, Equatable {
+        /// The header lines as sent, without their line breaks.
+        public var lines: [String]
+        /// The field name.
+        public var name: String
+        /// The sanitized file name when the disposition has a `filename` parameter (a file part), else nil.
+        public var fileName: String?
+        /// The declared `Content-Type`, `text/plain` when none.
+        public var contentType: String
+
+        /// Reads the header block of part `index` (lines separated by CRLF).
+        public init(headerText: String, index: Int) throws(MultipartFormError) {
+            var disposition: String?
+            var contentType = "text/plain"
+            // Split as Characters ("\r\n" is one), not through NSString: this runs for every part of every form.
+            lines = headerText.split(separator: "\r\n").map(String.init)
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":") else { throw .malformedHeader(part: index) }
+                let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                if name == "content-disposition" { disposition = value }
+                if name == "content-type" { contentType = value }
+            }
+            guard let disposition else { throw .missingDisposition(part: index) }
+            let parameters = MultipartForm.dispositionParameters(disposition)
+            guard parameters.type == "form-data", let name = parameters.values["name"], !name.isEmpty else {
+                throw .missingDisposition(part: index)
+            }
+            self.name = name
+            self.fileName = parameters.values["filename"].map(MultipartForm.safeFileName)
+            self.contentType = contentType
         }
-        guard let disposition else { throw .missingDisposition(part: index) }
-        let parameters = dispositionParameters(disposition)
-        guard parameters.type == "form-data", let name = parameters.values["name"], !name.isEmpty else {
-            throw .missingDisposition(part: index)
+
+        /// The value of the first header line called `name` (any case).
+        public func value(of name: String) -> String? {
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":"), line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == name.lowercased() else { continue }
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            return nil
         }
-        let fileName = parameters.values["filename"].map(safeFileName)
-        return Part(name: name, fileName: fileName, contentType: contentType, body: Array(body[bodyStart..<bytes.endIndex]))
     }
 
     /// `form-data; name="title"; filename="a.jpg"` as its type and parameters, quoted strings unescaped.
@@ -175,13 +215,13 @@ public struct MultipartForm: Sendable, Equatable {
     }
 
     /// RFC 2046 allows blanks between a delimiter and its CRLF.
-    private static func skipTransportPadding(_ bytes: [UInt8], from index: Int) -> Int {
+    static func skipTransportPadding(_ bytes: [UInt8], from index: Int) -> Int {
         var cursor = index
         while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 { cursor += 1 }
         return cursor
     }
 
-    private static func starts(_ bytes: [UInt8], with prefix: [UInt8], at index: Int) -> Bool {
+    static func starts(_ bytes: [UInt8], with prefix: [UInt8], at index: Int) -> Bool {
         guard index >= 0, index + prefix.count <= bytes.count else { return false }
         for offset in 0..<prefix.count where bytes[index + offset] != prefix[offset] { return false }
         return true
@@ -190,13 +230,19 @@ public struct MultipartForm: Sendable, Equatable {
     /// The first index at or after `start` where `needle` occurs, ending before `limit`.
     static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int, before limit: Int? = nil) -> Int? {
         let end = (limit ?? bytes.count) - needle.count
-        guard let head = needle.first, start <= end else { return nil }
-        var index = start
-        while index <= end {
-            if bytes[index] == head, starts(bytes, with: needle, at: index) { return index }
-            index += 1
+        guard let head = needle.first, start >= 0, start <= end else { return nil }
+        // memchr finds the candidates: a file part is mostly bytes that cannot start a delimiter.
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            var index = start
+            while index <= end {
+                guard let hit = memchr(base + index, Int32(head), end - index + 1) else { return nil }
+                index = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if starts(bytes, with: needle, at: index) { return index }
+                index += 1
+            }
+            return nil
         }
-        return nil
     }
 }
 

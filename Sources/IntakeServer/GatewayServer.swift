@@ -111,8 +111,9 @@ public struct GatewayServer: Sendable {
         } else {
             // Adapters are made once and shared by both doors a message can come in by.
             let channels = servedChannels()
-            let webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger,
+            var webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger,
                                          formGate: FormSubmissionGate(refusal: Refusal(metrics: metrics, logger: logger)))
+            webhooks.spool = try sweptSpool()
             webhooks.register(on: router)
             // The citizen's page templates: a missing or broken one stops the start, not a request later.
             WebFormRoutes(webhooks: webhooks, refusal: Refusal(metrics: metrics, logger: logger), order: config.channels.map(\.id),
@@ -179,6 +180,14 @@ public struct GatewayServer: Sendable {
         let group = ServiceGroup(configuration: configuration)
         await shutdown?.attach(group)
         try await group.run()
+    }
+
+    /// The upload spool, emptied of what a crash left mid-upload: nothing is listening yet, so no request owns a file in it.
+    func sweptSpool() throws -> UploadSpool {
+        let spool = UploadSpool(storagePath: config.storage.path)
+        let removed = try spool.sweep()
+        if removed > 0 { logger.notice("abandoned uploads removed from the spool", metadata: ["files": "\(removed)"]) }
+        return spool
     }
 
     /// How often expired groups of message parts are looked for: a tenth of the shortest parts timeout,

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import IntakeCore
 import IntakeModel
+import IntakeStorage
 import Logging
 import NIOCore
 
@@ -52,6 +53,8 @@ struct WebhookRoutes: Sendable {
     /// `server.public_url` without a trailing slash: providers sign the URL they called, not ours.
     let publicURL: String
     let logger: Logger
+    /// Where streamed uploads wait for the attachment store (`WebhookAdapter.streamsFileParts`).
+    var spool: UploadSpool?
     /// Web forms' per-address limit, which this door shares with the form's own doors.
     var formGate: FormSubmissionGate? = nil
 
@@ -97,11 +100,20 @@ struct WebhookRoutes: Sendable {
             headers.append((field.name.canonicalName, field.value))
         }
         let bytes: [UInt8]
-        do {
-            bytes = try await request.body(upTo: limit, declaredLength: declaredLength)
+        var spooled: [SpooledFile] = []
+        do throws(HTTPFailure) {
+            if let declaredLength, declaredLength > limit { throw HTTPFailure.bodyTooLarge(limit: limit) }
+            if adapter.streamsFileParts, let spool, let type = request.headers[.contentType], MultipartForm.boundary(contentType: type) != nil {
+                let upload = try await StreamedUpload(spool: spool, limit: limit, limits: MultipartForm.Limits()).read(request, contentType: type)
+                (bytes, spooled) = (upload.body, upload.spooled)
+            } else {
+                bytes = try await request.body(upTo: limit, declaredLength: declaredLength)
+            }
         } catch {
             return reject(error)
         }
+        // Whatever the outcome, no spool file outlives the request: kept ones are in the attachment store by now.
+        defer { if !spooled.isEmpty { UploadSpool.remove(spooled.map(\.path)) } }
         let webhookRequest = WebhookRequest(
             method: request.method.rawValue,
             publicURL: publicURL + request.uri.string,
@@ -109,7 +121,8 @@ struct WebhookRoutes: Sendable {
             headers: HeaderFields(headers),
             body: bytes,
             // Written out as text only for the families that check it: formatting it costs on every request.
-            peerAddress: adapter.wantsPeerAddress ? peer()?.ipAddress : nil
+            peerAddress: adapter.wantsPeerAddress ? peer()?.ipAddress : nil,
+            spooled: spooled
         )
         let messages: [InboundMessage]
         var refusedItems: [RejectedItem] = []

@@ -48,6 +48,7 @@ public struct AttachmentStore: Sendable {
         if let reference = attachment.reference {
             return Attachment(pending: reference, fileName: attachment.fileName, mediaType: attachment.mediaType)
         }
+        if let spooled = attachment.spooled { return try take(spooled, attachment) }
         let digest = Hex.string(SHA256.hash(data: attachment.bytes))
         let target = path(forSHA256: digest)
         let folder = (target as NSString).deletingLastPathComponent
@@ -63,6 +64,26 @@ public struct AttachmentStore: Sendable {
             try disk.syncDirectory(folder)
         }
         return Attachment(fileName: attachment.fileName, mediaType: attachment.mediaType, size: attachment.bytes.count, sha256: digest)
+    }
+}
+
+extension AttachmentStore {
+    /// Moves a streamed upload's spool file into place (flushed first, then the folder it is renamed into),
+    /// or removes it when the same bytes are stored already. The digest is the one computed as it arrived.
+    private func take(_ spooled: SpooledFile, _ attachment: InboundAttachment) throws -> Attachment {
+        let target = path(forSHA256: spooled.sha256)
+        let folder = (target as NSString).deletingLastPathComponent
+        if FileManager.default.fileExists(atPath: target) {
+            unlink(spooled.path)
+        } else {
+            try disk.makeDirectories(folder)
+            try disk.syncFile(spooled.path)
+            guard rename(spooled.path, target) == 0 else {
+                throw StorageError.io("cannot move spooled upload into place: \(target): \(String(cString: strerror(errno)))")
+            }
+            try disk.syncDirectory(folder)
+        }
+        return Attachment(fileName: attachment.fileName, mediaType: attachment.mediaType, size: spooled.size, sha256: spooled.sha256)
     }
 }
 
@@ -97,6 +118,14 @@ struct Disk: Sendable {
             let parent = (directory as NSString).deletingLastPathComponent
             try syncDirectory(parent.isEmpty ? "." : parent)
         }
+    }
+
+    /// Flushes an existing file's bytes to disk.
+    func syncFile(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw StorageError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw StorageError.io("fsync of \(path) failed: \(String(cString: strerror(errno)))") }
     }
 
     /// Writes a new file and flushes it to disk.
