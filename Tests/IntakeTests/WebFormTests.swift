@@ -187,18 +187,40 @@ struct WebFormTests {
         }
     }
 
-    @Test("two anonymous citizens sending the same text are two complaints, and no identity leaves in the complaint")
+    @Test("two anonymous citizens helped from one phone with the same text are two complaints; a double submit is still one")
     func anonymousReportsAreNeverMerged() async throws {
         try await RunningGateway.with(channels: Self.channels) { gateway in
-            let first = try await Self.post(gateway, fields: Self.fields(token: Self.token(), ["anonymous": "on", "contact_phone": "0812 3456 7890"]))
-            let second = try await Self.post(gateway, fields: Self.fields(token: Self.token(), ["anonymous": "on", "confidential": "on"]))
+            let shared = ["anonymous": "on", "contact_phone": "0812 3456 7890"]
+            let firstToken = Self.token()
+            let first = try await Self.post(gateway, fields: Self.fields(token: firstToken, shared))
+            let second = try await Self.post(gateway, fields: Self.fields(token: Self.token(), shared.merging(["confidential": "on"]) { $1 }))
             #expect(first.status == 200 && second.status == 200)
             #expect(first.json["tracking_number"] as? String != second.json["tracking_number"] as? String)
             #expect(second.json["duplicate"] as? Bool == false)
+            let again = try await Self.post(gateway, fields: Self.fields(token: firstToken, shared))
+            #expect(again.json["tracking_number"] as? String == first.json["tracking_number"] as? String)
+            #expect(again.json["duplicate"] as? Bool == true)
             try await eventually { try await Self.complaints(gateway).count == 2 }
             let confidential = try await gateway.get("/api/v1/complaints/\(second.json["tracking_number"] as? String ?? "")").json
             #expect(confidential["anonymous"] as? Bool == true)
             #expect(confidential["confidential"] as? Bool == true)
+        }
+    }
+
+    @Test("an anonymous resend of a named report's text by the same contact is a complaint of its own, kept anonymous")
+    func anonymousResendIsNotMergedIntoNamedReport() async throws {
+        try await RunningGateway.with(channels: Self.channels) { gateway in
+            let contact = ["contact_email": "ani@example.id"]
+            let named = try await Self.post(gateway, fields: Self.fields(token: Self.token(), contact))
+            let anonymous = try await Self.post(gateway, fields: Self.fields(token: Self.token(), contact.merging(["anonymous": "on"]) { $1 }))
+            #expect(named.status == 200 && anonymous.status == 200)
+            #expect(anonymous.json["duplicate"] as? Bool == false)
+            let number = try #require(anonymous.json["tracking_number"] as? String)
+            #expect(number != named.json["tracking_number"] as? String)
+            try await eventually { try await Self.complaints(gateway).count == 2 }
+            #expect(try await gateway.get("/api/v1/complaints/\(number)").json["anonymous"] as? Bool == true)
+            let namedAgain = try await Self.post(gateway, fields: Self.fields(token: Self.token(), contact))
+            #expect(namedAgain.json["tracking_number"] as? String == named.json["tracking_number"] as? String, "named resends still merge")
         }
     }
 
