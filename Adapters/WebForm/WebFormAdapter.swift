@@ -8,7 +8,8 @@ import ProviderSigning
 /// Settings: `secret` (required; signs form tokens), `app_key` (optional: the channel is then for apps only and
 /// every request must bring `X-App-Key`),
 /// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
-/// message, defaults 10 MiB and 25 MiB). Set the channel's `max_body_bytes` to the largest upload allowed.
+/// message, defaults 10 MiB and 25 MiB). The family's `max_body_bytes` defaults to 26 MiB (the files and room
+/// for the fields); a channel whose file limits exceed its `max_body_bytes` is refused at load.
 /// The numbers are checked at load (non-negative integers). The family has no reply sender: a contact's
 /// acknowledgment goes through another channel named by the common keys `reply_email_via` / `reply_sms_via`.
 ///
@@ -28,9 +29,18 @@ public struct WebFormAdapter: WebhookAdapter {
     public static let defaultAttachmentMaxBytes = 10 << 20
     /// Per report, as the email family.
     public static let defaultAttachmentsMaxBytes = 25 << 20
+    /// The body limit when a channel sets no `max_body_bytes`: all the files plus 1 MiB for the fields.
+    public static let defaultMaxBodyBytes = defaultAttachmentsMaxBytes + (1 << 20)
 
     /// The family the server and the configuration loader register.
-    public static let family = AdapterFamily(
+    public static let family: AdapterFamily = {
+        var family = plainFamily
+        family.defaultMaxBodyBytes = defaultMaxBodyBytes
+        family.settingsWithinBody = ["attachment_max_bytes", "attachments_max_bytes"]
+        return family
+    }()
+
+    private static let plainFamily = AdapterFamily(
         type: type,
         settingKeys: [
             ChannelSettingKey("secret", required: true, secret: true), ChannelSettingKey("app_key", secret: true),
