@@ -37,6 +37,8 @@ public struct WebFormAdapter: WebhookAdapter {
         var family = plainFamily
         family.defaultMaxBodyBytes = defaultMaxBodyBytes
         family.settingsWithinBody = ["attachment_max_bytes", "attachments_max_bytes"]
+        // `/lapor/status`, `/lapor/terima` and `/lapor/wilayah` are pages of their own.
+        family.reservedIDs = ["status", "terima", "wilayah"]
         return family
     }()
 

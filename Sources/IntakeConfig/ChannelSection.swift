@@ -99,6 +99,10 @@ struct ChannelSection {
         entry.reportUnknownKeys(known: Self.commonKeys + family.settingKeys.map(\.name), log: &log, context: context)
         let settings = self.settings(entry, family: family, log: &log)
         guard let id else { return nil }
+        if family.reservedIDs.contains(id) {
+            log.report(path.key("id"), line: entry.line(of: "id"),
+                       "channel id '\(id)' is reserved for type \(family.type) (a fixed page has that address); choose another id")
+        }
         let bodyLimit = maxBodyBytes ?? family.defaultMaxBodyBytes ?? ChannelConfig.defaultMaxBodyBytes
         checkWithinBody(settings, limit: bodyLimit, family: family, entry: entry, log: &log)
         var config = ChannelConfig(

@@ -100,6 +100,8 @@ public struct AdapterFamily: Sendable {
     /// Setting keys (byte sizes) a request body must be able to hold: the loader refuses a channel whose
     /// value for one of them exceeds its `max_body_bytes`, which would refuse the upload first.
     public var settingsWithinBody: [String] = []
+    /// Channel ids this family's channels may not take: fixed routes would shadow theirs (`/lapor/status`).
+    public var reservedIDs: [String] = []
 
     public init(
         type: ChannelType,

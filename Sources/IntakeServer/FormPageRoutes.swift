@@ -18,8 +18,8 @@ struct FormPageRoutes: Sendable {
 
     let webhooks: WebhookRoutes
     let pages: FormPages
-    /// The channel `/lapor` serves.
-    let first: ChannelID
+    /// The channel `/lapor` serves: the first webform channel that has a page.
+    var first: ChannelID
     let lookups = SubmissionLimiter()
 
     func register(on router: Router<IntakeRequestContext>) {

@@ -11,7 +11,8 @@ import Synchronization
 /// - `POST /lapor`, `POST /lapor/{channel_id}`: the page's form; a stored report is answered 303 to
 ///   `/lapor/terima?nomor=<tracking number>`, a refused one with the form again in HTML (`FormPageRoutes`).
 ///
-/// Without `channel` the first configured channel of `type: webform` serves. Submissions are limited per
+/// Without `channel` the API's doors serve the first configured channel of `type: webform`; `/lapor` serves the
+/// first one that has a page (no `app_key`). Submissions are limited per
 /// client address and channel (the channel's `submissions_per_minute`, default 10) in memory by
 /// `FormSubmissionGate`, which `POST /webhooks/{channel_id}` shares: a restart forgets the counts, and behind a
 /// proxy every citizen shares the proxy's address.
@@ -34,7 +35,10 @@ struct WebFormRoutes: Sendable {
 
     func register(on router: Router<IntakeRequestContext>) {
         guard let first = order.first(where: { webhooks.channels[$0]?.config.type == Self.type }) else { return }
-        let pageRoutes = FormPageRoutes(webhooks: webhooks, pages: pages, first: first)
+        // The page doors serve the first webform channel that has a page (no app key); the API's default stays `first`.
+        var probe = FormPageRoutes(webhooks: webhooks, pages: pages, first: first)
+        probe.first = order.first { probe.pageAdapter($0) != nil } ?? first
+        let pageRoutes = probe
         pageRoutes.register(on: router)
         @Sendable func named(_ request: Request) -> String { request.uri.queryParameters.get("channel") ?? first }
         router.get("/api/v1/reports/token") { request, _ in
@@ -46,7 +50,7 @@ struct WebFormRoutes: Sendable {
             await submit(request, channelID: named(request), address: context.remoteAddress?.ipAddress, page: nil)
         }
         router.post("/lapor") { request, context in
-            await submit(request, channelID: first, address: context.remoteAddress?.ipAddress, page: pageRoutes)
+            await submit(request, channelID: pageRoutes.first, address: context.remoteAddress?.ipAddress, page: pageRoutes)
         }
         router.post("/lapor/:channel_id") { request, context in
             await submit(request, channelID: context.parameters.get("channel_id") ?? "", address: context.remoteAddress?.ipAddress, page: pageRoutes)

@@ -54,4 +54,27 @@ struct WebFormLimitsTests {
             #expect(!html.contains("10 MB") && !html.contains("25 MB"))
         }
     }
+
+    @Test("/lapor serves the first webform channel with a page when the first one is for apps only")
+    func laporSkipsAppOnlyChannels() async throws {
+        let channels = [
+            ChannelConfig(id: "app", type: WebFormAdapter.type, settings: ["secret": WebFormTests.secret, "app_key": WebFormTests.appKey], burstSeconds: 0),
+            ChannelConfig(id: "form", type: WebFormAdapter.type, settings: ["secret": WebFormTests.secret], burstSeconds: 0),
+        ]
+        try await RunningGateway.with(channels: channels) { gateway in
+            let page = try await gateway.client.send(HTTPClientRequest(url: gateway.baseURL + "/lapor"))
+            #expect(page.status == 200)
+            #expect(page.text.contains("name=\"form_token\""))
+            let sent = try await WebFormTests.post(gateway, "/lapor", fields: WebFormTests.fields(token: WebFormTests.token()))
+            #expect(sent.status == 303, "\(sent.text)")
+            try await eventually { try await WebFormTests.complaints(gateway).count == 1 }
+            #expect(try await WebFormTests.complaints(gateway).first?["channel_id"] as? String == "form")
+        }
+    }
+
+    @Test("a webform channel cannot take the id of a fixed page", arguments: ["status", "terima", "wilayah"])
+    func reservedIDsAreRefused(_ id: String) {
+        let refusal = Self.refusal("  - id: \(id)\n    type: webform\n    secret: s3cret\n")
+        #expect(refusal.contains("channels[0].id") && refusal.contains("'\(id)'"), "\(refusal)")
+    }
 }
