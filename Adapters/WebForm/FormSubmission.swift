@@ -133,7 +133,8 @@ struct FormSubmission {
                 problems[field] = .fileType
                 continue
             }
-            let name = (file.fileName ?? "").isEmpty ? "lampiran-\(index + 1)" : file.fileName!
+            let given = (file.fileName ?? "").isEmpty ? "lampiran-\(index + 1)" : file.fileName!
+            let name = MediaSniffer.name(given, matching: type)
             kept.append(InboundAttachment(fileName: name, mediaType: type, bytes: Data(file.body)))
         }
         if total > limits.perMessage { problems["attachments"] = .filesTooLarge(limits.perMessage) }

@@ -45,6 +45,43 @@ public enum MediaSniffer {
         }
     }
 
+    /// The file extension (without the dot) that matches `type`, or nil for a type this gateway does not name.
+    public static func fileExtension(for type: String) -> String? {
+        switch essence(type) {
+        case "image/jpeg": "jpg"
+        case "image/png": "png"
+        case "image/gif": "gif"
+        case "image/webp": "webp"
+        case "image/heic": "heic"
+        case "application/pdf": "pdf"
+        case "video/mp4": "mp4"
+        case "video/3gpp": "3gp"
+        case "video/3gpp2": "3g2"
+        case "video/quicktime": "mov"
+        case "video/webm": "webm"
+        case "video/x-matroska": "mkv"
+        case "video/x-msvideo": "avi"
+        case "audio/mpeg": "mp3"
+        case "audio/mp4": "m4a"
+        case "audio/ogg": "ogg"
+        case "audio/wav": "wav"
+        case "audio/aac": "aac"
+        case "audio/amr": "amr"
+        default: nil
+        }
+    }
+
+    /// `name` with the extension its bytes' `type` calls for: `poly.html` holding a JPEG becomes `poly.jpg`, so
+    /// a desktop opens the file as what it is. A name whose extension already fits, or a type without one, stays.
+    public static func name(_ name: String, matching type: String) -> String {
+        guard let ext = fileExtension(for: type) else { return name }
+        let dot = name.lastIndex(of: ".")
+        let stem = dot.map { String(name[..<$0]) } ?? name
+        let current = dot.map { name[name.index(after: $0)...].lowercased() } ?? ""
+        let fits: Set<String> = ext == "jpg" ? ["jpg", "jpeg"] : ext == "mov" ? ["mov", "qt"] : [ext]
+        return fits.contains(current) ? name : (stem.isEmpty ? "lampiran" : stem) + "." + ext
+    }
+
     /// A guess at what non-media bytes are, for the reason an operator reads ("text/html").
     public static func describe(_ bytes: [UInt8]) -> String {
         let head = String(decoding: bytes.prefix(256), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
