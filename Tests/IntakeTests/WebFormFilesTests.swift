@@ -12,6 +12,24 @@ struct WebFormFilesTests {
         Array(text.utf8) + [UInt8](repeating: 0, count: max(0, count - text.utf8.count))
     }
 
+    static let videos: [(name: String, bytes: [UInt8], type: String)] = [
+        ("WebM (Chrome, Android screen recorder)", [0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84] + ascii("webm"), "video/webm"),
+        ("Matroska", [0x1A, 0x45, 0xDF, 0xA3, 0xA3, 0x42, 0x82, 0x88] + ascii("matroska"), "video/x-matroska"),
+        ("AVI", ascii("RIFF\u{1}\0\0\0AVI LIST"), "video/x-msvideo"),
+        ("MOV (iPhone)", ascii("\0\0\0\u{14}ftypqt  "), "video/quicktime"),
+        ("MOV without ftyp", ascii("\0\0\0\u{8}wide\0\0\0\u{1}mdat"), "video/quicktime"),
+        ("3GP (3gp5)", ascii("\0\0\0\u{18}ftyp3gp5"), "video/3gpp"),
+        ("3GP (3ge6)", ascii("\0\0\0\u{18}ftyp3ge6"), "video/3gpp"),
+        ("3G2", ascii("\0\0\0\u{18}ftyp3g2a"), "video/3gpp2"),
+        ("MP4", ascii("\0\0\0\u{18}ftypmp42"), "video/mp4"),
+    ]
+
+    @Test("videos phones and browsers record are recognized by their bytes", arguments: videos)
+    func videosAreRecognized(_ video: (name: String, bytes: [UInt8], type: String)) {
+        #expect(MediaSniffer.sniff(video.bytes) == video.type, "\(video.name)")
+        #expect(MediaSniffer.check(declared: video.type, bytes: video.bytes) == .success(video.type))
+    }
+
     static let names: [(given: String, type: String, stored: String)] = [
         ("poly.html", "image/jpeg", "poly.jpg"),
         ("foto.JPEG", "image/jpeg", "foto.JPEG"),
