@@ -80,7 +80,7 @@ public struct WebFormAdapter: WebhookAdapter {
 
     /// A fresh token for a form rendered now, signed for this channel (the page renders it into a hidden field).
     public func issueToken() -> String {
-        FormToken.issue(now: now()).encoded(secret: secret)
+        FormToken.issue(now: now()).encoded(secret: secret, channel: channel.id)
     }
 
     public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
@@ -107,7 +107,7 @@ public struct WebFormAdapter: WebhookAdapter {
         let token = FormToken.issue(now: now())
         let issued = Date(timeIntervalSince1970: TimeInterval(token.issuedAt))
         return Self.json([
-            "form_token": token.encoded(secret: secret),
+            "form_token": token.encoded(secret: secret, channel: channel.id),
             "issued_at": Timestamp.format(issued),
             "expires_at": Timestamp.format(issued.addingTimeInterval(TimeInterval(FormToken.lifetimeSeconds))),
             "min_fill_seconds": minFillSeconds,
@@ -151,7 +151,7 @@ public struct WebFormAdapter: WebhookAdapter {
     func tokenCheck(_ text: String?) -> Result<FormToken, FormTokenError> {
         Result { () throws(FormTokenError) -> FormToken in
             guard let text = text?.trimmed, !text.isEmpty else { throw .missing }
-            let token = try FormToken.decode(text, secret: secret)
+            let token = try FormToken.decode(text, secret: secret, channel: channel.id)
             try token.check(now: now(), minFillSeconds: minFillSeconds)
             return token
         }

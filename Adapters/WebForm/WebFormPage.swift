@@ -30,7 +30,7 @@ extension WebFormAdapter: FormPageAdapter {
             problems["form_token"] = Self.problem(error)
             fresh = error != .tooFast
             if error == .tooFast, let text = input.fields["form_token"]?.trimmed {
-                token = try? FormToken.decode(text, secret: secret)
+                token = try? FormToken.decode(text, secret: secret, channel: channel.id)
             }
         }
         if let token, case .problems(let found) = FormSubmission(input: input, token: token, limits: limits, now: now()).message(channel: channel) {

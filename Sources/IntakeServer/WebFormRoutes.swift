@@ -67,6 +67,9 @@ struct WebFormRoutes: Sendable {
             return page.notice(404, language: page.language(request), heading: "not_found_title", message: "unknown_channel", path: "/lapor")
         }
         let language = page?.language(request, channel: channel.config)
+        if let page, let language, !Self.isOwnPage(request, publicURL: webhooks.publicURL) {
+            return page.notice(403, language: language, heading: "error_title", message: "cross_site", path: "/lapor")
+        }
         if let wait = webhooks.formGate?.wait(channel, id: channelID, address: address) {
             let answer = refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: channelID)
             guard let page, let language else { return answer }
@@ -78,6 +81,20 @@ struct WebFormRoutes: Sendable {
         return await webhooks.handle(request, channelID: channelID, seeOther: { "/lapor/terima?nomor=\($0.trackingNumber)\(lang)" }) {
             page.refusedPage($0, $1, channelID: channelID, language: language)
         }
+    }
+}
+
+extension WebFormRoutes {
+    /// Whether a page POST comes from the gateway's own pages: not `Sec-Fetch-Site: cross-site`, and an `Origin`
+    /// (when the browser sends one) that is `public_url`'s or the request's own host. `Origin: null` (what a
+    /// `no-referrer` page sends) is left to `Sec-Fetch-Site`. The JSON API is for apps and is not asked this.
+    static func isOwnPage(_ request: Request, publicURL: String) -> Bool {
+        if request.headers[HTTPFields.Element.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site" { return false }
+        guard let origin = request.headers[HTTPFields.Element.Name("Origin")!]?.lowercased(), origin != "null" else { return true }
+        let own = publicURL.lowercased()
+        if own == origin || own.hasPrefix(origin + "/") { return true }
+        guard let host = request.head.authority?.lowercased(), let separator = origin.range(of: "://") else { return false }
+        return origin[separator.upperBound...] == host
     }
 }
 
