@@ -49,8 +49,9 @@ public struct WebFormAdapter: WebhookAdapter {
             ChannelSettingKey("min_fill_seconds", integerIn: 0...86_400),
             ChannelSettingKey("attachment_max_bytes", integerIn: 0...Int(Int32.max)),
             ChannelSettingKey("attachments_max_bytes", integerIn: 0...Int(Int32.max)),
-            // Read by the server's form routes: submissions per client address and minute (default 10).
-            ChannelSettingKey("submissions_per_minute", integerIn: 0...1_000_000),
+            // Read by the server's form routes: submissions per client address and minute (default 10). At least
+            // 1: 0 would read as "no limit" to some and "none at all" to others, so it is refused.
+            ChannelSettingKey("submissions_per_minute", integerIn: 1...1_000_000),
         ],
         makeWebhook: { WebFormAdapter(channel: $0) }
     )

@@ -77,4 +77,11 @@ struct WebFormLimitsTests {
         let refusal = Self.refusal("  - id: \(id)\n    type: webform\n    secret: s3cret\n")
         #expect(refusal.contains("channels[0].id") && refusal.contains("'\(id)'"), "\(refusal)")
     }
+
+    @Test("submissions_per_minute: 0 is a configuration error (at least 1), 1 loads")
+    func zeroSubmissionsPerMinuteIsRefused() {
+        let refusal = Self.refusal("  - id: lapor\n    type: webform\n    secret: s3cret\n    submissions_per_minute: 0\n")
+        #expect(refusal.contains("channels[0].submissions_per_minute") && refusal.contains("must be between 1 and"), "\(refusal)")
+        #expect(Self.refusal("  - id: lapor\n    type: webform\n    secret: s3cret\n    submissions_per_minute: 1\n").isEmpty)
+    }
 }
