@@ -23,18 +23,34 @@ struct FormPageRoutes: Sendable {
     let lookups = SubmissionLimiter()
 
     func register(on router: Router<IntakeRequestContext>) {
-        router.get("/lapor") { request, _ in form(request, channelID: first) }
-        router.get("/lapor/terima") { request, context in
+        page("/lapor", on: router) { request, _ in form(request, channelID: first) }
+        page("/lapor/terima", on: router) { request, context in
             await lookup(request, address: context.remoteAddress?.ipAddress, receipt: true)
         }
-        router.get("/lapor/status") { request, context in
+        page("/lapor/status", on: router) { request, context in
             await lookup(request, address: context.remoteAddress?.ipAddress, receipt: false)
         }
-        router.get("/lapor/wilayah") { request, _ in
+        page("/lapor/wilayah", on: router) { request, _ in
             let items = pages.wilayah.suggestions(request.uri.queryParameters.get("q") ?? "").map { ["name": $0] }
             return (try? AdminRoutes.json(["items": items])) ?? Response(status: .internalServerError)
         }
-        router.get("/lapor/:channel_id") { request, context in form(request, channelID: context.parameters.get("channel_id") ?? "") }
+        page("/lapor/:channel_id", on: router) { request, context in form(request, channelID: context.parameters.get("channel_id") ?? "") }
+    }
+
+    /// Registers `handler` for GET, and for HEAD with the same status and headers and no body (what uptime and
+    /// link checkers send): a page that answers GET is not "down" to them.
+    private func page(
+        _ path: RouterPath, on router: Router<IntakeRequestContext>,
+        _ handler: @escaping @Sendable (Request, IntakeRequestContext) async -> Response
+    ) {
+        router.get(path, use: handler)
+        router.head(path) { request, context in
+            var response = await handler(request, context)
+            let length = response.headers[.contentLength]
+            response.body = ResponseBody()
+            response.headers[.contentLength] = length
+            return response
+        }
     }
 
     /// The page's language: `?lang=`, else the browser's, else the channel's.
