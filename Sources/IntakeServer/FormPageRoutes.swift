@@ -74,10 +74,11 @@ struct FormPageRoutes: Sendable {
             return notice(404, language: language(request), heading: "not_found_title", message: "unknown_channel", path: "/lapor")
         }
         let (channel, adapter) = found
-        let view = FormView(
+        var view = FormView(
             channelID: channelID, isFirst: channelID == first, language: language(request, channel: channel.config),
             token: adapter.issueToken(), limits: adapter.attachmentLimits
         )
+        view.replyKinds = Set(channel.config.replyVia.keys)
         return render(view)
     }
 
@@ -106,12 +107,13 @@ extension FormPageRoutes {
     /// Field problems come back next to their fields with what was typed; a request refused before it was
     /// read (too large, too many) comes back blank, saying so; a bot's gets a page that says nothing.
     func refusedPage(_ seen: WebhookRequest?, _ failure: HTTPFailure, channelID: String, language: CitizenLanguage) -> Response? {
-        guard let adapter = pageAdapter(channelID)?.1 else { return nil }
+        guard let (channel, adapter) = pageAdapter(channelID) else { return nil }
         let text = language.text
         let isFirst = channelID == first
         func blank(_ message: String, headers: HTTPFields = [:]) -> Response {
-            let view = FormView(channelID: channelID, isFirst: isFirst, language: language, token: adapter.issueToken(),
+            var view = FormView(channelID: channelID, isFirst: isFirst, language: language, token: adapter.issueToken(),
                                 limits: adapter.attachmentLimits, notices: [message, text.fill("typed_lost")])
+            view.replyKinds = Set(channel.config.replyVia.keys)
             return render(view, status: failure.status, headers: headers)
         }
         func typedAgain(_ seen: WebhookRequest, notice: String?) -> Response {
@@ -119,6 +121,7 @@ extension FormPageRoutes {
             var view = FormView(refused: review, channelID: channelID, isFirst: isFirst, language: language,
                                 freshToken: adapter.issueToken, limits: adapter.attachmentLimits)
             if let notice { view.notices.insert(notice, at: 0) }
+            view.replyKinds = Set(channel.config.replyVia.keys)
             if view.problems.isEmpty && view.notices.isEmpty { view.notices.append(text.fill("unreadable")) }
             return render(view, status: failure.status)
         }

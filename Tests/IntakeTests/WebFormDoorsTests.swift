@@ -29,4 +29,26 @@ struct WebFormDoorsTests {
             #expect(try await Self.send(gateway, "HEAD", "/lapor").status == 200)
         }
     }
+
+    static let routes: [(smtp: Bool, sms: Bool, intro: String)] = [
+        (true, true, "Boleh diisi salah satu agar kami dapat mengirim nomor pelacakan dan kabar laporan Anda."),
+        (true, false, "Kabar laporan hanya dikirim lewat email"),
+        (false, true, "Kabar laporan hanya dikirim lewat SMS"),
+        (false, false, "Formulir ini tidak mengirim kabar ke telepon atau email."),
+    ]
+
+    @Test("the form promises news only by the routes the channel has, and says a named report's contact reaches the agency", arguments: routes)
+    func contactPromiseFollowsTheRoutes(_ example: (smtp: Bool, sms: Bool, intro: String)) async throws {
+        let channels = ContactReplyTests.channels(smtpURL: example.smtp ? "smtp://127.0.0.1:9" : nil, smsAPI: example.sms ? "http://127.0.0.1:9" : nil)
+        try await RunningGateway.with(channels: channels) { gateway in
+            let blank = try await Self.send(gateway, "GET", "/lapor").text
+            let refused = try await WebFormTests.post(gateway, "/lapor", fields: WebFormTests.fields(token: WebFormTests.token(), ["body": ""])).text
+            for html in [blank, refused] {
+                let intro = WebFormPageTests.element("contact-intro", in: html) ?? ""
+                #expect(intro.hasPrefix(example.intro), "\(intro)")
+                #expect(WebFormPageTests.element("contact-named", in: html)?.contains("dapat dilihat oleh instansi") == true)
+            }
+            #expect(blank.contains("<legend>\(example.smtp || example.sms ? "Kontak untuk kabar laporan" : "Kontak") <span"))
+        }
+    }
 }
