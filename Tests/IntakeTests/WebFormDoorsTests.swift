@@ -51,4 +51,18 @@ struct WebFormDoorsTests {
             #expect(blank.contains("<legend>\(example.smtp || example.sms ? "Kontak untuk kabar laporan" : "Kontak") <span"))
         }
     }
+
+    @Test("the receipt says in words where to check the status, so a printed one does too")
+    func receiptNamesTheStatusPage() async throws {
+        try await RunningGateway.with(channels: WebFormPageTests.channels, publicURL: "https://lapor.example.go.id") { gateway in
+            let stored = try await WebFormTests.post(gateway, fields: WebFormTests.fields(token: WebFormTests.token()))
+            let number = try #require(stored.json["tracking_number"] as? String)
+            try await eventually { try await WebFormTests.complaints(gateway).count == 1 }
+            let receipt = try await Self.send(gateway, "GET", "/lapor/terima?nomor=\(number)").text
+            #expect(WebFormPageTests.element("status-at", in: receipt)
+                == "Cek status kapan saja di https://lapor.example.go.id/lapor/status dengan nomor pelacakan di atas.")
+            let english = try await Self.send(gateway, "GET", "/lapor/terima?nomor=\(number)&lang=en").text
+            #expect(english.contains("Check the status at any time at https://lapor.example.go.id/lapor/status"))
+        }
+    }
 }
