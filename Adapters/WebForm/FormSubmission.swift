@@ -138,7 +138,8 @@ struct FormSubmission {
                 problems[field] = .fileType
                 continue
             }
-            let name = (file.fileName ?? "").isEmpty ? "lampiran-\(index + 1)" : file.fileName!
+            let given = (file.fileName ?? "").isEmpty ? "lampiran-\(index + 1)" : file.fileName!
+            let name = MediaSniffer.name(given, matching: type)
             kept.append(upload.map { InboundAttachment(fileName: name, mediaType: type, spooled: $0) }
                 ?? InboundAttachment(fileName: name, mediaType: type, bytes: Data(file.body)))
         }

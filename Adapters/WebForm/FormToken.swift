@@ -3,7 +3,9 @@ import Foundation
 import ProviderSigning
 
 /// The token each rendered form carries: a random 128-bit id and the time it was issued, signed with
-/// HMAC-SHA256 under the channel secret, as base64url (no padding).
+/// HMAC-SHA256 under the channel secret together with the channel's id, as base64url (no padding). A token
+/// issued for one channel is refused by another even when both share a secret; tokens signed before the
+/// channel id was (`v1`, at most 24 hours old at an upgrade) are refused as invalid: the page is reloaded.
 ///
 /// It serves three ends at once: it is the form's CSRF token (a submission without a valid, unexpired
 /// token is refused), it proves a minimum fill time (a token younger than `min_fill_seconds` was filled
@@ -18,7 +20,7 @@ public struct FormToken: Sendable, Equatable {
     /// Tokens older than this are refused: a form left open for a day is rendered again.
     public static let lifetimeSeconds: Int64 = 24 * 3600
     /// Domain separation: the channel secret signs nothing else with this prefix.
-    static let context = Array("intake-form-token-v1".utf8)
+    static let context = Array("intake-form-token-v2".utf8)
 
     /// A token with this id and issue time (tests mint older tokens with it).
     public init(id: [UInt8], issuedAt: Int64) {
@@ -35,11 +37,16 @@ public struct FormToken: Sendable, Equatable {
     /// The id as 32 lower-case hex digits: the message's external id.
     public var idHex: String { id.map { String(format: "%02x", $0) }.joined() }
 
-    /// The token as the form carries it, signed under `secret`.
-    public func encoded(secret: String) -> String {
+    /// The token as the form of channel `channel` carries it, signed under `secret`.
+    public func encoded(secret: String, channel: String) -> String {
         let payload = self.payload
-        let mac = Array(HMAC<SHA256>.authenticationCode(for: Self.context + payload, using: SymmetricKey(data: Array(secret.utf8))))
-        return Self.base64url(Data(payload + mac))
+        return Self.base64url(Data(payload + Self.mac(payload, secret: secret, channel: channel)))
+    }
+
+    /// The signature: the context, the channel id and a NUL (ids hold no NUL), then the payload.
+    static func mac(_ payload: [UInt8], secret: String, channel: String) -> [UInt8] {
+        let message = context + Array(channel.utf8) + [0] + payload
+        return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8))))
     }
 
     /// Base64url without padding (RFC 4648 §5).
@@ -52,8 +59,8 @@ public struct FormToken: Sendable, Equatable {
         id + (0..<8).map { UInt8(truncatingIfNeeded: issuedAt >> (56 - 8 * $0)) }
     }
 
-    /// The token `text` carries when its signature under `secret` holds; the time checks are `check`'s.
-    public static func decode(_ text: String, secret: String) throws(FormTokenError) -> FormToken {
+    /// The token `text` carries when its signature under `secret` for `channel` holds; the time checks are `check`'s.
+    public static func decode(_ text: String, secret: String, channel: String) throws(FormTokenError) -> FormToken {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard text.utf8.count <= 128, let data = Data(base64Encoded: base64), data.count == 56 else { throw .malformed }
@@ -61,7 +68,7 @@ public struct FormToken: Sendable, Equatable {
         guard base64url(data) == text else { throw .malformed }
         let bytes = Array(data)
         let payload = Array(bytes[0..<24])
-        let expected = Array(HMAC<SHA256>.authenticationCode(for: context + payload, using: SymmetricKey(data: Array(secret.utf8))))
+        let expected = mac(payload, secret: secret, channel: channel)
         // Constant-time: a forger must not learn how many bytes of the signature matched.
         guard ConstantTime.equal(expected, Array(bytes[24...])) else { throw .forged }
         let issuedAt = payload[16..<24].reduce(Int64(0)) { $0 << 8 | Int64($1) }

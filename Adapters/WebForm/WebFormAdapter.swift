@@ -8,7 +8,8 @@ import ProviderSigning
 /// Settings: `secret` (required; signs form tokens), `app_key` (optional: the channel is then for apps only and
 /// every request must bring `X-App-Key`),
 /// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
-/// message, defaults 10 MiB and 25 MiB). Set the channel's `max_body_bytes` to the largest upload allowed.
+/// message, defaults 10 MiB and 25 MiB). The family's `max_body_bytes` defaults to 26 MiB (the files and room
+/// for the fields); a channel whose file limits exceed its `max_body_bytes` is refused at load.
 /// The numbers are checked at load (non-negative integers). The family has no reply sender: a contact's
 /// acknowledgment goes through another channel named by the common keys `reply_email_via` / `reply_sms_via`.
 ///
@@ -28,17 +29,29 @@ public struct WebFormAdapter: WebhookAdapter {
     public static let defaultAttachmentMaxBytes = 10 << 20
     /// Per report, as the email family.
     public static let defaultAttachmentsMaxBytes = 25 << 20
+    /// The body limit when a channel sets no `max_body_bytes`: all the files plus 1 MiB for the fields.
+    public static let defaultMaxBodyBytes = defaultAttachmentsMaxBytes + (1 << 20)
 
     /// The family the server and the configuration loader register.
-    public static let family = AdapterFamily(
+    public static let family: AdapterFamily = {
+        var family = plainFamily
+        family.defaultMaxBodyBytes = defaultMaxBodyBytes
+        family.settingsWithinBody = ["attachment_max_bytes", "attachments_max_bytes"]
+        // `/lapor/status`, `/lapor/terima` and `/lapor/wilayah` are pages of their own.
+        family.reservedIDs = ["status", "terima", "wilayah"]
+        return family
+    }()
+
+    private static let plainFamily = AdapterFamily(
         type: type,
         settingKeys: [
             ChannelSettingKey("secret", required: true, secret: true), ChannelSettingKey("app_key", secret: true),
             ChannelSettingKey("min_fill_seconds", integerIn: 0...86_400),
             ChannelSettingKey("attachment_max_bytes", integerIn: 0...Int(Int32.max)),
             ChannelSettingKey("attachments_max_bytes", integerIn: 0...Int(Int32.max)),
-            // Read by the server's form routes: submissions per client address and minute (default 10).
-            ChannelSettingKey("submissions_per_minute", integerIn: 0...1_000_000),
+            // Read by the server's form routes: submissions per client address and minute (default 10). At least
+            // 1: 0 would read as "no limit" to some and "none at all" to others, so it is refused.
+            ChannelSettingKey("submissions_per_minute", integerIn: 1...1_000_000),
         ],
         makeWebhook: { WebFormAdapter(channel: $0) }
     )
@@ -70,7 +83,7 @@ public struct WebFormAdapter: WebhookAdapter {
 
     /// A fresh token for a form rendered now, signed for this channel (the page renders it into a hidden field).
     public func issueToken() -> String {
-        FormToken.issue(now: now()).encoded(secret: secret)
+        FormToken.issue(now: now()).encoded(secret: secret, channel: channel.id)
     }
 
     public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
@@ -97,7 +110,7 @@ public struct WebFormAdapter: WebhookAdapter {
         let token = FormToken.issue(now: now())
         let issued = Date(timeIntervalSince1970: TimeInterval(token.issuedAt))
         return Self.json([
-            "form_token": token.encoded(secret: secret),
+            "form_token": token.encoded(secret: secret, channel: channel.id),
             "issued_at": Timestamp.format(issued),
             "expires_at": Timestamp.format(issued.addingTimeInterval(TimeInterval(FormToken.lifetimeSeconds))),
             "min_fill_seconds": minFillSeconds,
@@ -142,7 +155,7 @@ public struct WebFormAdapter: WebhookAdapter {
     func tokenCheck(_ text: String?) -> Result<FormToken, FormTokenError> {
         Result { () throws(FormTokenError) -> FormToken in
             guard let text = text?.trimmed, !text.isEmpty else { throw .missing }
-            let token = try FormToken.decode(text, secret: secret)
+            let token = try FormToken.decode(text, secret: secret, channel: channel.id)
             try token.check(now: now(), minFillSeconds: minFillSeconds)
             return token
         }

@@ -4,7 +4,11 @@ import IntakeModel
 /// What the server's page needs from the family: tokens to render, the limits to state, and a refused
 /// submission's typed fields and messages, so the page comes back with each message next to its field.
 extension WebFormAdapter: FormPageAdapter {
-    public var attachmentLimits: (perFile: Int, perMessage: Int) { (limits.perFile, limits.perMessage) }
+    /// The limits that really apply: a body larger than `max_body_bytes` is refused before any file is weighed.
+    public var attachmentLimits: (perFile: Int, perMessage: Int) {
+        let perMessage = min(limits.perMessage, channel.maxBodyBytes)
+        return (min(limits.perFile, perMessage), perMessage)
+    }
 
     /// A channel with an app key is for apps only: its page is not served.
     public var servesPage: Bool { appKey == nil }
@@ -26,7 +30,7 @@ extension WebFormAdapter: FormPageAdapter {
             problems["form_token"] = Self.problem(error)
             fresh = error != .tooFast
             if error == .tooFast, let text = input.fields["form_token"]?.trimmed {
-                token = try? FormToken.decode(text, secret: secret)
+                token = try? FormToken.decode(text, secret: secret, channel: channel.id)
             }
         }
         if let token, case .problems(let found) = FormSubmission(input: input, token: token, limits: limits, now: now(), spooled: request.spooled).message(channel: channel) {

@@ -99,8 +99,14 @@ struct ChannelSection {
         entry.reportUnknownKeys(known: Self.commonKeys + family.settingKeys.map(\.name), log: &log, context: context)
         let settings = self.settings(entry, family: family, log: &log)
         guard let id else { return nil }
+        if family.reservedIDs.contains(id) {
+            log.report(path.key("id"), line: entry.line(of: "id"),
+                       "channel id '\(id)' is reserved for type \(family.type) (a fixed page has that address); choose another id")
+        }
+        let bodyLimit = maxBodyBytes ?? family.defaultMaxBodyBytes ?? ChannelConfig.defaultMaxBodyBytes
+        checkWithinBody(settings, limit: bodyLimit, family: family, entry: entry, log: &log)
         var config = ChannelConfig(
-            id: id, type: family.type, maxBodyBytes: maxBodyBytes ?? ChannelConfig.defaultMaxBodyBytes,
+            id: id, type: family.type, maxBodyBytes: bodyLimit,
             campaign: campaign, tags: tags ?? [], settings: settings,
             burstSeconds: replies.burstSeconds ?? ChannelConfig.defaultBurstSeconds,
             partsTimeoutSeconds: replies.partsTimeoutSeconds ?? ChannelConfig.defaultPartsTimeoutSeconds,
@@ -110,6 +116,16 @@ struct ChannelSection {
         )
         config.replyVia = ReplyRoutes.read(entry, log: &log)
         return config
+    }
+
+    /// Reports each of the family's size settings that a body of `limit` bytes could not hold.
+    private func checkWithinBody(_ settings: [String: String], limit: Int, family: AdapterFamily, entry: MappingReader, log: inout IssueLog) {
+        for key in family.settingsWithinBody {
+            guard let value = settings[key].flatMap(Int.init), value > limit else { continue }
+            let origin = entry.value("max_body_bytes") == nil ? " (the default for \(family.type))" : ""
+            log.report(entry.path.key(key), line: entry.line(of: key),
+                       "\(key) (\(value)) exceeds max_body_bytes (\(limit)\(origin)): raise max_body_bytes or lower \(key)")
+        }
     }
 
     /// The keys every channel takes about joining messages and replying to citizens.

@@ -95,6 +95,13 @@ public struct AdapterFamily: Sendable {
     /// (`phone` for SMS, `email` for SMTP), so other channels may reply through it (`reply_sms_via`,
     /// `reply_email_via`); nil: it only answers on its own conversations.
     public var outboundKind: ReporterKind?
+    /// `max_body_bytes` when a channel sets none; nil: `ChannelConfig.defaultMaxBodyBytes`.
+    public var defaultMaxBodyBytes: Int?
+    /// Setting keys (byte sizes) a request body must be able to hold: the loader refuses a channel whose
+    /// value for one of them exceeds its `max_body_bytes`, which would refuse the upload first.
+    public var settingsWithinBody: [String] = []
+    /// Channel ids this family's channels may not take: fixed routes would shadow theirs (`/lapor/status`).
+    public var reservedIDs: [String] = []
 
     public init(
         type: ChannelType,

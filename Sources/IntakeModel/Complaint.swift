@@ -90,6 +90,11 @@ public struct Complaint: Decodable, Sendable, Equatable {
         copy.reporter = Reporter(kind: reporter.kind, address: "anonymous", name: nil)
         // Some providers' message ids carry the sender (WhatsApp's wamid encodes the phone number).
         copy.externalID = ""
+        // A file's name may name the citizen (`KTP_Budi_Santoso.jpg`): lampiran-1.jpg, lampiran-2.pdf, …
+        for index in copy.attachments.indices {
+            let ext = MediaSniffer.fileExtension(for: copy.attachments[index].mediaType).map { "." + $0 } ?? ""
+            copy.attachments[index].fileName = "lampiran-\(index + 1)" + ext
+        }
         return copy
     }
 }

@@ -102,7 +102,8 @@ extension DuplicateDetector {
 }
 
 /// Exact deduplication: the same provider message id on the same channel, or the same reporter sending
-/// the same normalized text within a window.
+/// the same normalized text within a window. An anonymous report is never merged by the reporter rule
+/// (its contact may be a helper shared by many citizens), and no report is merged into an anonymous one.
 public struct ExactDuplicateDetector: DuplicateDetector {
     /// How far back a resend of the same text counts as the same complaint.
     public var window: Duration
@@ -117,7 +118,7 @@ public struct ExactDuplicateDetector: DuplicateDetector {
             return .merge(into: earlier, score: 1, reason: "same provider message id")
         }
         let since = candidate.receivedAt.addingTimeInterval(-window.timeInterval)
-        if !candidate.matchKey.isEmpty,
+        if !candidate.matchKey.isEmpty, !message.anonymous,
            let earlier = try lookup.recentComplaint(from: message.reporter, matchKey: candidate.matchKey, since: since) {
             return .merge(into: earlier, score: 1, reason: "same reporter, same text within \(Self.describe(window))")
         }

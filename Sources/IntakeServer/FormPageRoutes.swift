@@ -18,23 +18,39 @@ struct FormPageRoutes: Sendable {
 
     let webhooks: WebhookRoutes
     let pages: FormPages
-    /// The channel `/lapor` serves.
-    let first: ChannelID
+    /// The channel `/lapor` serves: the first webform channel that has a page.
+    var first: ChannelID
     let lookups = SubmissionLimiter()
 
     func register(on router: Router<IntakeRequestContext>) {
-        router.get("/lapor") { request, _ in form(request, channelID: first) }
-        router.get("/lapor/terima") { request, context in
+        page("/lapor", on: router) { request, _ in form(request, channelID: first) }
+        page("/lapor/terima", on: router) { request, context in
             await lookup(request, address: context.remoteAddress?.ipAddress, receipt: true)
         }
-        router.get("/lapor/status") { request, context in
+        page("/lapor/status", on: router) { request, context in
             await lookup(request, address: context.remoteAddress?.ipAddress, receipt: false)
         }
-        router.get("/lapor/wilayah") { request, _ in
+        page("/lapor/wilayah", on: router) { request, _ in
             let items = pages.wilayah.suggestions(request.uri.queryParameters.get("q") ?? "").map { ["name": $0] }
             return (try? AdminRoutes.json(["items": items])) ?? Response(status: .internalServerError)
         }
-        router.get("/lapor/:channel_id") { request, context in form(request, channelID: context.parameters.get("channel_id") ?? "") }
+        page("/lapor/:channel_id", on: router) { request, context in form(request, channelID: context.parameters.get("channel_id") ?? "") }
+    }
+
+    /// Registers `handler` for GET, and for HEAD with the same status and headers and no body (what uptime and
+    /// link checkers send): a page that answers GET is not "down" to them.
+    private func page(
+        _ path: RouterPath, on router: Router<IntakeRequestContext>,
+        _ handler: @escaping @Sendable (Request, IntakeRequestContext) async -> Response
+    ) {
+        router.get(path, use: handler)
+        router.head(path) { request, context in
+            var response = await handler(request, context)
+            let length = response.headers[.contentLength]
+            response.body = ResponseBody()
+            response.headers[.contentLength] = length
+            return response
+        }
     }
 
     /// The page's language: `?lang=`, else the browser's, else the channel's.
@@ -58,10 +74,11 @@ struct FormPageRoutes: Sendable {
             return notice(404, language: language(request), heading: "not_found_title", message: "unknown_channel", path: "/lapor")
         }
         let (channel, adapter) = found
-        let view = FormView(
+        var view = FormView(
             channelID: channelID, isFirst: channelID == first, language: language(request, channel: channel.config),
             token: adapter.issueToken(), limits: adapter.attachmentLimits
         )
+        view.replyKinds = Set(channel.config.replyVia.keys)
         return render(view)
     }
 
@@ -90,12 +107,13 @@ extension FormPageRoutes {
     /// Field problems come back next to their fields with what was typed; a request refused before it was
     /// read (too large, too many) comes back blank, saying so; a bot's gets a page that says nothing.
     func refusedPage(_ seen: WebhookRequest?, _ failure: HTTPFailure, channelID: String, language: CitizenLanguage) -> Response? {
-        guard let adapter = pageAdapter(channelID)?.1 else { return nil }
+        guard let (channel, adapter) = pageAdapter(channelID) else { return nil }
         let text = language.text
         let isFirst = channelID == first
         func blank(_ message: String, headers: HTTPFields = [:]) -> Response {
-            let view = FormView(channelID: channelID, isFirst: isFirst, language: language, token: adapter.issueToken(),
+            var view = FormView(channelID: channelID, isFirst: isFirst, language: language, token: adapter.issueToken(),
                                 limits: adapter.attachmentLimits, notices: [message, text.fill("typed_lost")])
+            view.replyKinds = Set(channel.config.replyVia.keys)
             return render(view, status: failure.status, headers: headers)
         }
         func typedAgain(_ seen: WebhookRequest, notice: String?) -> Response {
@@ -103,6 +121,7 @@ extension FormPageRoutes {
             var view = FormView(refused: review, channelID: channelID, isFirst: isFirst, language: language,
                                 freshToken: adapter.issueToken, limits: adapter.attachmentLimits)
             if let notice { view.notices.insert(notice, at: 0) }
+            view.replyKinds = Set(channel.config.replyVia.keys)
             if view.problems.isEmpty && view.notices.isEmpty { view.notices.append(text.fill("unreadable")) }
             return render(view, status: failure.status)
         }

@@ -22,6 +22,8 @@ struct FormView {
     var problems: [String: String] = [:]
     /// Summary lines that belong to no field (the token, the rate limit, the files not kept).
     var notices: [String] = []
+    /// The contact kinds the channel sends news to (`reply_email_via`, `reply_sms_via`): the page promises no other.
+    var replyKinds: Set<ReporterKind> = []
 
     /// `/lapor` or `/lapor/<channel>`.
     var path: String {
@@ -95,9 +97,21 @@ struct FormView {
             "has_summary": !summary.isEmpty || !notices.isEmpty,
             "kinds": kinds,
             "regencies": regencies,
+            "contact_legend": text.fill(replyKinds.isEmpty ? "contact_legend_plain" : "contact_legend"),
+            "contact_intro": text.fill(Self.contactIntro(replyKinds)),
             "limits": text.fill("limits", ["per_file": FormPages.size(limits.perFile), "per_message": FormPages.size(limits.perMessage)]),
             "today": String(format: "%04d-%02d-%02d", day.year ?? 0, day.month ?? 0, day.day ?? 0),
         ]
+    }
+
+    /// The contact text's key: news by both, by email or SMS only, or none at all.
+    static func contactIntro(_ kinds: Set<ReporterKind>) -> String {
+        switch (kinds.contains(.email), kinds.contains(.phone)) {
+        case (true, true): "contact_intro"
+        case (true, false): "contact_intro_email"
+        case (false, true): "contact_intro_phone"
+        case (false, false): "contact_intro_none"
+        }
     }
 
     private static func isOn(_ value: String?) -> Bool {

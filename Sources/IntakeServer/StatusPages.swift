@@ -54,6 +54,8 @@ extension FormPageRoutes {
             "number": number, "status": words,
             "status_href": "/lapor/status?nomor=\(Self.escape(number))&lang=\(language.rawValue)",
             "form_href": "/lapor?lang=" + language.rawValue,
+            // In words too: a printed receipt must say where to check (links print as plain text).
+            "status_at": text.fill("receipt_check_at", ["url": webhooks.publicURL + "/lapor/status"]),
         ]
         if let receivedAt {
             context["received"] = FormPages.received(receivedAt, language: language)

@@ -11,7 +11,8 @@ import Synchronization
 /// - `POST /lapor`, `POST /lapor/{channel_id}`: the page's form; a stored report is answered 303 to
 ///   `/lapor/terima?nomor=<tracking number>`, a refused one with the form again in HTML (`FormPageRoutes`).
 ///
-/// Without `channel` the first configured channel of `type: webform` serves. Submissions are limited per
+/// Without `channel` the API's doors serve the first configured channel of `type: webform`; `/lapor` serves the
+/// first one that has a page (no `app_key`). Submissions are limited per
 /// client address and channel (the channel's `submissions_per_minute`, default 10) in memory by
 /// `FormSubmissionGate`, which `POST /webhooks/{channel_id}` shares: a restart forgets the counts, and behind a
 /// proxy every citizen shares the proxy's address.
@@ -34,7 +35,10 @@ struct WebFormRoutes: Sendable {
 
     func register(on router: Router<IntakeRequestContext>) {
         guard let first = order.first(where: { webhooks.channels[$0]?.config.type == Self.type }) else { return }
-        let pageRoutes = FormPageRoutes(webhooks: webhooks, pages: pages, first: first)
+        // The page doors serve the first webform channel that has a page (no app key); the API's default stays `first`.
+        var probe = FormPageRoutes(webhooks: webhooks, pages: pages, first: first)
+        probe.first = order.first { probe.pageAdapter($0) != nil } ?? first
+        let pageRoutes = probe
         pageRoutes.register(on: router)
         @Sendable func named(_ request: Request) -> String { request.uri.queryParameters.get("channel") ?? first }
         router.get("/api/v1/reports/token") { request, _ in
@@ -46,7 +50,7 @@ struct WebFormRoutes: Sendable {
             await submit(request, channelID: named(request), address: context.remoteAddress?.ipAddress, page: nil)
         }
         router.post("/lapor") { request, context in
-            await submit(request, channelID: first, address: context.remoteAddress?.ipAddress, page: pageRoutes)
+            await submit(request, channelID: pageRoutes.first, address: context.remoteAddress?.ipAddress, page: pageRoutes)
         }
         router.post("/lapor/:channel_id") { request, context in
             await submit(request, channelID: context.parameters.get("channel_id") ?? "", address: context.remoteAddress?.ipAddress, page: pageRoutes)
@@ -63,6 +67,9 @@ struct WebFormRoutes: Sendable {
             return page.notice(404, language: page.language(request), heading: "not_found_title", message: "unknown_channel", path: "/lapor")
         }
         let language = page?.language(request, channel: channel.config)
+        if let page, let language, !Self.isOwnPage(request, publicURL: webhooks.publicURL) {
+            return page.notice(403, language: language, heading: "error_title", message: "cross_site", path: "/lapor")
+        }
         if let wait = webhooks.formGate?.wait(channel, id: channelID, address: address) {
             let answer = refusal.respond(.rateLimited(retryAfter: wait), channel: channel, id: channelID)
             guard let page, let language else { return answer }
@@ -74,6 +81,20 @@ struct WebFormRoutes: Sendable {
         return await webhooks.handle(request, channelID: channelID, seeOther: { "/lapor/terima?nomor=\($0.trackingNumber)\(lang)" }) {
             page.refusedPage($0, $1, channelID: channelID, language: language)
         }
+    }
+}
+
+extension WebFormRoutes {
+    /// Whether a page POST comes from the gateway's own pages: not `Sec-Fetch-Site: cross-site`, and an `Origin`
+    /// (when the browser sends one) that is `public_url`'s or the request's own host. `Origin: null` (what a
+    /// `no-referrer` page sends) is left to `Sec-Fetch-Site`. The JSON API is for apps and is not asked this.
+    static func isOwnPage(_ request: Request, publicURL: String) -> Bool {
+        if request.headers[HTTPFields.Element.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site" { return false }
+        guard let origin = request.headers[HTTPFields.Element.Name("Origin")!]?.lowercased(), origin != "null" else { return true }
+        let own = publicURL.lowercased()
+        if own == origin || own.hasPrefix(origin + "/") { return true }
+        guard let host = request.head.authority?.lowercased(), let separator = origin.range(of: "://") else { return false }
+        return origin[separator.upperBound...] == host
     }
 }
 

@@ -163,6 +163,7 @@ public struct StoredComplaintLookup: ComplaintLookup {
             """
             SELECT id, journal_id, cluster_id FROM complaints
             WHERE reporter_address = ? AND match_hash = ? AND received_at >= ? AND reporter_kind = ? AND match_key = ?
+              AND json_extract(document, '$.anonymous') IS NOT 1
             ORDER BY received_at DESC LIMIT 1
             """,
             [.text(reporter.address), .integer(Connection.matchHash(matchKey)), .real(since.timeIntervalSince1970),

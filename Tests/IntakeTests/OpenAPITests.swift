@@ -86,7 +86,7 @@ struct OpenAPITests {
             let failed = try await gateway.client.send(HTTPClientRequest(
                 method: "POST", url: gateway.baseURL + "/api/v1/reports?channel=app",
                 headers: [("Content-Type", "application/json"), (WebFormAdapter.appKeyHeader, WebFormTests.appKey)],
-                body: Array(try JSONSerialization.data(withJSONObject: ["form_token": WebFormTests.token(), "title": "Banjir", "body": WebFormTests.body]))
+                body: Array(try JSONSerialization.data(withJSONObject: ["form_token": WebFormTests.token(channel: "app"), "title": "Banjir", "body": WebFormTests.body]))
             ))
             recorder.observations.append(Observation(method: "POST", path: "/api/v1/reports?channel=app", response: failed))
             #expect(failed.status == 503)

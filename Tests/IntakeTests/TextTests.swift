@@ -263,10 +263,13 @@ extension TextTests {
             #expect(!json.contains(reporter.address.dropFirst()), "E.164 digits without the plus")
             #expect(!json.contains(try #require(reporter.name)))
             #expect(complaint.forAgency.externalID.isEmpty, "provider ids can carry the sender (WhatsApp's wamid)")
+            // Files keep their bytes and type under neutral names (an original name may name the citizen).
+            #expect(complaint.forAgency.attachments.map(\.fileName) == complaint.attachments.indices.map { "lampiran-\($0 + 1).jpg" })
             // Nothing else was removed: the agency still gets the whole report.
             var stripped = complaint.forAgency
             stripped.reporter = complaint.reporter
             stripped.externalID = complaint.externalID
+            for index in stripped.attachments.indices { stripped.attachments[index].fileName = complaint.attachments[index].fileName }
             #expect(stripped == complaint)
         }
 

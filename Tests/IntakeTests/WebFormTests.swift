@@ -25,9 +25,9 @@ struct WebFormTests {
                       settings: ["secret": secret, "app_key": appKey, "submissions_per_minute": "30"], burstSeconds: 0, language: "en"),
     ]
 
-    /// A token as if the form was rendered `age` seconds ago: tests never wait for the minimum fill time.
-    static func token(age: TimeInterval = 60, secret: String = secret) -> String {
-        FormToken.issue(now: Date().addingTimeInterval(-age)).encoded(secret: secret)
+    /// A token as if channel `channel`'s form was rendered `age` seconds ago: tests never wait for the minimum fill time.
+    static func token(age: TimeInterval = 60, secret: String = secret, channel: String = "form") -> String {
+        FormToken.issue(now: Date().addingTimeInterval(-age)).encoded(secret: secret, channel: channel)
     }
 
     /// A valid report's fields with `token`, changed by `changes` (an empty value removes the field).
@@ -187,18 +187,40 @@ struct WebFormTests {
         }
     }
 
-    @Test("two anonymous citizens sending the same text are two complaints, and no identity leaves in the complaint")
+    @Test("two anonymous citizens helped from one phone with the same text are two complaints; a double submit is still one")
     func anonymousReportsAreNeverMerged() async throws {
         try await RunningGateway.with(channels: Self.channels) { gateway in
-            let first = try await Self.post(gateway, fields: Self.fields(token: Self.token(), ["anonymous": "on", "contact_phone": "0812 3456 7890"]))
-            let second = try await Self.post(gateway, fields: Self.fields(token: Self.token(), ["anonymous": "on", "confidential": "on"]))
+            let shared = ["anonymous": "on", "contact_phone": "0812 3456 7890"]
+            let firstToken = Self.token()
+            let first = try await Self.post(gateway, fields: Self.fields(token: firstToken, shared))
+            let second = try await Self.post(gateway, fields: Self.fields(token: Self.token(), shared.merging(["confidential": "on"]) { $1 }))
             #expect(first.status == 200 && second.status == 200)
             #expect(first.json["tracking_number"] as? String != second.json["tracking_number"] as? String)
             #expect(second.json["duplicate"] as? Bool == false)
+            let again = try await Self.post(gateway, fields: Self.fields(token: firstToken, shared))
+            #expect(again.json["tracking_number"] as? String == first.json["tracking_number"] as? String)
+            #expect(again.json["duplicate"] as? Bool == true)
             try await eventually { try await Self.complaints(gateway).count == 2 }
             let confidential = try await gateway.get("/api/v1/complaints/\(second.json["tracking_number"] as? String ?? "")").json
             #expect(confidential["anonymous"] as? Bool == true)
             #expect(confidential["confidential"] as? Bool == true)
+        }
+    }
+
+    @Test("an anonymous resend of a named report's text by the same contact is a complaint of its own, kept anonymous")
+    func anonymousResendIsNotMergedIntoNamedReport() async throws {
+        try await RunningGateway.with(channels: Self.channels) { gateway in
+            let contact = ["contact_email": "ani@example.id"]
+            let named = try await Self.post(gateway, fields: Self.fields(token: Self.token(), contact))
+            let anonymous = try await Self.post(gateway, fields: Self.fields(token: Self.token(), contact.merging(["anonymous": "on"]) { $1 }))
+            #expect(named.status == 200 && anonymous.status == 200)
+            #expect(anonymous.json["duplicate"] as? Bool == false)
+            let number = try #require(anonymous.json["tracking_number"] as? String)
+            #expect(number != named.json["tracking_number"] as? String)
+            try await eventually { try await Self.complaints(gateway).count == 2 }
+            #expect(try await gateway.get("/api/v1/complaints/\(number)").json["anonymous"] as? Bool == true)
+            let namedAgain = try await Self.post(gateway, fields: Self.fields(token: Self.token(), contact))
+            #expect(namedAgain.json["tracking_number"] as? String == named.json["tracking_number"] as? String, "named resends still merge")
         }
     }
 
@@ -229,7 +251,7 @@ struct WebFormTests {
             ))
             #expect(tokenAnswer.status == 200)
             #expect(tokenAnswer.json["form_token"] is String && tokenAnswer.json["min_fill_seconds"] as? Int == 3)
-            var object: [String: Any] = ["title": "Lampu jalan mati", "body": Self.body, "anonymous": true, "form_token": Self.token()]
+            var object: [String: Any] = ["title": "Lampu jalan mati", "body": Self.body, "anonymous": true, "form_token": Self.token(channel: "app")]
             func send(_ key: String?) async throws -> HTTPClientResponse {
                 var headers = [("Content-Type", "application/json")]
                 if let key { headers.append((WebFormAdapter.appKeyHeader, key)) }
@@ -243,7 +265,7 @@ struct WebFormTests {
             let accepted = try await send(Self.appKey)
             #expect(accepted.status == 200, "\(accepted.text)")
             object["body"] = "pendek"
-            object["form_token"] = Self.token()
+            object["form_token"] = Self.token(channel: "app")
             #expect(Self.errors(try await send(Self.appKey)) == ["body": "At least 20 characters."])
         }
     }
@@ -258,7 +280,7 @@ struct WebFormTests {
             // A channel with an app key is for apps: its page door asks for the key too, so it cannot be walked around.
             let keyless = try await Self.post(gateway, "/lapor/app", fields: Self.fields(token: Self.token()))
             #expect(keyless.status == 403)
-            let keyed = try await Self.post(gateway, "/lapor/app", fields: Self.fields(token: Self.token()), headers: [(WebFormAdapter.appKeyHeader, Self.appKey)])
+            let keyed = try await Self.post(gateway, "/lapor/app", fields: Self.fields(token: Self.token(channel: "app")), headers: [(WebFormAdapter.appKeyHeader, Self.appKey)])
             #expect(keyed.status == 303)
         }
     }
@@ -278,7 +300,7 @@ struct WebFormTests {
             let metrics = String(decoding: try await gateway.get("/metrics").body, as: UTF8.self)
             #expect(metrics.contains(#"intake_requests_rejected_total{channel="form",reason="rate_limited"} 1"#))
             // Another channel keeps its own count.
-            let other = try await Self.post(gateway, "/api/v1/reports?channel=app", fields: Self.fields(token: Self.token()), headers: [(WebFormAdapter.appKeyHeader, Self.appKey)])
+            let other = try await Self.post(gateway, "/api/v1/reports?channel=app", fields: Self.fields(token: Self.token(channel: "app")), headers: [(WebFormAdapter.appKeyHeader, Self.appKey)])
             #expect(other.status == 200)
         }
     }
@@ -293,17 +315,18 @@ struct FormTokenTests {
     func tamperingIsCaught() throws {
         let now = Date()
         let token = FormToken.issue(now: now.addingTimeInterval(-10))
-        let text = token.encoded(secret: Self.secret)
-        #expect(try FormToken.decode(text, secret: Self.secret) == token)
+        let text = token.encoded(secret: Self.secret, channel: "form")
+        #expect(try FormToken.decode(text, secret: Self.secret, channel: "form") == token)
         #expect(token.idHex.count == 32)
         var bytes = Array(text.utf8)
         for index in bytes.indices {
             let original = bytes[index]
             bytes[index] = original == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-            #expect(throws: FormTokenError.self) { try FormToken.decode(String(decoding: bytes, as: UTF8.self), secret: Self.secret) }
+            #expect(throws: FormTokenError.self) { try FormToken.decode(String(decoding: bytes, as: UTF8.self), secret: Self.secret, channel: "form") }
             bytes[index] = original
         }
-        #expect(throws: FormTokenError.forged) { try FormToken.decode(text, secret: "other") }
+        #expect(throws: FormTokenError.forged) { try FormToken.decode(text, secret: "other", channel: "form") }
+        #expect(throws: FormTokenError.forged, "another channel's form, same secret") { try FormToken.decode(text, secret: Self.secret, channel: "mudik") }
     }
 
     @Test("age decides: too young, fresh, expired, or issued in the future", arguments: [
@@ -325,7 +348,7 @@ struct FormTokenTests {
         let channel = ChannelConfig(id: "small", type: WebFormAdapter.type, settings: ["secret": Self.secret, "attachments_max_bytes": "500"])
         let adapter = WebFormAdapter(channel: channel)
         let form = WebFormTests.multipart(
-            WebFormTests.fields(token: FormToken.issue(now: Date().addingTimeInterval(-60)).encoded(secret: Self.secret)),
+            WebFormTests.fields(token: FormToken.issue(now: Date().addingTimeInterval(-60)).encoded(secret: Self.secret, channel: "small")),
             files: [("a.jpg", WebFormTests.jpeg), ("b.jpg", WebFormTests.jpeg), ("c.jpg", WebFormTests.jpeg)]
         )
         let request = WebhookRequest(
