@@ -137,13 +137,13 @@ struct StreamedUploadTests {
     @Test("a chunked body without Content-Length is refused 413 once it crosses the limit, leaving no spool file and no journal row")
     func chunkedOverLimitIsRefused() async throws {
         try await RunningGateway.with(channels: Self.channels) { gateway in
-            let form = WebFormTests.multipart(WebFormTests.fields(token: WebFormTests.token()), files: [("besar.jpg", Self.photo(size: 200_000))])
+            let form = WebFormTests.multipart(WebFormTests.fields(token: WebFormTests.token(channel: "small")), files: [("besar.jpg", Self.photo(size: 200_000))])
             let answer = try await RawHTTP.chunked(port: gateway.port, path: "/api/v1/reports?channel=small", contentType: form.type, body: form.body)
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
             #expect(Self.files(under: Self.data(gateway, "spool")).isEmpty)
             #expect(try await Self.journalRows(gateway).isEmpty)
             // Within the limit the same route takes a chunked form.
-            let small = WebFormTests.multipart(WebFormTests.fields(token: WebFormTests.token()), files: [("kecil.jpg", Self.photo(size: 20_000))])
+            let small = WebFormTests.multipart(WebFormTests.fields(token: WebFormTests.token(channel: "small")), files: [("kecil.jpg", Self.photo(size: 20_000))])
             let accepted = try await RawHTTP.chunked(port: gateway.port, path: "/api/v1/reports?channel=small", contentType: small.type, body: small.body)
             #expect(accepted.hasPrefix("HTTP/1.1 200"), "\(accepted.prefix(300))")
         }
