@@ -2,8 +2,8 @@
 --
 -- Every request carries a valid form token of its own, minted here exactly as FormToken does
 -- (Adapters/WebForm/FormToken.swift): a 16-byte id and the issue time (8 bytes, big-endian), then
--- HMAC-SHA256 under the channel secret of "intake-form-token-v1" .. id .. time, all base64url without
--- padding. The token's id is the message's external id, so one token per request means one complaint
+-- HMAC-SHA256 under the channel secret of "intake-form-token-v2" .. channel id .. NUL .. id .. time (a token
+-- is bound to its channel), all base64url without padding. The token's id is the message's external id, so one token per request means one complaint
 -- per request; the issue time is an hour ago, past any minimum fill time. The photo is a JPEG (the
 -- server judges it by its magic numbers) whose bytes after the header differ per request, so every
 -- upload is a new file in the attachment store, as a citizen's photo would be.
@@ -11,6 +11,7 @@
 -- Environment:
 --   INTAKE_BENCH_FORM_SECRET  the webform channel's secret (required)
 --   INTAKE_BENCH_FORM_PATH    the route (default "/api/v1/reports?channel=form")
+--   INTAKE_BENCH_FORM_CHANNEL the webform channel's id, which every token is signed for (default "form")
 --   INTAKE_BENCH_PHOTO_BYTES  the photo's size (default 204800: 200 KiB)
 --   INTAKE_BENCH_RUN          run id baked into every token id and text
 --   BENCH_DIR                 directory holding hmac_sha256.lua
@@ -30,6 +31,7 @@ local byte, char, format, floor = string.byte, string.char, string.format, math.
 local secret = os.getenv("INTAKE_BENCH_FORM_SECRET")
 if not secret or secret == "" then error("webform.lua: INTAKE_BENCH_FORM_SECRET is not set") end
 local path = os.getenv("INTAKE_BENCH_FORM_PATH") or "/api/v1/reports?channel=form"
+local channel = os.getenv("INTAKE_BENCH_FORM_CHANNEL") or "form"
 local photo_bytes = tonumber(os.getenv("INTAKE_BENCH_PHOTO_BYTES") or "204800")
 local run = os.getenv("INTAKE_BENCH_RUN") or tostring(os.time())
 local sign = hmac.signer(secret)
@@ -91,7 +93,7 @@ function request()
   counter = counter + 1
   local ref = format("%s-%d-%d", run, id, counter)
   local payload = unhex(format("%08x%08x%08x%08x", run_hash, id, counter, 1717)) .. be32(0) .. be32(os.time() - 3600)
-  local token = base64url(payload .. unhex(sign("intake-form-token-v1" .. payload)))
+  local token = base64url(payload .. unhex(sign("intake-form-token-v2" .. channel .. "\0" .. payload)))
   local unique = format("%-32s", ref):sub(1, 32)
   local body = field("form_token", token)
     .. field("title", "Jalan berlubang")
