@@ -1,0 +1,67 @@
+import Foundation
+import IntakeHTTPClient
+import IntakeModel
+import Testing
+import WebFormAdapter
+
+/// How the web form reads what is sent: JSON members by their JSON type, mistyped members as field
+/// problems, file names as browsers send them, and the number of files.
+/// Serialized, as `WebFormTests`: each case runs a gateway of its own.
+@Suite("Web form input", .serialized)
+struct WebFormInputTests {
+    /// A JSON report: the valid fields with `members` (raw JSON values by name) replacing or adding to them.
+    static func json(_ members: [String: String]) -> [UInt8] {
+        var raw = ["form_token": "\"\(WebFormTests.token())\"", "title": "\"Jalan berlubang\"", "body": "\"\(WebFormTests.body)\""]
+        raw.merge(members) { _, new in new }
+        return Array(("{" + raw.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}").utf8)
+    }
+
+    static func postJSON(_ gateway: RunningGateway, _ body: [UInt8], language: String = "id") async throws -> HTTPClientResponse {
+        try await gateway.client.send(HTTPClientRequest(
+            method: "POST", url: gateway.baseURL + "/api/v1/reports",
+            headers: [("Content-Type", "application/json"), ("Accept-Language", language)], body: body
+        ))
+    }
+
+    /// A member as sent, the stored complaint's field and the value it must have.
+    struct Stored: CustomTestStringConvertible, Sendable {
+        var name: String
+        var json: String
+        var field: String
+        var value: String
+        var testDescription: String { "\(name): \(json) → \(field) \(value)" }
+    }
+
+    static let stored: [Stored] = [
+        Stored(name: "title", json: "1", field: "title", value: "1"),
+        Stored(name: "title", json: "0", field: "title", value: "0"),
+        Stored(name: "title", json: "-2.5", field: "title", value: "-2.5"),
+        Stored(name: "category", json: "6281234567890", field: "category", value: "6281234567890"),
+        Stored(name: "location", json: "1e3", field: "location", value: "1000"),
+        Stored(name: "title", json: "true", field: "title", value: "true"),
+        Stored(name: "anonymous", json: "true", field: "anonymous", value: "true"),
+        Stored(name: "anonymous", json: "1", field: "anonymous", value: "true"),
+        Stored(name: "anonymous", json: "false", field: "anonymous", value: "false"),
+        Stored(name: "confidential", json: "0", field: "confidential", value: "false"),
+    ]
+
+    @Test("a JSON number is stored as its digits and only true/false are booleans", arguments: stored)
+    func jsonValuesKeepTheirType(_ example: Stored) async throws {
+        try await RunningGateway.with(channels: WebFormTests.channels) { gateway in
+            let answer = try await Self.postJSON(gateway, Self.json([example.name: example.json]))
+            #expect(answer.status == 200, "\(answer.text)")
+            let number = try #require(answer.json["tracking_number"] as? String)
+            var complaint: [String: Any] = [:]
+            try await eventually {
+                let found = try await gateway.get("/api/v1/complaints/\(number)")
+                complaint = found.json
+                return found.status == 200
+            }
+            if ["anonymous", "confidential"].contains(example.field) {
+                #expect(complaint[example.field] as? Bool == (example.value == "true"), "\(complaint)")
+            } else {
+                #expect(complaint[example.field] as? String == example.value, "\(complaint)")
+            }
+        }
+    }
+}
