@@ -6,6 +6,8 @@ import IntakeModel
 struct FormInput {
     var fields: [String: String]
     var files: [MultipartForm.Part]
+    /// The JSON members whose value is an object or an array: each is a field problem, not a refused body.
+    var mistyped: [String] = []
 
     /// The most parts a form may have: the fields and up to about 40 files.
     static let limits = MultipartForm.Limits(maxParts: 64, maxHeaderBytes: 8192)
@@ -29,12 +31,14 @@ struct FormInput {
         return FormInput(fields: fields, files: form.files("attachments"))
     }
 
-    /// A JSON object whose members are strings, booleans or numbers; JSON carries no files.
+    /// A JSON object whose members are strings, booleans or numbers (an object or an array is noted in
+    /// `mistyped`); JSON carries no files.
     static func json(_ body: [UInt8]) throws(AdapterError) -> FormInput {
         guard let object = try? JSONDecoder().decode([String: JSONField].self, from: Data(body)) else {
             throw .malformed(field: nil, message: "the body must be a JSON object")
         }
         var fields: [String: String] = [:]
+        var mistyped: [String] = []
         for (name, value) in object {
             switch value {
             case .text(let text): fields[name] = text
@@ -42,13 +46,13 @@ struct FormInput {
             // Boolean fields read "true"/"false" and "1"/"0" alike; a number stays its digits.
             case .bool(let flag): fields[name] = flag ? "true" : "false"
             case .number(let digits): fields[name] = digits
-            case .other: throw .malformed(field: name, message: "must be a string, a number or a boolean")
+            case .other: mistyped.append(name)
             }
         }
         if fields["attachments"] != nil || object["attachments"] != nil {
             throw .malformed(field: "attachments", message: "send files as multipart/form-data, not in JSON")
         }
-        return FormInput(fields: fields, files: [])
+        return FormInput(fields: fields, files: [], mistyped: mistyped.sorted())
     }
 }
 

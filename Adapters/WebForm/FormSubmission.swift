@@ -22,6 +22,10 @@ struct FormSubmission {
     static let bodyMinCharacters = 20
     static let bodyMaxCharacters = 10_000
     static let shortTextMaxCharacters = 200
+    /// The fields a report has (besides `form_token` and the files); other names are ignored.
+    static let fieldNames: Set = [
+        "title", "body", "incident_date", "location", "agency", "category", "kind", "anonymous", "confidential", "contact_phone", "contact_email",
+    ]
 
     let input: FormInput
     let token: FormToken
@@ -44,6 +48,8 @@ struct FormSubmission {
         let confidential = flag("confidential", into: &problems)
         let contact = reporter(into: &problems)
         let attachments = files(into: &problems)
+        // An object or an array where text belongs says more than "required" does.
+        for name in input.mistyped where Self.fieldNames.contains(name) { problems[name] = .notText }
         guard problems.isEmpty, let body else { return .problems(problems) }
         var metadata: [String: String] = [:]
         // A second contact (an email beside the phone) is kept for replies only, never handed off.

@@ -9,6 +9,8 @@ enum FieldProblem: Equatable {
     case futureDate
     case notAKind
     case notABoolean
+    /// A JSON object or array where a string, a number or a boolean belongs.
+    case notText
     case notAPhone
     case notAnEmail
     case fileType
@@ -32,6 +34,7 @@ enum FieldProblem: Equatable {
         case .futureDate: "Tanggal kejadian tidak boleh di masa depan."
         case .notAKind: "Pilih salah satu: pengaduan, aspirasi, atau permintaan informasi."
         case .notABoolean: "Isian ini hanya boleh ya atau tidak."
+        case .notText: "Isian ini harus berupa teks, angka, atau ya/tidak."
         case .notAPhone: "Nomor telepon tidak valid."
         case .notAnEmail: "Alamat email tidak valid."
         case .fileType: "Jenis berkas tidak diterima: hanya foto, PDF, atau video."
@@ -53,6 +56,7 @@ enum FieldProblem: Equatable {
         case .futureDate: "The date of the incident cannot be in the future."
         case .notAKind: "Choose one of: complaint, aspiration, request for information."
         case .notABoolean: "This field can only be yes or no."
+        case .notText: "This field must be text, a number, or true/false."
         case .notAPhone: "This is not a valid phone number."
         case .notAnEmail: "This is not a valid email address."
         case .fileType: "This kind of file is not accepted: only photos, PDF or video."

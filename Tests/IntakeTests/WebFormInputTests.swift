@@ -64,4 +64,29 @@ struct WebFormInputTests {
             }
         }
     }
+
+    static let mistyped: [(name: String, json: String)] = [
+        ("title", #"{"a": 1}"#), ("body", "[1, 2]"), ("anonymous", "{}"), ("contact_email", #"["ani@example.id"]"#),
+    ]
+
+    @Test("an object or an array where text belongs is that field's problem, 422 in the citizen's language", arguments: mistyped)
+    func mistypedMemberIsAFieldProblem(_ example: (name: String, json: String)) async throws {
+        try await RunningGateway.with(channels: WebFormTests.channels) { gateway in
+            let indonesian = try await Self.postJSON(gateway, Self.json([example.name: example.json]))
+            #expect(indonesian.status == 422, "\(indonesian.text)")
+            #expect(WebFormTests.errors(indonesian) == [example.name: "Isian ini harus berupa teks, angka, atau ya/tidak."])
+            let english = try await Self.postJSON(gateway, Self.json([example.name: example.json]), language: "en-US,en;q=0.9")
+            #expect(english.status == 422)
+            #expect(WebFormTests.errors(english) == [example.name: "This field must be text, a number, or true/false."])
+            #expect(try await WebFormTests.complaints(gateway).isEmpty)
+        }
+    }
+
+    @Test("a member the form does not know is ignored whatever its type")
+    func unknownMemberIsIgnored() async throws {
+        try await RunningGateway.with(channels: WebFormTests.channels) { gateway in
+            let answer = try await Self.postJSON(gateway, Self.json(["device": #"{"os": "android", "version": 14}"#]))
+            #expect(answer.status == 200, "\(answer.text)")
+        }
+    }
 }
