@@ -171,7 +171,9 @@ public struct MultipartForm: Sendable, Equatable {
         }
     }
 
-    /// `form-data; name="title"; filename="a.jpg"` as its type and parameters, quoted strings unescaped.
+    /// `form-data; name="title"; filename="a.jpg"` as its type and parameters. A quoted value is read as
+    /// browsers write it (WHATWG multipart/form-data): `\` is an ordinary character (a Windows path), and
+    /// `"`, CR and LF arrive as `%22`, `%0D`, `%0A`, which are decoded.
     static func dispositionParameters(_ value: String) -> (type: String, values: [String: String]) {
         var values: [String: String] = [:]
         var characters = Substring(value)
@@ -186,11 +188,9 @@ public struct MultipartForm: Sendable, Equatable {
             var text = ""
             if characters.first == "\"" {
                 characters = characters.dropFirst()
-                while let character = characters.first, character != "\"" {
-                    characters = characters.dropFirst()
-                    if character == "\\", let escaped = characters.first { text.append(escaped); characters = characters.dropFirst() } else { text.append(character) }
-                }
-                characters = characters.dropFirst().drop { $0 != ";" }
+                text = String(characters.prefix { $0 != "\"" })
+                characters = characters.drop { $0 != "\"" }.dropFirst().drop { $0 != ";" }
+                text = browserUnescaped(text)
             } else {
                 text = characters.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
                 characters = characters.drop { $0 != ";" }
@@ -200,14 +200,43 @@ public struct MultipartForm: Sendable, Equatable {
         return (type, values)
     }
 
-    /// A file name as a safe base name: only the last path component, no control characters, no leading
-    /// dots, at most 128 characters; empty when nothing is left (the caller names the file).
+    /// `%22`, `%0D` and `%0A` (either case) as the characters a browser escaped with them; any other `%` stays.
+    static func browserUnescaped(_ text: String) -> String {
+        guard text.contains("%") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let percent = rest.firstIndex(of: "%") {
+            result += rest[..<percent]
+            let code = rest[percent...].dropFirst().prefix(2).uppercased()
+            let decoded: Character? = code == "22" ? "\"" : code == "0D" ? "\r" : code == "0A" ? "\n" : nil
+            if let decoded {
+                result.append(decoded)
+                rest = rest[percent...].dropFirst(3)
+            } else {
+                result.append("%")
+                rest = rest[percent...].dropFirst()
+            }
+        }
+        return result + rest
+    }
+
+    /// The most characters a file name keeps (its extension kept when it is cut).
+    public static let fileNameMaxCharacters = 128
+
+    /// A file name as a safe base name: what follows the last `/` or `\` (a browser on Windows may send
+    /// `C:\fakepath\x.jpg`), without control characters, `:` or `"`, without leading dots, at most
+    /// `fileNameMaxCharacters`; empty when nothing is left (the caller names the file).
     public static func safeFileName(_ raw: String) -> String {
-        let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let cleaned = last.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && $0 != ":" && $0 != "\"" }
+        // By scalars: a combining mark after a `/` makes one Character that is not a `/`.
+        let scalars = raw.unicodeScalars
+        let start = scalars.lastIndex { $0 == "/" || $0 == "\\" }.map(scalars.index(after:)) ?? scalars.startIndex
+        let cleaned = scalars[start...].filter { !CharacterSet.controlCharacters.contains($0) && $0 != ":" && $0 != "\"" }
         var name = String(String.UnicodeScalarView(cleaned)).trimmingCharacters(in: .whitespaces)
         while name.hasPrefix(".") { name.removeFirst() }
-        return String(name.prefix(128))
+        guard name.count > fileNameMaxCharacters else { return name }
+        let dot = name.lastIndex(of: ".").map { String(name[$0...]) }
+        let suffix = dot.map { $0.count <= 16 ? $0 : "" } ?? ""
+        return String(name.prefix(fileNameMaxCharacters - suffix.count)).trimmingCharacters(in: .whitespaces) + suffix
     }
 
     private static func hasCRLF(_ bytes: [UInt8], before index: Int) -> Bool {

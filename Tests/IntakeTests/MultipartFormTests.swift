@@ -121,4 +121,40 @@ struct MultipartFormTests {
         #expect(form.value("title") == "Judul")
         #expect(form.value("attachments") == nil)
     }
+
+    /// A `filename` as a browser sends it and the name kept.
+    static let fileNames: [(sent: String, kept: String)] = [
+        (#"C:\fakepath\x.jpg"#, "x.jpg"),
+        (#"..\..\windows\win.ini"#, "win.ini"),
+        (#"C:\Users\ani\Foto\"#, ""),
+        ("../../etc/passwd", "passwd"),
+        ("..", ""),
+        ("foto%22lubang%22.jpg", "fotolubang.jpg"),
+        ("baris%0D%0Abaru.jpg", "barisbaru.jpg"),
+        ("baris%0abaru.jpg", "barisbaru.jpg"),
+        ("diskon 50%.jpg", "diskon 50%.jpg"),
+        ("100%25 bukti.pdf", "100%25 bukti.pdf"),
+        ("foto\tjalan.jpg", "fotojalan.jpg"),
+        ("\u{202E}gpj.exe", "gpj.exe"),
+        ("Jalan Rusak 写真.jpg", "Jalan Rusak 写真.jpg"),
+        (String(repeating: "a", count: 300) + ".jpeg", String(repeating: "a", count: 123) + ".jpeg"),
+    ]
+
+    @Test("file names are read as browsers send them, the same by the whole-body and the streaming parser", arguments: fileNames)
+    func browserFileNames(_ example: (sent: String, kept: String)) throws {
+        let body = Self.body([
+            "--XyZ", #"Content-Disposition: form-data; name="attachments"; filename="\#(example.sent)""#, "Content-Type: image/jpeg", "", "x",
+            "--XyZ--",
+        ])
+        #expect(try MultipartForm.parse(body, contentType: Self.type).parts.map(\.fileName) == [example.kept])
+        for chunk in [1, body.count] {
+            var stream = try MultipartStream(contentType: Self.type)
+            var names: [String?] = []
+            for start in stride(from: 0, to: body.count, by: chunk) {
+                try stream.feed(body[start..<min(start + chunk, body.count)]) { if case .head(let head) = $0 { names.append(head.fileName) } }
+            }
+            try stream.finish()
+            #expect(names == [example.kept], "chunks of \(chunk)")
+        }
+    }
 }

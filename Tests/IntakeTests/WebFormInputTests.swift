@@ -89,4 +89,21 @@ struct WebFormInputTests {
             #expect(answer.status == 200, "\(answer.text)")
         }
     }
+
+    @Test("a browser's Windows path and a name with nothing left are stored as a base name, never empty")
+    func browserFileNamesAreStored() async throws {
+        try await RunningGateway.with(channels: WebFormTests.channels) { gateway in
+            let files = [(#"C:\fakepath\lubang jalan.jpg"#, WebFormTests.jpeg), (#"..\..\"#, WebFormTests.jpeg), ("bukti%22A%22.jpg", WebFormTests.jpeg)]
+            let answer = try await WebFormTests.post(gateway, fields: WebFormTests.fields(token: WebFormTests.token()), files: files)
+            #expect(answer.status == 200, "\(answer.text)")
+            let number = try #require(answer.json["tracking_number"] as? String)
+            var names: [String] = []
+            try await eventually {
+                let found = try await gateway.get("/api/v1/complaints/\(number)")
+                names = (found.json["attachments"] as? [[String: Any]] ?? []).compactMap { $0["file_name"] as? String }
+                return found.status == 200
+            }
+            #expect(names == ["lubang jalan.jpg", "lampiran-2", "buktiA.jpg"])
+        }
+    }
 }
