@@ -9,8 +9,9 @@ struct FormInput {
     /// The JSON members whose value is an object or an array: each is a field problem, not a refused body.
     var mistyped: [String] = []
 
-    /// The most parts a form may have: the fields and up to about 40 files.
-    static let limits = MultipartForm.Limits(maxParts: 64, maxHeaderBytes: 8192)
+    /// What a form may have: 64 fields and 256 files, counted apart (as the server streams them), so a form
+    /// with more files than the channel's `attachments_max_count` is read and refused at that field.
+    static let limits = MultipartForm.Limits(maxParts: 64, maxFileParts: MultipartForm.Limits.defaultMaxFileParts, maxHeaderBytes: 8192)
 
     /// Reads `body` by its `Content-Type`: `multipart/form-data` (the page, apps with files) or `application/json`.
     static func read(_ body: [UInt8], contentType: String?) throws(AdapterError) -> FormInput {

@@ -10,6 +10,8 @@ struct FormSubmission {
     struct FileLimits {
         var perFile: Int
         var perMessage: Int
+        /// The most files one report takes (`attachments_max_count`).
+        var count = WebFormAdapter.defaultAttachmentsMaxCount
     }
 
     /// A message, or the problem of each wrong field.
@@ -127,8 +129,12 @@ struct FormSubmission {
     }
 
     /// The uploaded files, each checked by its bytes (the first bytes of a streamed one, kept by the server):
-    /// images, PDF and video only, within the channel's limits.
+    /// images, PDF and video only, within the channel's limits; more files than it takes are refused as a whole.
     private func files(into problems: inout [String: FieldProblem]) -> [InboundAttachment] {
+        guard input.files.count <= limits.count else {
+            problems["attachments"] = .tooManyFiles(limits.count)
+            return []
+        }
         var kept: [InboundAttachment] = []
         var total = 0
         for (index, file) in input.files.enumerated() {

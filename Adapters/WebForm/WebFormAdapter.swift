@@ -8,7 +8,8 @@ import ProviderSigning
 /// Settings: `secret` (required; signs form tokens), `app_key` (optional: the channel is then for apps only and
 /// every request must bring `X-App-Key`),
 /// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
-/// message, defaults 10 MiB and 25 MiB). Set the channel's `max_body_bytes` to the largest upload allowed.
+/// message, defaults 10 MiB and 25 MiB), `attachments_max_count` (files per report, default 10, at most 256).
+/// Set the channel's `max_body_bytes` to the largest upload allowed.
 /// The numbers are checked at load (non-negative integers). The family has no reply sender: a contact's
 /// acknowledgment goes through another channel named by the common keys `reply_email_via` / `reply_sms_via`.
 ///
@@ -28,6 +29,8 @@ public struct WebFormAdapter: WebhookAdapter {
     public static let defaultAttachmentMaxBytes = 10 << 20
     /// Per report, as the email family.
     public static let defaultAttachmentsMaxBytes = 25 << 20
+    /// Files per report; more are refused at the `attachments` field, with what was typed kept.
+    public static let defaultAttachmentsMaxCount = 10
 
     /// The family the server and the configuration loader register.
     public static let family = AdapterFamily(
@@ -37,6 +40,8 @@ public struct WebFormAdapter: WebhookAdapter {
             ChannelSettingKey("min_fill_seconds", integerIn: 0...86_400),
             ChannelSettingKey("attachment_max_bytes", integerIn: 0...Int(Int32.max)),
             ChannelSettingKey("attachments_max_bytes", integerIn: 0...Int(Int32.max)),
+            // At most the file parts a form may have at all: beyond those the form cannot be read.
+            ChannelSettingKey("attachments_max_count", integerIn: 1...MultipartForm.Limits.defaultMaxFileParts),
             // Read by the server's form routes: submissions per client address and minute (default 10).
             ChannelSettingKey("submissions_per_minute", integerIn: 0...1_000_000),
         ],
@@ -59,7 +64,8 @@ public struct WebFormAdapter: WebhookAdapter {
         minFillSeconds = channel.settings["min_fill_seconds"].flatMap(Int.init) ?? Self.defaultMinFillSeconds
         limits = FormSubmission.FileLimits(
             perFile: channel.settings["attachment_max_bytes"].flatMap(Int.init) ?? Self.defaultAttachmentMaxBytes,
-            perMessage: channel.settings["attachments_max_bytes"].flatMap(Int.init) ?? Self.defaultAttachmentsMaxBytes
+            perMessage: channel.settings["attachments_max_bytes"].flatMap(Int.init) ?? Self.defaultAttachmentsMaxBytes,
+            count: channel.settings["attachments_max_count"].flatMap(Int.init) ?? Self.defaultAttachmentsMaxCount
         )
         self.now = now
     }

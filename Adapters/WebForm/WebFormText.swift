@@ -16,6 +16,7 @@ enum FieldProblem: Equatable {
     case fileType
     case fileTooLarge(Int)
     case filesTooLarge(Int)
+    case tooManyFiles(Int)
     case tokenMissing
     case tokenInvalid
     case tokenExpired
@@ -40,6 +41,7 @@ enum FieldProblem: Equatable {
         case .fileType: "Jenis berkas tidak diterima: hanya foto, PDF, atau video."
         case .fileTooLarge(let limit): "Berkas lebih besar dari batas \(Self.size(limit))."
         case .filesTooLarge(let limit): "Jumlah ukuran lampiran melebihi batas \(Self.size(limit))."
+        case .tooManyFiles(let limit): "Paling banyak \(limit) berkas."
         case .tokenMissing: "Formulir tidak lengkap. Muat ulang halaman lalu kirim lagi."
         case .tokenInvalid: "Formulir tidak sah. Muat ulang halaman lalu kirim lagi."
         case .tokenExpired: "Formulir sudah kedaluwarsa. Muat ulang halaman lalu kirim lagi."
@@ -62,6 +64,7 @@ enum FieldProblem: Equatable {
         case .fileType: "This kind of file is not accepted: only photos, PDF or video."
         case .fileTooLarge(let limit): "The file is larger than the limit of \(Self.size(limit))."
         case .filesTooLarge(let limit): "The attachments together exceed the limit of \(Self.size(limit))."
+        case .tooManyFiles(let limit): "At most \(limit) files."
         case .tokenMissing: "The form is incomplete. Reload the page and send it again."
         case .tokenInvalid: "The form is not valid. Reload the page and send it again."
         case .tokenExpired: "The form has expired. Reload the page and send it again."

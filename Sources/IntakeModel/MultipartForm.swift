@@ -38,15 +38,28 @@ public struct MultipartForm: Sendable, Equatable {
 
     /// Bounds on what a form may declare.
     public struct Limits: Sendable {
-        /// The most parts a form may have.
+        /// The default of `maxFileParts`.
+        public static let defaultMaxFileParts = 256
+
+        /// The most plain (non-file) parts a form may have.
         public var maxParts: Int
+        /// The most file parts (with a `filename`) a form may have, counted apart from the fields, so a
+        /// form with many files is still read and an adapter can say how many it takes.
+        public var maxFileParts: Int
         /// The most bytes of headers one part may have.
         public var maxHeaderBytes: Int
 
-        /// Limits; the defaults fit a report form with a few dozen files.
-        public init(maxParts: Int = 64, maxHeaderBytes: Int = 8192) {
+        /// Limits; the defaults fit a report form's fields and far more files than a report takes.
+        public init(maxParts: Int = 64, maxFileParts: Int = defaultMaxFileParts, maxHeaderBytes: Int = 8192) {
             self.maxParts = maxParts
+            self.maxFileParts = maxFileParts
             self.maxHeaderBytes = maxHeaderBytes
+        }
+
+        /// Throws when a part of this kind, after `fields` fields and `files` files, is one too many.
+        func check(isFile: Bool, fields: Int, files: Int) throws(MultipartFormError) {
+            if isFile, files >= maxFileParts { throw .tooManyFiles(limit: maxFileParts) }
+            if !isFile, fields >= maxParts { throw .tooManyParts(limit: maxParts) }
         }
     }
 
@@ -90,6 +103,7 @@ public struct MultipartForm: Sendable, Equatable {
             throw .missingBoundary
         }
         var parts: [Part] = []
+        var files = 0
         var cursor = first + delimiter.count
         let separator = [0x0D, 0x0A] + delimiter
         while true {
@@ -98,8 +112,10 @@ public struct MultipartForm: Sendable, Equatable {
             guard starts(body, with: [0x0D, 0x0A], at: cursor) else { throw .malformedDelimiter }
             cursor += 2
             guard let end = find(separator, in: body, from: cursor) else { throw .unterminated }
-            guard parts.count < limits.maxParts else { throw .tooManyParts(limit: limits.maxParts) }
-            parts.append(try part(body, cursor..<end, index: parts.count, limits: limits))
+            let next = try part(body, cursor..<end, index: parts.count, limits: limits)
+            try limits.check(isFile: next.fileName != nil, fields: parts.count - files, files: files)
+            if next.fileName != nil { files += 1 }
+            parts.append(next)
             cursor = end + separator.count
         }
     }
@@ -286,6 +302,7 @@ public enum MultipartFormError: Error, Equatable, CustomStringConvertible {
     case missingDisposition(part: Int)
     case headersTooLarge(part: Int)
     case tooManyParts(limit: Int)
+    case tooManyFiles(limit: Int)
 
     public var description: String {
         switch self {
@@ -297,7 +314,8 @@ public enum MultipartFormError: Error, Equatable, CustomStringConvertible {
         case .malformedHeader(let part): "part \(part + 1) has a header line without a colon"
         case .missingDisposition(let part): "part \(part + 1) has no Content-Disposition: form-data with a name"
         case .headersTooLarge(let part): "part \(part + 1) has headers larger than allowed"
-        case .tooManyParts(let limit): "the form has more than \(limit) parts"
+        case .tooManyParts(let limit): "the form has more than \(limit) fields"
+        case .tooManyFiles(let limit): "the form has more than \(limit) files"
         }
     }
 }

@@ -1,4 +1,6 @@
+import AdapterRegistry
 import Foundation
+import IntakeConfig
 import IntakeHTTPClient
 import IntakeModel
 import Testing
@@ -105,5 +107,70 @@ struct WebFormInputTests {
             }
             #expect(names == ["lubang jalan.jpg", "lampiran-2", "buktiA.jpg"])
         }
+    }
+
+    /// Files sent, the channel's `attachments_max_count` (nil: the default 10), and the answer.
+    struct FileCount: CustomTestStringConvertible, Sendable {
+        var files: Int
+        var setting: String?
+        var status: Int
+        var errors: [String: String]
+        var testDescription: String { "\(files) files, attachments_max_count \(setting ?? "default")" }
+    }
+
+    static let fileCounts: [FileCount] = [
+        FileCount(files: 10, setting: nil, status: 200, errors: [:]),
+        FileCount(files: 11, setting: nil, status: 422, errors: ["attachments": "Paling banyak 10 berkas."]),
+        // More parts than the 64 a form could have in all before files were counted apart.
+        FileCount(files: 70, setting: nil, status: 422, errors: ["attachments": "Paling banyak 10 berkas."]),
+        FileCount(files: 3, setting: "3", status: 200, errors: [:]),
+        FileCount(files: 4, setting: "3", status: 422, errors: ["attachments": "Paling banyak 3 berkas."]),
+        FileCount(files: 256, setting: "256", status: 200, errors: [:]),
+    ]
+
+    @Test("more files than the channel takes is a problem of the attachments field, whatever the number of parts", arguments: fileCounts)
+    func tooManyFilesIsAFieldProblem(_ example: FileCount) async throws {
+        var settings = ["secret": WebFormTests.secret]
+        settings["attachments_max_count"] = example.setting
+        let channel = ChannelConfig(id: "form", type: WebFormAdapter.type, maxBodyBytes: 1 << 20, settings: settings, burstSeconds: 0)
+        try await RunningGateway.with(channels: [channel]) { gateway in
+            let files = (0..<example.files).map { ("foto-\($0).jpg", WebFormTests.jpeg) }
+            let answer = try await WebFormTests.post(gateway, fields: WebFormTests.fields(token: WebFormTests.token()), files: files)
+            #expect(answer.status == example.status, "\(answer.text)")
+            #expect(WebFormTests.errors(answer) == example.errors)
+        }
+    }
+
+    @Test("the page answers too many files with the form again, what was typed kept and the limit next to the files")
+    func tooManyFilesKeepsWhatWasTyped() async throws {
+        try await RunningGateway.with(channels: WebFormTests.channels) { gateway in
+            let title = "Lampu jalan padam di Gang Melati"
+            let files = (0..<55).map { ("foto-\($0).jpg", WebFormTests.jpeg) }
+            let answer = try await WebFormTests.post(gateway, "/lapor", fields: WebFormTests.fields(token: WebFormTests.token(), ["title": title]), files: files)
+            #expect(answer.status == 422)
+            #expect(answer.text.contains("Paling banyak 10 berkas."))
+            #expect(answer.text.contains("value=\"\(title)\""))
+            #expect(answer.text.contains(WebFormTests.body))
+            let english = try await WebFormTests.post(gateway, "/lapor?lang=en", fields: WebFormTests.fields(token: WebFormTests.token()), files: files)
+            #expect(english.text.contains("At most 10 files."))
+        }
+    }
+
+    @Test("attachments_max_count must be a whole number from 1 to 256", arguments: ["0", "257", "banyak", "2.5"])
+    func badFileCountIsRefusedAtLoad(_ value: String) {
+        let yaml = "channels:\n  - id: form\n    type: webform\n    secret: s\n    attachments_max_count: '\(value)'\n"
+        do {
+            _ = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: AdapterRegistry.families, environment: [:])
+            Issue.record("accepted attachments_max_count \(value)")
+        } catch {
+            #expect(error.issues.map(\.keyPath) == ["channels[0].attachments_max_count"])
+        }
+    }
+
+    @Test("attachments_max_count loads as a channel setting")
+    func fileCountLoads() throws {
+        let yaml = "channels:\n  - id: form\n    type: webform\n    secret: s\n    attachments_max_count: 25\n"
+        let config = try ConfigLoader.parse(yaml: yaml, source: "test.yaml", families: AdapterRegistry.families, environment: [:])
+        #expect(config.channels.first?.settings["attachments_max_count"] == "25")
     }
 }
