@@ -10,6 +10,8 @@ struct FormSubmission {
     struct FileLimits {
         var perFile: Int
         var perMessage: Int
+        /// The most files one report takes (`attachments_max_count`).
+        var count = WebFormAdapter.defaultAttachmentsMaxCount
     }
 
     /// A message, or the problem of each wrong field.
@@ -22,6 +24,10 @@ struct FormSubmission {
     static let bodyMinCharacters = 20
     static let bodyMaxCharacters = 10_000
     static let shortTextMaxCharacters = 200
+    /// The fields a report has (besides `form_token` and the files); other names are ignored.
+    static let fieldNames: Set = [
+        "title", "body", "incident_date", "location", "agency", "category", "kind", "anonymous", "confidential", "contact_phone", "contact_email",
+    ]
 
     let input: FormInput
     let token: FormToken
@@ -44,6 +50,8 @@ struct FormSubmission {
         let confidential = flag("confidential", into: &problems)
         let contact = reporter(into: &problems)
         let attachments = files(into: &problems)
+        // An object or an array where text belongs says more than "required" does.
+        for name in input.mistyped where Self.fieldNames.contains(name) { problems[name] = .notText }
         guard problems.isEmpty, let body else { return .problems(problems) }
         var metadata: [String: String] = [:]
         // A second contact (an email beside the phone) is kept for replies only, never handed off.
@@ -121,8 +129,12 @@ struct FormSubmission {
     }
 
     /// The uploaded files, each checked by its bytes (the first bytes of a streamed one, kept by the server):
-    /// images, PDF and video only, within the channel's limits.
+    /// images, PDF and video only, within the channel's limits; more files than it takes are refused as a whole.
     private func files(into problems: inout [String: FieldProblem]) -> [InboundAttachment] {
+        guard input.files.count <= limits.count else {
+            problems["attachments"] = .tooManyFiles(limits.count)
+            return []
+        }
         var kept: [InboundAttachment] = []
         var total = 0
         for (index, file) in input.files.enumerated() {

@@ -8,8 +8,9 @@ import ProviderSigning
 /// Settings: `secret` (required; signs form tokens), `app_key` (optional: the channel is then for apps only and
 /// every request must bring `X-App-Key`),
 /// `min_fill_seconds` (default 3), `attachment_max_bytes` and `attachments_max_bytes` (per file and per
-/// message, defaults 10 MiB and 25 MiB). The family's `max_body_bytes` defaults to 26 MiB (the files and room
-/// for the fields); a channel whose file limits exceed its `max_body_bytes` is refused at load.
+/// message, defaults 10 MiB and 25 MiB), `attachments_max_count` (files per report, default 10, at most 256).
+/// The family's `max_body_bytes` defaults to 26 MiB (the files and room for the fields); a channel whose file
+/// limits exceed its `max_body_bytes` is refused at load.
 /// The numbers are checked at load (non-negative integers). The family has no reply sender: a contact's
 /// acknowledgment goes through another channel named by the common keys `reply_email_via` / `reply_sms_via`.
 ///
@@ -31,6 +32,8 @@ public struct WebFormAdapter: WebhookAdapter {
     public static let defaultAttachmentsMaxBytes = 25 << 20
     /// The body limit when a channel sets no `max_body_bytes`: all the files plus 1 MiB for the fields.
     public static let defaultMaxBodyBytes = defaultAttachmentsMaxBytes + (1 << 20)
+    /// Files per report; more are refused at the `attachments` field, with what was typed kept.
+    public static let defaultAttachmentsMaxCount = 10
 
     /// The family the server and the configuration loader register.
     public static let family: AdapterFamily = {
@@ -49,6 +52,8 @@ public struct WebFormAdapter: WebhookAdapter {
             ChannelSettingKey("min_fill_seconds", integerIn: 0...86_400),
             ChannelSettingKey("attachment_max_bytes", integerIn: 0...Int(Int32.max)),
             ChannelSettingKey("attachments_max_bytes", integerIn: 0...Int(Int32.max)),
+            // At most the file parts a form may have at all: beyond those the form cannot be read.
+            ChannelSettingKey("attachments_max_count", integerIn: 1...MultipartForm.Limits.defaultMaxFileParts),
             // Read by the server's form routes: submissions per client address and minute (default 10). At least
             // 1: 0 would read as "no limit" to some and "none at all" to others, so it is refused.
             ChannelSettingKey("submissions_per_minute", integerIn: 1...1_000_000),
@@ -72,7 +77,8 @@ public struct WebFormAdapter: WebhookAdapter {
         minFillSeconds = channel.settings["min_fill_seconds"].flatMap(Int.init) ?? Self.defaultMinFillSeconds
         limits = FormSubmission.FileLimits(
             perFile: channel.settings["attachment_max_bytes"].flatMap(Int.init) ?? Self.defaultAttachmentMaxBytes,
-            perMessage: channel.settings["attachments_max_bytes"].flatMap(Int.init) ?? Self.defaultAttachmentsMaxBytes
+            perMessage: channel.settings["attachments_max_bytes"].flatMap(Int.init) ?? Self.defaultAttachmentsMaxBytes,
+            count: channel.settings["attachments_max_count"].flatMap(Int.init) ?? Self.defaultAttachmentsMaxCount
         )
         self.now = now
     }

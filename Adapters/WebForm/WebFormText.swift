@@ -9,11 +9,14 @@ enum FieldProblem: Equatable {
     case futureDate
     case notAKind
     case notABoolean
+    /// A JSON object or array where a string, a number or a boolean belongs.
+    case notText
     case notAPhone
     case notAnEmail
     case fileType
     case fileTooLarge(Int)
     case filesTooLarge(Int)
+    case tooManyFiles(Int)
     case tokenMissing
     case tokenInvalid
     case tokenExpired
@@ -32,11 +35,13 @@ enum FieldProblem: Equatable {
         case .futureDate: "Tanggal kejadian tidak boleh di masa depan."
         case .notAKind: "Pilih salah satu: pengaduan, aspirasi, atau permintaan informasi."
         case .notABoolean: "Isian ini hanya boleh ya atau tidak."
+        case .notText: "Isian ini harus berupa teks, angka, atau ya/tidak."
         case .notAPhone: "Nomor telepon tidak valid."
         case .notAnEmail: "Alamat email tidak valid."
         case .fileType: "Jenis berkas tidak diterima: hanya foto, PDF, atau video."
         case .fileTooLarge(let limit): "Berkas lebih besar dari batas \(Self.size(limit))."
         case .filesTooLarge(let limit): "Jumlah ukuran lampiran melebihi batas \(Self.size(limit))."
+        case .tooManyFiles(let limit): "Paling banyak \(limit) berkas."
         case .tokenMissing: "Formulir tidak lengkap. Muat ulang halaman lalu kirim lagi."
         case .tokenInvalid: "Formulir tidak sah. Muat ulang halaman lalu kirim lagi."
         case .tokenExpired: "Formulir sudah kedaluwarsa. Muat ulang halaman lalu kirim lagi."
@@ -53,11 +58,13 @@ enum FieldProblem: Equatable {
         case .futureDate: "The date of the incident cannot be in the future."
         case .notAKind: "Choose one of: complaint, aspiration, request for information."
         case .notABoolean: "This field can only be yes or no."
+        case .notText: "This field must be text, a number, or true/false."
         case .notAPhone: "This is not a valid phone number."
         case .notAnEmail: "This is not a valid email address."
         case .fileType: "This kind of file is not accepted: only photos, PDF or video."
         case .fileTooLarge(let limit): "The file is larger than the limit of \(Self.size(limit))."
         case .filesTooLarge(let limit): "The attachments together exceed the limit of \(Self.size(limit))."
+        case .tooManyFiles(let limit): "At most \(limit) files."
         case .tokenMissing: "The form is incomplete. Reload the page and send it again."
         case .tokenInvalid: "The form is not valid. Reload the page and send it again."
         case .tokenExpired: "The form has expired. Reload the page and send it again."

@@ -38,15 +38,28 @@ public struct MultipartForm: Sendable, Equatable {
 
     /// Bounds on what a form may declare.
     public struct Limits: Sendable {
-        /// The most parts a form may have.
+        /// The default of `maxFileParts`.
+        public static let defaultMaxFileParts = 256
+
+        /// The most plain (non-file) parts a form may have.
         public var maxParts: Int
+        /// The most file parts (with a `filename`) a form may have, counted apart from the fields, so a
+        /// form with many files is still read and an adapter can say how many it takes.
+        public var maxFileParts: Int
         /// The most bytes of headers one part may have.
         public var maxHeaderBytes: Int
 
-        /// Limits; the defaults fit a report form with a few dozen files.
-        public init(maxParts: Int = 64, maxHeaderBytes: Int = 8192) {
+        /// Limits; the defaults fit a report form's fields and far more files than a report takes.
+        public init(maxParts: Int = 64, maxFileParts: Int = defaultMaxFileParts, maxHeaderBytes: Int = 8192) {
             self.maxParts = maxParts
+            self.maxFileParts = maxFileParts
             self.maxHeaderBytes = maxHeaderBytes
+        }
+
+        /// Throws when a part of this kind, after `fields` fields and `files` files, is one too many.
+        func check(isFile: Bool, fields: Int, files: Int) throws(MultipartFormError) {
+            if isFile, files >= maxFileParts { throw .tooManyFiles(limit: maxFileParts) }
+            if !isFile, fields >= maxParts { throw .tooManyParts(limit: maxParts) }
         }
     }
 
@@ -90,6 +103,7 @@ public struct MultipartForm: Sendable, Equatable {
             throw .missingBoundary
         }
         var parts: [Part] = []
+        var files = 0
         var cursor = first + delimiter.count
         let separator = [0x0D, 0x0A] + delimiter
         while true {
@@ -98,8 +112,10 @@ public struct MultipartForm: Sendable, Equatable {
             guard starts(body, with: [0x0D, 0x0A], at: cursor) else { throw .malformedDelimiter }
             cursor += 2
             guard let end = find(separator, in: body, from: cursor) else { throw .unterminated }
-            guard parts.count < limits.maxParts else { throw .tooManyParts(limit: limits.maxParts) }
-            parts.append(try part(body, cursor..<end, index: parts.count, limits: limits))
+            let next = try part(body, cursor..<end, index: parts.count, limits: limits)
+            try limits.check(isFile: next.fileName != nil, fields: parts.count - files, files: files)
+            if next.fileName != nil { files += 1 }
+            parts.append(next)
             cursor = end + separator.count
         }
     }
@@ -171,7 +187,9 @@ public struct MultipartForm: Sendable, Equatable {
         }
     }
 
-    /// `form-data; name="title"; filename="a.jpg"` as its type and parameters, quoted strings unescaped.
+    /// `form-data; name="title"; filename="a.jpg"` as its type and parameters. A quoted value is read as
+    /// browsers write it (WHATWG multipart/form-data): `\` is an ordinary character (a Windows path), and
+    /// `"`, CR and LF arrive as `%22`, `%0D`, `%0A`, which are decoded.
     static func dispositionParameters(_ value: String) -> (type: String, values: [String: String]) {
         var values: [String: String] = [:]
         var characters = Substring(value)
@@ -186,11 +204,9 @@ public struct MultipartForm: Sendable, Equatable {
             var text = ""
             if characters.first == "\"" {
                 characters = characters.dropFirst()
-                while let character = characters.first, character != "\"" {
-                    characters = characters.dropFirst()
-                    if character == "\\", let escaped = characters.first { text.append(escaped); characters = characters.dropFirst() } else { text.append(character) }
-                }
-                characters = characters.dropFirst().drop { $0 != ";" }
+                text = String(characters.prefix { $0 != "\"" })
+                characters = characters.drop { $0 != "\"" }.dropFirst().drop { $0 != ";" }
+                text = browserUnescaped(text)
             } else {
                 text = characters.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
                 characters = characters.drop { $0 != ";" }
@@ -200,14 +216,43 @@ public struct MultipartForm: Sendable, Equatable {
         return (type, values)
     }
 
-    /// A file name as a safe base name: only the last path component, no control characters, no leading
-    /// dots, at most 128 characters; empty when nothing is left (the caller names the file).
+    /// `%22`, `%0D` and `%0A` (either case) as the characters a browser escaped with them; any other `%` stays.
+    static func browserUnescaped(_ text: String) -> String {
+        guard text.contains("%") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let percent = rest.firstIndex(of: "%") {
+            result += rest[..<percent]
+            let code = rest[percent...].dropFirst().prefix(2).uppercased()
+            let decoded: Character? = code == "22" ? "\"" : code == "0D" ? "\r" : code == "0A" ? "\n" : nil
+            if let decoded {
+                result.append(decoded)
+                rest = rest[percent...].dropFirst(3)
+            } else {
+                result.append("%")
+                rest = rest[percent...].dropFirst()
+            }
+        }
+        return result + rest
+    }
+
+    /// The most characters a file name keeps (its extension kept when it is cut).
+    public static let fileNameMaxCharacters = 128
+
+    /// A file name as a safe base name: what follows the last `/` or `\` (a browser on Windows may send
+    /// `C:\fakepath\x.jpg`), without control characters, `:` or `"`, without leading dots, at most
+    /// `fileNameMaxCharacters`; empty when nothing is left (the caller names the file).
     public static func safeFileName(_ raw: String) -> String {
-        let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let cleaned = last.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && $0 != ":" && $0 != "\"" }
+        // By scalars: a combining mark after a `/` makes one Character that is not a `/`.
+        let scalars = raw.unicodeScalars
+        let start = scalars.lastIndex { $0 == "/" || $0 == "\\" }.map(scalars.index(after:)) ?? scalars.startIndex
+        let cleaned = scalars[start...].filter { !CharacterSet.controlCharacters.contains($0) && $0 != ":" && $0 != "\"" }
         var name = String(String.UnicodeScalarView(cleaned)).trimmingCharacters(in: .whitespaces)
         while name.hasPrefix(".") { name.removeFirst() }
-        return String(name.prefix(128))
+        guard name.count > fileNameMaxCharacters else { return name }
+        let dot = name.lastIndex(of: ".").map { String(name[$0...]) }
+        let suffix = dot.map { $0.count <= 16 ? $0 : "" } ?? ""
+        return String(name.prefix(fileNameMaxCharacters - suffix.count)).trimmingCharacters(in: .whitespaces) + suffix
     }
 
     private static func hasCRLF(_ bytes: [UInt8], before index: Int) -> Bool {
@@ -257,6 +302,7 @@ public enum MultipartFormError: Error, Equatable, CustomStringConvertible {
     case missingDisposition(part: Int)
     case headersTooLarge(part: Int)
     case tooManyParts(limit: Int)
+    case tooManyFiles(limit: Int)
 
     public var description: String {
         switch self {
@@ -268,7 +314,8 @@ public enum MultipartFormError: Error, Equatable, CustomStringConvertible {
         case .malformedHeader(let part): "part \(part + 1) has a header line without a colon"
         case .missingDisposition(let part): "part \(part + 1) has no Content-Disposition: form-data with a name"
         case .headersTooLarge(let part): "part \(part + 1) has headers larger than allowed"
-        case .tooManyParts(let limit): "the form has more than \(limit) parts"
+        case .tooManyParts(let limit): "the form has more than \(limit) fields"
+        case .tooManyFiles(let limit): "the form has more than \(limit) files"
         }
     }
 }

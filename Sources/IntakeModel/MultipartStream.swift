@@ -29,6 +29,7 @@ public struct MultipartStream {
     private var buffer: [UInt8]
     private var state = State.preamble
     private var parts = 0
+    private var files = 0
 
     /// A stream for a body sent with `contentType`; throws unless it is `multipart/form-data` with a boundary.
     public init(contentType: String, limits: MultipartForm.Limits = MultipartForm.Limits()) throws(MultipartFormError) {
@@ -69,7 +70,6 @@ public struct MultipartStream {
                 return buffer.count
             }
             guard MultipartForm.starts(buffer, with: [0x0D, 0x0A], at: padded) else { throw MultipartFormError.malformedDelimiter }
-            guard parts < limits.maxParts else { throw MultipartFormError.tooManyParts(limit: limits.maxParts) }
             state = .headers
             return padded + 2
         case .headers:
@@ -108,7 +108,9 @@ public struct MultipartStream {
         }
         guard headerEnd - cursor <= limits.maxHeaderBytes else { throw MultipartFormError.headersTooLarge(part: index) }
         let head = try MultipartForm.PartHead(headerText: String(decoding: buffer[cursor..<headerEnd], as: UTF8.self), index: index)
+        try limits.check(isFile: head.fileName != nil, fields: parts - files, files: files)
         parts += 1
+        if head.fileName != nil { files += 1 }
         try sink(.head(head))
         state = .body
         return bodyStart

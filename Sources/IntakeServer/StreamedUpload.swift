@@ -1,3 +1,4 @@
+import Dispatch
 import Hummingbird
 import IntakeModel
 import IntakeStorage
@@ -37,7 +38,7 @@ struct StreamedUpload {
             for try await buffer in request.body {
                 received += buffer.readableBytes
                 guard received <= limit else { throw HTTPFailure.bodyTooLarge(limit: limit) }
-                try form.feed(buffer.readableBytesView)
+                try await form.feed(buffer.readableBytesView)
             }
             return try form.finish()
         } catch {
@@ -64,6 +65,9 @@ private struct Rewriter {
     private var head: MultipartForm.PartHead?
     private var writer: SpoolWriter?
     private var text: [UInt8] = []
+    /// A file part's bytes not yet written: written off the pool once `writeBatchBytes` have come, or at its end.
+    private var pending: [UInt8] = []
+    static let writeBatchBytes = 64 << 10
 
     init(contentType: String, limits: MultipartForm.Limits, spool: UploadSpool) throws(MultipartFormError) {
         stream = try MultipartStream(contentType: contentType, limits: limits)
@@ -71,13 +75,13 @@ private struct Rewriter {
         self.spool = spool
     }
 
-    mutating func feed(_ bytes: some Collection<UInt8>) throws {
+    mutating func feed(_ bytes: some Collection<UInt8>) async throws {
         var events: [MultipartStream.Event] = []
         try stream.feed(bytes) { events.append($0) }
-        for event in events { try handle(event) }
+        for event in events { try await handle(event) }
     }
 
-    private mutating func handle(_ event: MultipartStream.Event) throws {
+    private mutating func handle(_ event: MultipartStream.Event) async throws {
         switch event {
         case .head(let next):
             head = next
@@ -85,13 +89,8 @@ private struct Rewriter {
         case .bytes(let bytes):
             guard let head else { return }
             if head.fileName != nil {
-                if writer == nil {
-                    // Created at the first byte: an empty file input sends a file part with no bytes.
-                    let created = try spool.create()
-                    paths.append(created.path)
-                    writer = created
-                }
-                try writer?.write(bytes)
+                pending += bytes
+                if pending.count >= Self.writeBatchBytes { try await flush() }
             } else {
                 guard text.count + bytes.count <= StreamedUpload.textFieldMaxBytes else {
                     throw HTTPFailure.adapter(.malformed(field: head.name, message: "is larger than \(StreamedUpload.textFieldMaxBytes >> 10) KiB"))
@@ -99,17 +98,34 @@ private struct Rewriter {
                 text += bytes
             }
         case .end:
-            try endPart()
+            try await endPart()
         }
+    }
+
+    /// Writes the pending file bytes, each blocking call on a Dispatch thread.
+    private mutating func flush() async throws {
+        guard !pending.isEmpty else { return }
+        if writer == nil {
+            // Created at the first byte: an empty file input sends a file part with no bytes.
+            let spool = spool
+            let created = try await offThePool { try spool.create() }
+            paths.append(created.path)
+            writer = created
+        }
+        guard let writer else { return }
+        let bytes = pending
+        pending = []
+        try await offThePool { try writer.write(bytes[...]) }
     }
 
     /// Writes the finished part: its own headers (a client's pointer header dropped) and its text, or a
     /// pointer to its spooled bytes.
-    private mutating func endPart() throws {
+    private mutating func endPart() async throws {
         guard let head else { return }
         var lines = head.lines.filter { !$0.lowercased().hasPrefix(StoredPointer.header.lowercased() + ":") }
+        try await flush()
         if let writer {
-            let file = try writer.finish()
+            let file = try await offThePool { try writer.finish() }
             spooled.append(file)
             lines.append("\(StoredPointer.header): \(StoredPointer(sha256: file.sha256, size: file.size).headerValue)")
         }
@@ -126,5 +142,13 @@ private struct Rewriter {
         try stream.finish()
         body += delimiter + Array("--\r\n".utf8)
         return StreamedUpload.Result(body: body, spooled: spooled)
+    }
+}
+
+/// Runs blocking file work (creating, writing, closing a spool file) on a Dispatch thread, never on the
+/// cooperative pool, as `AttachmentStore.store` does with its fsyncs.
+private func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }

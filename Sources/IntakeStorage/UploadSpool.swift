@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import IntakeModel
+import Synchronization
 
 /// Where streamed uploads wait (`<storage>/spool/`) between their arrival and the attachment store, which
 /// moves each kept file into its content-addressed place. It lives beside `attachments/` on the same file
@@ -43,47 +44,56 @@ public struct UploadSpool: Sendable {
 }
 
 /// One spool file being written as its part arrives: hashed (SHA-256) and counted on the way, its first
-/// bytes kept for the check by magic numbers. Owned by the one request task that writes it.
-public final class SpoolWriter {
+/// bytes kept for the check by magic numbers. Written by one request at a time, from whichever thread its
+/// blocking writes run on (never the cooperative pool), hence Sendable through a Mutex.
+public final class SpoolWriter: Sendable {
+    private struct State {
+        var descriptor: Int32
+        var hasher = SHA256()
+        var size = 0
+        var head: [UInt8] = []
+    }
+
     /// Where the file is.
     public let path: String
-    private var descriptor: Int32
-    private var hasher = SHA256()
-    private var size = 0
-    private var head: [UInt8] = []
+    private let state: Mutex<State>
 
     init(path: String, descriptor: Int32) {
         self.path = path
-        self.descriptor = descriptor
+        state = Mutex(State(descriptor: descriptor))
     }
 
     deinit {
-        if descriptor >= 0 { close(descriptor) }
+        state.withLock { if $0.descriptor >= 0 { close($0.descriptor) } }
     }
 
     /// Appends `bytes` (to the page cache; the attachment store flushes the file before it is named).
     public func write(_ bytes: ArraySlice<UInt8>) throws {
-        if head.count < SpooledFile.headBytes { head += bytes.prefix(SpooledFile.headBytes - head.count) }
-        size += bytes.count
-        try bytes.withUnsafeBufferPointer { buffer in
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw StorageError.io("cannot write spool file \(path): \(String(cString: strerror(errno)))")
+        try state.withLock { state in
+            if state.head.count < SpooledFile.headBytes { state.head += bytes.prefix(SpooledFile.headBytes - state.head.count) }
+            state.size += bytes.count
+            try bytes.withUnsafeBufferPointer { buffer in
+                state.hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+                var offset = 0
+                while offset < buffer.count {
+                    let written = Foundation.write(state.descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw StorageError.io("cannot write spool file \(path): \(String(cString: strerror(errno)))")
+                    }
+                    offset += written
                 }
-                offset += written
             }
         }
     }
 
     /// Closes the file and describes it.
     public func finish() throws -> SpooledFile {
-        let closed = close(descriptor)
-        descriptor = -1
-        guard closed == 0 else { throw StorageError.io("cannot close spool file \(path): \(String(cString: strerror(errno)))") }
-        return SpooledFile(path: path, sha256: Hex.string(hasher.finalize()), size: size, head: head)
+        try state.withLock { state in
+            let closed = close(state.descriptor)
+            state.descriptor = -1
+            guard closed == 0 else { throw StorageError.io("cannot close spool file \(path): \(String(cString: strerror(errno)))") }
+            return SpooledFile(path: path, sha256: Hex.string(state.hasher.finalize()), size: state.size, head: state.head)
+        }
     }
 }

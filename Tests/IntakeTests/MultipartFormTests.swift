@@ -88,6 +88,7 @@ struct MultipartFormTests {
         Bad(name: "attachment instead of form-data", body: body(["--XyZ", #"Content-Disposition: attachment; name="a""#, "", "x", "--XyZ--"]), error: .missingDisposition(part: 0)),
         Bad(name: "headers larger than the limit", body: body(["--XyZ", "X-Padding: " + String(repeating: "p", count: 9000), #"Content-Disposition: form-data; name="a""#, "", "x", "--XyZ--"]), error: .headersTooLarge(part: 0)),
         Bad(name: "more parts than the limit", body: body(Array(repeating: ["--XyZ", #"Content-Disposition: form-data; name="a""#, "", "x"], count: 65).flatMap { $0 } + ["--XyZ--"]), error: .tooManyParts(limit: 64)),
+        Bad(name: "more files than the limit", body: manyFiles(257), error: .tooManyFiles(limit: 256)),
     ]
 
     @Test("malformed bodies are refused with the reason", arguments: bad)
@@ -120,5 +121,63 @@ struct MultipartFormTests {
         #expect(form.files("attachments").map(\.fileName) == ["a.png"])
         #expect(form.value("title") == "Judul")
         #expect(form.value("attachments") == nil)
+    }
+
+    /// A `filename` as a browser sends it and the name kept.
+    static let fileNames: [(sent: String, kept: String)] = [
+        (#"C:\fakepath\x.jpg"#, "x.jpg"),
+        (#"..\..\windows\win.ini"#, "win.ini"),
+        (#"C:\Users\ani\Foto\"#, ""),
+        ("../../etc/passwd", "passwd"),
+        ("..", ""),
+        ("foto%22lubang%22.jpg", "fotolubang.jpg"),
+        ("baris%0D%0Abaru.jpg", "barisbaru.jpg"),
+        ("baris%0abaru.jpg", "barisbaru.jpg"),
+        ("diskon 50%.jpg", "diskon 50%.jpg"),
+        ("100%25 bukti.pdf", "100%25 bukti.pdf"),
+        ("foto\tjalan.jpg", "fotojalan.jpg"),
+        ("\u{202E}gpj.exe", "gpj.exe"),
+        ("Jalan Rusak 写真.jpg", "Jalan Rusak 写真.jpg"),
+        (String(repeating: "a", count: 300) + ".jpeg", String(repeating: "a", count: 123) + ".jpeg"),
+    ]
+
+    @Test("file names are read as browsers send them, the same by the whole-body and the streaming parser", arguments: fileNames)
+    func browserFileNames(_ example: (sent: String, kept: String)) throws {
+        let body = Self.body([
+            "--XyZ", #"Content-Disposition: form-data; name="attachments"; filename="\#(example.sent)""#, "Content-Type: image/jpeg", "", "x",
+            "--XyZ--",
+        ])
+        #expect(try MultipartForm.parse(body, contentType: Self.type).parts.map(\.fileName) == [example.kept])
+        for chunk in [1, body.count] {
+            var stream = try MultipartStream(contentType: Self.type)
+            var names: [String?] = []
+            for start in stride(from: 0, to: body.count, by: chunk) {
+                try stream.feed(body[start..<min(start + chunk, body.count)]) { if case .head(let head) = $0 { names.append(head.fileName) } }
+            }
+            try stream.finish()
+            #expect(names == [example.kept], "chunks of \(chunk)")
+        }
+    }
+
+    /// 60 fields and `count` file parts.
+    static func manyFiles(_ count: Int) -> [UInt8] {
+        let fields = (0..<60).flatMap { ["--XyZ", #"Content-Disposition: form-data; name="f\#($0)""#, "", "x"] }
+        let files = (0..<count).flatMap { ["--XyZ", #"Content-Disposition: form-data; name="attachments"; filename="\#($0).jpg""#, "", "x"] }
+        return body(fields + files + ["--XyZ--"])
+    }
+
+    @Test("files are counted apart from fields, the same by the whole-body and the streaming parser")
+    func filesAreCountedApart() throws {
+        let full = Self.manyFiles(256)
+        #expect(try MultipartForm.parse(full, contentType: Self.type).parts.count == 316)
+        var heads = 0
+        var stream = try MultipartStream(contentType: Self.type)
+        try stream.feed(full) { if case .head = $0 { heads += 1 } }
+        try stream.finish()
+        #expect(heads == 316)
+        for (body, error) in [(Self.manyFiles(257), MultipartFormError.tooManyFiles(limit: 256)), (Self.bad.first { $0.name == "more parts than the limit" }!.body, .tooManyParts(limit: 64))] {
+            var refusing = try MultipartStream(contentType: Self.type)
+            #expect(throws: error) { try refusing.feed(body) { _ in } }
+        }
     }
 }
