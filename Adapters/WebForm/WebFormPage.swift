@@ -5,9 +5,9 @@ import IntakeModel
 /// submission's typed fields and messages, so the page comes back with each message next to its field.
 extension WebFormAdapter: FormPageAdapter {
     /// The limits that really apply: a body larger than `max_body_bytes` is refused before any file is weighed.
-    public var attachmentLimits: (perFile: Int, perMessage: Int) {
+    public var attachmentLimits: (perFile: Int, perMessage: Int, count: Int) {
         let perMessage = min(limits.perMessage, channel.maxBodyBytes)
-        return (min(limits.perFile, perMessage), perMessage)
+        return (min(limits.perFile, perMessage), perMessage, limits.count)
     }
 
     /// A channel with an app key is for apps only: its page is not served.

@@ -5,7 +5,7 @@ public protocol FormPageAdapter: WebhookAdapter {
     /// A fresh signed form token for a page rendered now.
     func issueToken() -> String
     /// The largest file, and the most all files of one report together, in bytes.
-    var attachmentLimits: (perFile: Int, perMessage: Int) { get }
+    var attachmentLimits: (perFile: Int, perMessage: Int, count: Int) { get }
     /// Whether the page may be served to anyone: false when the channel is for apps only (an app key).
     var servesPage: Bool { get }
     /// What a submission `receive` refused typed, and each refused field's message in `language`

@@ -15,7 +15,7 @@ struct FormView {
     var isFirst: Bool
     var language: CitizenLanguage
     var token: String
-    var limits: (perFile: Int, perMessage: Int)
+    var limits: (perFile: Int, perMessage: Int, count: Int)
     /// What was typed, by field name.
     var values: [String: String] = [:]
     /// Field name (or `attachments[i]`, `form_token`) → message in `language`.
@@ -32,7 +32,7 @@ struct FormView {
 
     /// The view of a refused submission, from what the adapter made of it.
     init(refused review: FormReview, channelID: String, isFirst: Bool, language: CitizenLanguage, freshToken: () -> String,
-         limits: (perFile: Int, perMessage: Int)) {
+         limits: (perFile: Int, perMessage: Int, count: Int)) {
         self.channelID = channelID
         self.isFirst = isFirst
         self.language = language
@@ -45,7 +45,7 @@ struct FormView {
         if review.fileCount > 0 { notices.append(language.text.fill("files_lost")) }
     }
 
-    init(channelID: String, isFirst: Bool, language: CitizenLanguage, token: String, limits: (perFile: Int, perMessage: Int), notices: [String] = []) {
+    init(channelID: String, isFirst: Bool, language: CitizenLanguage, token: String, limits: (perFile: Int, perMessage: Int, count: Int), notices: [String] = []) {
         self.channelID = channelID
         self.isFirst = isFirst
         self.language = language
@@ -99,7 +99,9 @@ struct FormView {
             "regencies": regencies,
             "contact_legend": text.fill(replyKinds.isEmpty ? "contact_legend_plain" : "contact_legend"),
             "contact_intro": text.fill(Self.contactIntro(replyKinds)),
-            "limits": text.fill("limits", ["per_file": FormPages.size(limits.perFile), "per_message": FormPages.size(limits.perMessage)]),
+            "limits": text.fill("limits", [
+                "per_file": FormPages.size(limits.perFile), "per_message": FormPages.size(limits.perMessage), "count": String(limits.count),
+            ]),
             "today": String(format: "%04d-%02d-%02d", day.year ?? 0, day.month ?? 0, day.day ?? 0),
         ]
     }

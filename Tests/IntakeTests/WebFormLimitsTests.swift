@@ -45,12 +45,13 @@ struct WebFormLimitsTests {
         #expect(refusal.contains("exceeds max_body_bytes"), "\(refusal)")
     }
 
-    @Test("the page states the limits that apply: a 1 MiB body limit shows 1 MB, not the 10 MB / 25 MB defaults")
+    @Test("the page states the limits that apply: a 1 MiB body limit shows 1 MB, not the 10 MB / 25 MB defaults, and the file count")
     func pageShowsTheLimitsThatApply() async throws {
-        let channels = [ChannelConfig(id: "form", type: WebFormAdapter.type, maxBodyBytes: 1 << 20, settings: ["secret": WebFormTests.secret])]
+        let channels = [ChannelConfig(id: "form", type: WebFormAdapter.type, maxBodyBytes: 1 << 20,
+                                      settings: ["secret": WebFormTests.secret, "attachments_max_count": "4"])]
         try await RunningGateway.with(channels: channels) { gateway in
             let html = try await gateway.client.send(HTTPClientRequest(url: gateway.baseURL + "/lapor")).text
-            #expect(html.contains("Paling besar 1 MB per berkas dan 1 MB untuk semua berkas."), "\(html)")
+            #expect(html.contains("Paling banyak 4 berkas, paling besar 1 MB per berkas dan 1 MB untuk semua berkas."), "\(html)")
             #expect(!html.contains("10 MB") && !html.contains("25 MB"))
         }
     }
