@@ -40,7 +40,7 @@ struct DocumentReader {
     private func server(_ node: Node?, log: inout IssueLog) -> ServerSettings {
         let path = ConfigPath.root.key("server")
         guard let section = MappingReader(node, at: path, log: &log) else { return ServerSettings() }
-        section.reportUnknownKeys(known: ["host", "port", "public_url", "shutdown_seconds"], log: &log)
+        section.reportUnknownKeys(known: ["host", "port", "public_url", "shutdown_seconds", "trusted_proxies"], log: &log)
         let host = section.value("host").flatMap { log.nonEmptyString($0, at: path.key("host")) }
         let port = section.value("port").flatMap { log.integer($0, at: path.key("port"), in: 1...65535) }
         let publicURL = section.value("public_url").flatMap { validatedPublicURL($0, at: path.key("public_url"), log: &log) }
@@ -49,8 +49,23 @@ struct DocumentReader {
             host: host ?? ServerSettings.defaultHost,
             port: port ?? ServerSettings.defaultPort,
             publicURL: publicURL,
-            shutdownSeconds: shutdown ?? ServerSettings.defaultShutdownSeconds
+            shutdownSeconds: shutdown ?? ServerSettings.defaultShutdownSeconds,
+            trustedProxies: section.value("trusted_proxies").map { trustedProxies($0, at: path.key("trusted_proxies"), log: &log) } ?? []
         )
+    }
+
+    /// `trusted_proxies`: a list of addresses or networks (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`).
+    private func trustedProxies(_ node: Node, at path: ConfigPath, log: inout IssueLog) -> [IPNetwork] {
+        guard let entries = log.stringList(node, at: path) else { return [] }
+        var networks: [IPNetwork] = []
+        for (index, entry) in entries.enumerated() {
+            guard let network = IPNetwork(entry.trimmingCharacters(in: .whitespaces)) else {
+                log.report(path.index(index), at: node, "\"\(entry)\" is not an IP address or network (such as 10.0.0.0/8 or fd00::/8)")
+                continue
+            }
+            networks.append(network)
+        }
+        return networks
     }
 
     /// An absolute http(s) URL without query or fragment, trailing `/` removed so request paths

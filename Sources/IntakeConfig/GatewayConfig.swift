@@ -97,6 +97,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// How long a stop may take: in-flight requests and services get this long to finish after SIGTERM,
     /// then whatever still runs (a poller blocked in a fetch) is cancelled.
     public var shutdownSeconds: Int
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client, for the web form's
+    /// per-address limits; empty (the default): the header is ignored and the connection's peer counts.
+    public var trustedProxies: [IPNetwork]
 
     /// Listen on every interface unless told otherwise.
     public static let defaultHost = "0.0.0.0"
@@ -107,11 +110,15 @@ public struct ServerSettings: Sendable, Equatable {
     public static let defaultShutdownSeconds = 10
 
     /// Creates server settings; without `publicURL` it is `http://localhost:<port>`.
-    public init(host: String = defaultHost, port: Int = defaultPort, publicURL: String? = nil, shutdownSeconds: Int = defaultShutdownSeconds) {
+    public init(
+        host: String = defaultHost, port: Int = defaultPort, publicURL: String? = nil, shutdownSeconds: Int = defaultShutdownSeconds,
+        trustedProxies: [IPNetwork] = []
+    ) {
         self.host = host
         self.port = port
         self.publicURL = publicURL ?? ServerSettings.localURL(port: port)
         self.shutdownSeconds = shutdownSeconds
+        self.trustedProxies = trustedProxies
     }
 
     /// The public URL assumed when none is configured: good enough for trying the gateway locally.

@@ -25,10 +25,10 @@ struct FormPageRoutes: Sendable {
     func register(on router: Router<IntakeRequestContext>) {
         page("/lapor", on: router) { request, _ in form(request, channelID: first) }
         page("/lapor/terima", on: router) { request, context in
-            await lookup(request, address: context.remoteAddress?.ipAddress, receipt: true)
+            await lookup(request, address: webhooks.clientKey(request, context), receipt: true)
         }
         page("/lapor/status", on: router) { request, context in
-            await lookup(request, address: context.remoteAddress?.ipAddress, receipt: false)
+            await lookup(request, address: webhooks.clientKey(request, context), receipt: false)
         }
         page("/lapor/wilayah", on: router) { request, _ in
             let items = pages.wilayah.suggestions(request.uri.queryParameters.get("q") ?? "").map { ["name": $0] }

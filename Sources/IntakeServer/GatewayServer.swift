@@ -112,7 +112,8 @@ public struct GatewayServer: Sendable {
             // Adapters are made once and shared by both doors a message can come in by.
             let channels = servedChannels()
             var webhooks = WebhookRoutes(channels: channels, gateway: gateway, metrics: metrics, publicURL: config.server.publicURL, logger: logger,
-                                         formGate: FormSubmissionGate(refusal: Refusal(metrics: metrics, logger: logger)))
+                                         formGate: FormSubmissionGate(refusal: Refusal(metrics: metrics, logger: logger),
+                                                                         clients: ClientAddresses(trusted: config.server.trustedProxies)))
             webhooks.spool = try sweptSpool()
             webhooks.register(on: router)
             // The citizen's page templates: a missing or broken one stops the start, not a request later.

@@ -14,8 +14,9 @@ import Synchronization
 /// Without `channel` the API's doors serve the first configured channel of `type: webform`; `/lapor` serves the
 /// first one that has a page (no `app_key`). Submissions are limited per
 /// client address and channel (the channel's `submissions_per_minute`, default 10) in memory by
-/// `FormSubmissionGate`, which `POST /webhooks/{channel_id}` shares: a restart forgets the counts, and behind a
-/// proxy every citizen shares the proxy's address.
+/// `FormSubmissionGate`, which `POST /webhooks/{channel_id}` shares: a restart forgets the counts. Behind a
+/// reverse proxy named in `server.trusted_proxies` the client is the one `X-Forwarded-For` names
+/// (`ClientAddresses`); an IPv6 client counts by its /64.
 struct WebFormRoutes: Sendable {
     static let type = ChannelType("webform")
     static let defaultPerMinute = 10
@@ -47,13 +48,13 @@ struct WebFormRoutes: Sendable {
             return await webhooks.handle(request, channelID: id)
         }
         router.post("/api/v1/reports") { request, context in
-            await submit(request, channelID: named(request), address: context.remoteAddress?.ipAddress, page: nil)
+            await submit(request, channelID: named(request), address: webhooks.clientKey(request, context), page: nil)
         }
         router.post("/lapor") { request, context in
-            await submit(request, channelID: pageRoutes.first, address: context.remoteAddress?.ipAddress, page: pageRoutes)
+            await submit(request, channelID: pageRoutes.first, address: webhooks.clientKey(request, context), page: pageRoutes)
         }
         router.post("/lapor/:channel_id") { request, context in
-            await submit(request, channelID: context.parameters.get("channel_id") ?? "", address: context.remoteAddress?.ipAddress, page: pageRoutes)
+            await submit(request, channelID: context.parameters.get("channel_id") ?? "", address: webhooks.clientKey(request, context), page: pageRoutes)
         }
     }
 
@@ -102,6 +103,8 @@ extension WebFormRoutes {
 /// submission takes (`/lapor`, `/api/v1/reports`, `/webhooks/{channel_id}`).
 struct FormSubmissionGate: Sendable {
     let refusal: Refusal
+    /// Who a request comes from (`server.trusted_proxies`).
+    var clients = ClientAddresses(trusted: [])
     let limiter = SubmissionLimiter()
 
     /// The 429 answer (with `Retry-After`) when `address` is past `channel`'s `submissions_per_minute`, counting

@@ -58,10 +58,17 @@ struct WebhookRoutes: Sendable {
     /// Web forms' per-address limit, which this door shares with the form's own doors.
     var formGate: FormSubmissionGate? = nil
 
+    /// The key a per-address limit counts `request` under: its client (through trusted proxies), an IPv6
+    /// client by its /64.
+    func clientKey(_ request: Request, _ context: IntakeRequestContext) -> String? {
+        let peer = context.remoteAddress?.ipAddress
+        return formGate?.clients.limitKey(request, peer: peer) ?? peer
+    }
+
     func register(on router: Router<IntakeRequestContext>) {
         router.post("/webhooks/:channel_id") { request, context in
             let id = context.parameters.get("channel_id") ?? ""
-            if let channel = channels[id], let refused = formGate?.refuse(channel, id: id, address: context.remoteAddress?.ipAddress) {
+            if let channel = channels[id], let refused = formGate?.refuse(channel, id: id, address: clientKey(request, context)) {
                 return refused
             }
             return await handle(request, channelID: id, peer: { context.remoteAddress })

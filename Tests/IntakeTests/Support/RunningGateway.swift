@@ -31,11 +31,12 @@ struct RunningGateway {
         handoffPolicy: HandoffPolicy = HandoffPolicy(),
         replyPolicy: ReplyPolicy = ReplyPolicy(),
         campaigns: [Campaign] = [],
+        trustedProxies: [IPNetwork] = [],
         logger: Logger? = nil
     ) async throws -> RunningGateway {
         let directory = try TemporaryDirectory("intake-server")
         let config = GatewayConfig(
-            server: ServerSettings(host: "127.0.0.1", port: 0, publicURL: publicURL),
+            server: ServerSettings(host: "127.0.0.1", port: 0, publicURL: publicURL, trustedProxies: trustedProxies),
             storage: StorageSettings(path: directory.appending("data")),
             adminToken: adminToken,
             // Bursts off by default: most tests send one reporter's messages quickly and mean them apart.
@@ -80,12 +81,13 @@ struct RunningGateway {
         handoffPolicy: HandoffPolicy = HandoffPolicy(),
         replyPolicy: ReplyPolicy = ReplyPolicy(),
         campaigns: [Campaign] = [],
+        trustedProxies: [IPNetwork] = [],
         logger: Logger? = nil,
         _ body: (RunningGateway) async throws -> Void
     ) async throws {
         let gateway = try await start(
             channels: channels, families: families, publicURL: publicURL, routing: routing, handoffPolicy: handoffPolicy,
-            replyPolicy: replyPolicy, campaigns: campaigns, logger: logger
+            replyPolicy: replyPolicy, campaigns: campaigns, trustedProxies: trustedProxies, logger: logger
         )
         do {
             try await body(gateway)
