@@ -55,7 +55,7 @@ private let errorCases: [ConfigErrorCase] = [
     ConfigErrorCase(name: "misspelt top-level key", yaml: "sever:\n  port: 8080\n" + oneChannel,
                     keyPath: "sever", line: 1, message: "unknown key 'sever'; known keys: server, storage, admin_token, dedup, log, routing, channels, media, campaigns"),
     ConfigErrorCase(name: "misspelt section key", yaml: "server:\n  prot: 8080\n" + oneChannel,
-                    keyPath: "server.prot", line: 2, message: "unknown key 'prot'; known keys: host, port, public_url, shutdown_seconds"),
+                    keyPath: "server.prot", line: 2, message: "unknown key 'prot'; known keys: host, port, public_url, shutdown_seconds, trusted_proxies"),
     ConfigErrorCase(name: "shutdown deadline of zero", yaml: "server:\n  shutdown_seconds: 0\n" + oneChannel,
                     keyPath: "server.shutdown_seconds", line: 2, message: "must be between 1 and 3600, found 0"),
     ConfigErrorCase(name: "section not a mapping", yaml: "server: 8080\n" + oneChannel,
