@@ -85,7 +85,14 @@ public final class XAdapter: PollingAdapter {
         if let configurationError { throw configurationError }
         try await gate.wait()
         let position = XCursor(stored: cursor) ?? XCursor()
-        let page = try await search(after: position)
+        let page: XSearchPage
+        do {
+            page = try await search(after: position)
+        } catch XAPIError.status(400, _) where position.nextToken != nil {
+            // The pending page's token is refused (expired): the burst is read again from where it started;
+            // posts already committed come again with their ids and make no second complaint.
+            return PollBatch(messages: [], cursor: XCursor(sinceID: position.sinceID).stored)
+        }
         var messages: [PolledMessage] = []
         var setAside: [SetAsideItem] = []
         for (index, post) in page.posts.enumerated() {

@@ -140,6 +140,32 @@ struct XPollerTests {
         }
     }
 
+    @Test("x-rate-limit-remaining: 0 on a page holds the next request until x-rate-limit-reset")
+    func spentWindowWaitsForReset() async throws {
+        let reset = Int(Date().timeIntervalSince1970) + 2
+        try await Self.running(Self.burst, before: { $0.spendWindow(resetAt: reset) }) { x, gateway in
+            let database = gateway.server.gateway.database
+            try await eventually(timeout: .seconds(15)) { try await database.complaintTotal() == 8 }
+            let times = x.searchTimes
+            #expect(times.count >= 3)
+            if times.count >= 2 { #expect(times[1] >= Double(reset) - 0.05, "page two only after the reset: \(times[1]) < \(reset)") }
+            #expect(try await database.journalTotal() == 8)
+        }
+    }
+
+    @Test("a next_token X no longer accepts restarts the burst from its since_id: nothing skipped, no complaint twice")
+    func refusedNextTokenRestartsTheBurst() async throws {
+        try await Self.running(["since:": "burst-page-1-of-3.json"]) { x, gateway in
+            let database = gateway.server.gateway.database
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("next_token") == Self.pageTwo } }
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).isEmpty }
+            x.setPage("next:\(Self.pageTwo)", "burst-page-3-of-3.json")
+            try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
+            try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 5 }
+            #expect(try await database.externalIDs() == [1, 2, 6, 7, 8].map(Self.id))
+        }
+    }
+
     @Test("a 500 is backed off, then the poller resumes and reads the page once")
     func serverErrorBacksOff() async throws {
         try await Self.running(["since:": "burst-page-3-of-3.json"], before: { x in

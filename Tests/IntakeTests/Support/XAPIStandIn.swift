@@ -39,6 +39,8 @@ final class XAPIStandIn: Sendable {
         var held: String?
         var heldCount = 0
         var remaining = 450
+        /// `x-rate-limit-reset` of the next answers, epoch seconds; nil: 15 minutes from each answer.
+        var reset: Int?
     }
 
     let listener: LoopbackListener
@@ -57,6 +59,13 @@ final class XAPIStandIn: Sendable {
     func stop() { listener.stop() }
 
     func enqueue(_ faults: Fault...) { state.withLock { $0.faults += faults } }
+    /// The next page answered says `x-rate-limit-remaining: 0` with `x-rate-limit-reset: reset`.
+    func spendWindow(resetAt reset: Int) {
+        state.withLock {
+            $0.remaining = 1
+            $0.reset = reset
+        }
+    }
     func setPage(_ key: String, _ fixture: String) { state.withLock { $0.pages[key] = fixture } }
     /// Holds the answer for page `key` (nil: release).
     func hold(_ key: String?) { state.withLock { $0.held = key } }
@@ -87,17 +96,17 @@ final class XAPIStandIn: Sendable {
 
     private func search(_ request: Seen, _ connection: Int32) {
         let key = request.parameter("next_token").map { "next:\($0)" } ?? "since:\(request.parameter("since_id") ?? "")"
-        let (fault, fixture, held, remaining) = state.withLock { state -> (Fault?, String, Bool, Int) in
+        let (fault, fixture, held, remaining, resetAt) = state.withLock { state -> (Fault?, String, Bool, Int, Int?) in
             let fault = state.faults.isEmpty ? nil : state.faults.removeFirst()
             if fault == nil && state.held == key { state.heldCount += 1 }
             state.remaining = max(0, state.remaining - 1)
-            return (fault, state.pages[key] ?? "no-new-posts.json", fault == nil && state.held == key, state.remaining)
+            return (fault, state.pages[key] ?? "no-new-posts.json", fault == nil && state.held == key, state.remaining, state.reset)
         }
         if held {
             // Bounded: a held answer is released by the test or given up after a minute.
             for _ in 0..<12_000 where state.withLock({ $0.held == key }) { usleep(5_000) }
         }
-        let reset = ("x-rate-limit-reset", "\(Int(Date().timeIntervalSince1970) + 900)")
+        let reset = ("x-rate-limit-reset", "\(resetAt ?? Int(Date().timeIntervalSince1970) + 900)")
         let rate = [("x-rate-limit-limit", "450"), ("x-rate-limit-remaining", "\(remaining)"), reset]
         switch fault {
         case .status(let status, let name, let headers)?:
@@ -109,6 +118,9 @@ final class XAPIStandIn: Sendable {
         case .malformed?:
             let body = self.fixture(fixture)
             LoopbackHTTP.respond(connection, status: 200, headers: [("Content-Type", "application/json")] + rate, body: Array(body.prefix(body.count / 2)))
+        case nil where key.hasPrefix("next:") && fixture == "no-new-posts.json":
+            // X refuses a next_token it does not know (or no longer knows).
+            LoopbackHTTP.respond(connection, status: 400, headers: [("Content-Type", "application/problem+json")], body: self.fixture("invalid-next-token.json"))
         case nil:
             LoopbackHTTP.respond(connection, status: 200, headers: [("Content-Type", "application/json")] + rate, body: self.fixture(fixture))
         }
