@@ -83,6 +83,26 @@ struct XAdapterTests {
         #expect(XCursor(stored: after.stored) == row.after)
     }
 
+    @Test("a post is read as X sends it: author by account id, sent time, a status question after the mentions")
+    func postIsRead() throws {
+        let body = #"""
+            {"data":[{"id":"1866000000000000061","text":"@lapor1708 @budi_s CEK LPR-7K3M-9QX2","author_id":"1600000000000000011",
+            "created_at":"2026-12-05T02:10:00.000Z"}],"includes":{"users":[{"id":"1600000000000000011","name":"Budi Santoso",
+            "username":"Budi_S"}]},"meta":{"newest_id":"1866000000000000061","result_count":1}}
+            """#
+        let page = try XSearchPage(body: Array(body.utf8))
+        let reader = XPostReader(channel: ChannelConfig(id: "x", type: .x), accountID: nil)
+        guard case .message(let polled) = reader.read(page.posts[0], at: 0, page: page) else {
+            Issue.record("the post was set aside")
+            return
+        }
+        #expect(polled.message.externalID == "1866000000000000061" && polled.message.replyTo == "1866000000000000061")
+        #expect(polled.message.reporter == Reporter(kind: .social, address: "x:1600000000000000011", name: "Budi Santoso @Budi_S"))
+        #expect(polled.message.sentAt == Date(timeIntervalSince1970: 1_796_436_600))
+        #expect(polled.message.statusQuestion == "LPR-7K3M-9QX2")
+        #expect(polled.message.metadata["x_username"] == "Budi_S")
+    }
+
     @Test("post ids compare as numbers, not as text")
     func idsCompareAsNumbers() {
         #expect(XCursor.larger("999", "1000") == "1000")
