@@ -104,6 +104,11 @@ public final class XAdapter: PollingAdapter {
         return PollBatch(messages: messages, cursor: position.after(page).stored, setAside: setAside)
     }
 
+    /// The batch is durable: while its cursor has a page pending, the next poll follows without a pause.
+    public func committed(_ batch: PollBatch) async throws {
+        gate.committed(paging: XCursor(stored: batch.cursor)?.nextToken != nil)
+    }
+
     /// One page after `position`; every failure closes the gate for a while and leaves the cursor as it was.
     func search(after position: XCursor) async throws -> XSearchPage {
         let response: HTTPClientResponse
@@ -123,7 +128,7 @@ public final class XAdapter: PollingAdapter {
             do {
                 let page = try XSearchPage(body: response.body)
                 let remaining = response.header("x-rate-limit-remaining").flatMap { Int($0.trimmed) }
-                gate.succeeded(remaining: remaining, resetAt: resetAt, paging: page.nextToken != nil)
+                gate.succeeded(remaining: remaining, resetAt: resetAt)
                 return page
             } catch {
                 gate.failed()

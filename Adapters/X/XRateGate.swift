@@ -33,11 +33,17 @@ final class XRateGate: Sendable {
         try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded(.up))))
     }
 
+    /// Whether the committed cursor has pages pending: only a committed page lets the poller ask at once, so a
+    /// commit that fails (storage trouble) waits `poll_seconds` rather than spinning.
+    func committed(paging: Bool) {
+        state.withLock { $0.paging = paging }
+    }
+
     /// A page was read: failures are forgotten; a spent window closes the gate until its reset.
-    func succeeded(remaining: Int?, resetAt: Date?, paging: Bool, now: Date = Date()) {
+    func succeeded(remaining: Int?, resetAt: Date?, now: Date = Date()) {
         state.withLock {
             $0.failures = 0
-            $0.paging = paging
+            $0.paging = false
             $0.notBefore = remaining == 0 ? Self.capped(resetAt, now: now) ?? now.addingTimeInterval(60) : nil
         }
     }
@@ -46,6 +52,7 @@ final class XRateGate: Sendable {
     func failed(resetAt: Date? = nil, now: Date = Date()) {
         state.withLock {
             $0.failures += 1
+            $0.paging = false
             $0.notBefore = Self.capped(resetAt, now: now) ?? now.addingTimeInterval(Self.backoff(afterFailures: $0.failures))
         }
     }

@@ -214,6 +214,8 @@ struct XPollerTests {
             await gateway.stop()
             throw error
         }
+        // Past the poller's own pause (poll_seconds: 1) it waits in the adapter for the window's reset.
+        try await waitUntil(timeout: .seconds(5)) { Date().timeIntervalSince1970 - (x.searchTimes.first ?? .infinity) > 1.5 }
         let started = ContinuousClock.now
         await gateway.stop()
         #expect(ContinuousClock.now - started < .seconds(5), "stopped while waiting for the window")
