@@ -199,6 +199,18 @@ struct XPollerTests {
         }
     }
 
+    @Test("a request that times out is backed off like an outage; the poller goes on")
+    func timeoutIsRetried() async throws {
+        try await Self.running(["since:": "burst-page-3-of-3.json"], extra: ["timeout_seconds": "1"], before: { $0.enqueue(.stall(seconds: 3)) }) { x, gateway in
+            let database = gateway.server.gateway.database
+            try await eventually(timeout: .seconds(20)) { try await database.complaintTotal() == 2 }
+            let status = try await ChannelsAPITests.channel(Self.channelID, in: gateway)
+            #expect(((status["last_error"] as? [String: Any])?["message"] as? String)?.contains("error 28") == true, "\(status)")
+            #expect(try await database.journalTotal() == 2)
+            #expect(x.searches.count >= 2)
+        }
+    }
+
     @Test("PollerService.run stops at once on shutdown while it waits fifteen minutes for a rate-limit reset")
     func shutdownDuringRateLimitWait() async throws {
         let x = try XAPIStandIn(pages: ["since:": "burst-page-3-of-3.json"])

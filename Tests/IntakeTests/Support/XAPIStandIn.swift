@@ -14,6 +14,8 @@ final class XAPIStandIn: Sendable {
         case cut
         /// A 200 whose JSON stops half-way, with a matching `Content-Length`.
         case malformed
+        /// Nothing at all for `seconds`, then the connection closes: the client's timeout must end the wait.
+        case stall(seconds: Double)
     }
 
     /// A request as received.
@@ -115,6 +117,8 @@ final class XAPIStandIn: Sendable {
             let body = self.fixture(fixture)
             let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
             LoopbackHTTP.send(connection, Array(head.utf8) + body.prefix(body.count / 2))
+        case .stall(let seconds)?:
+            usleep(UInt32(seconds * 1_000_000))
         case .malformed?:
             let body = self.fixture(fixture)
             LoopbackHTTP.respond(connection, status: 200, headers: [("Content-Type", "application/json")] + rate, body: Array(body.prefix(body.count / 2)))
