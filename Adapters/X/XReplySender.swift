@@ -10,7 +10,7 @@ import IntakeModel
 /// a reply that was in fact posted counts as sent, so a reply is posted once.
 struct XReplySender: ReplySender {
     /// The reply keys: `reply` (`true`/`false`) and `user_token`.
-    static let settingKeys = [ChannelSettingKey("reply"), ChannelSettingKey("user_token", secret: true)]
+    static let settingKeys = [ChannelSettingKey("reply", oneOf: ["true", "false"]), ChannelSettingKey("user_token", secret: true)]
 
     let apiBase: String
     let userToken: String

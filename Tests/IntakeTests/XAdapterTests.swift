@@ -26,15 +26,18 @@ struct XAdapterTests {
         ConfigCase(name: "no bearer token", yaml: "    query: \"@lapor1708\"\n", refusedKey: "bearer_token"),
         ConfigCase(name: "poll_seconds 0", yaml: "    bearer_token: abc\n    query: q\n    poll_seconds: 0\n", refusedKey: "poll_seconds"),
         ConfigCase(name: "max_results above 100", yaml: "    bearer_token: abc\n    query: q\n    max_results: 500\n", refusedKey: "max_results"),
+        ConfigCase(name: "reply neither true nor false", yaml: "    bearer_token: abc\n    query: q\n    reply: maybe\n", refusedKey: "reply"),
+        ConfigCase(name: "replies on", yaml: "    bearer_token: abc\n    query: q\n    reply: true\n    user_token: env:X_USER\n", refusedKey: nil),
         ConfigCase(name: "unknown key", yaml: "    bearer_token: abc\n    query: q\n    since: 1\n", refusedKey: "since"),
     ]
 
     @Test("channel settings are validated at load", arguments: configCases)
     func settingsAreValidated(_ row: ConfigCase) throws {
         do {
-            let config = try Self.parse(row.yaml, environment: ["X_BEARER": "from-env-123"])
+            let config = try Self.parse(row.yaml, environment: ["X_BEARER": "from-env-123", "X_USER": "user-env-456"])
             #expect(row.refusedKey == nil, "accepted: \(row.name)")
-            if row.refusedKey == nil { #expect(config.channels.first?.settings["bearer_token"] == "from-env-123") }
+            if row.name == "token from the environment" { #expect(config.channels.first?.settings["bearer_token"] == "from-env-123") }
+            if row.name == "replies on" { #expect(config.channels.first?.settings["reply"] == "true") }
         } catch {
             let keys = error.issues.map(\.keyPath)
             #expect(row.refusedKey.map { key in keys.contains { $0.hasSuffix(key) } } == true, "\(error.issues)")
