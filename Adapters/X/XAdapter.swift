@@ -50,6 +50,8 @@ public final class XAdapter: PollingAdapter {
     let gate = XRateGate()
     let http = HTTPClient()
 
+    /// The poller for `channel`; unusable settings are kept as `configurationError`, not thrown, so the
+    /// gateway starts and the channel's status says what is wrong.
     public init(channel: ChannelConfig) {
         self.channel = channel
         let settings = channel.settings
@@ -81,6 +83,8 @@ public final class XAdapter: PollingAdapter {
     /// No pause while a burst's pages are pending; `poll_seconds` otherwise.
     public var interval: Duration { gate.paging ? .zero : .seconds(pollSeconds) }
 
+    /// The next page after `cursor` (an `XCursor`), after waiting for the rate gate; its posts as messages or
+    /// set aside, and the cursor that covers them.
     public func fetch(after cursor: String?) async throws -> PollBatch {
         if let configurationError { throw configurationError }
         try await gate.wait()
