@@ -111,11 +111,15 @@ let package = Package(
             path: "Adapters/WebForm"
         ),
 
+        // X API v2 recent search (`type: x`, issue 20): a poller over IntakeHTTPClient.
+        .target(name: "XAdapter", dependencies: ["IntakeModel", "IntakeHTTPClient"], path: "Adapters/X"),
+
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
             dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter",
-                           "EmailAdapter", "IMAPAdapter", "WebFormAdapter"],
+                           "EmailAdapter", "IMAPAdapter", "WebFormAdapter",
+                           "XAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -156,6 +160,7 @@ let package = Package(
                 "EmailAdapter",
                 "IMAPAdapter", "IntakeIMAP",
                 "WebFormAdapter",
+                "XAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -8,6 +8,7 @@ import TwilioAdapter
 import VonageAdapter
 import WebFormAdapter
 import WhatsAppAdapter
+import XAdapter
 
 /// Every adapter family this build serves. A new channel family adds its folder under `Adapters/`, its
 /// target in `Package.swift` (and as a dependency of this one) and one line here; nothing in the core or
@@ -24,5 +25,6 @@ public enum AdapterRegistry {
         EmailAdapter.family,
         IMAPAdapter.family,
         WebFormAdapter.family,
+        XAdapter.family,
     ]
 }

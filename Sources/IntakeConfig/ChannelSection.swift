@@ -179,9 +179,13 @@ struct ChannelSection {
                 settings[key.name] = log.integer(node, at: path, in: range).map(String.init)
                 continue
             }
-            let value = key.secret
+            var value = key.secret
                 ? SecretReference.resolve(node, at: path, environment: environment, log: &log)
                 : log.nonEmptyString(node, at: path)
+            if let allowed = key.allowedValues, let given = value, !allowed.contains(given) {
+                log.report(path, at: node, "must be one of \(allowed.joined(separator: ", ")), found \(node.foundDescription)")
+                value = nil
+            }
             settings[key.name] = value
         }
         return settings

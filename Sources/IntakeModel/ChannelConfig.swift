@@ -61,12 +61,18 @@ public struct ChannelSettingKey: Sendable, Equatable {
     public var secret: Bool
     /// When set, the value must be a decimal integer in this range; anything else is a configuration error.
     public var integerRange: ClosedRange<Int>?
+    /// When set, the value must be one of these words (`true`/`false`, a mode); anything else is a configuration error.
+    public var allowedValues: [String]?
 
-    public init(_ name: String, required: Bool = false, secret: Bool = false, integerIn integerRange: ClosedRange<Int>? = nil) {
+    public init(
+        _ name: String, required: Bool = false, secret: Bool = false, integerIn integerRange: ClosedRange<Int>? = nil,
+        oneOf allowedValues: [String]? = nil
+    ) {
         self.name = name
         self.required = required
         self.secret = secret
         self.integerRange = integerRange
+        self.allowedValues = allowedValues
     }
 }
 
