@@ -267,15 +267,19 @@ private struct EchoServer: Sendable {
     }
 
     /// The first line the server writes (its port), waiting at most `timeout`.
+    /// Watched from a thread of its own: on a pool starved by other tests the deadline would pass while this
+    /// task waited to run, though the server printed its port in time.
     private static func firstLine(of log: String, while process: SpawnedProcess, timeout: Duration) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let newline = text.firstIndex(of: "\n") { return String(text[..<newline]).trimmingCharacters(in: .whitespaces) }
-            guard process.isRunning else { throw EchoServerError.exitedEarly }
-            try await Task.sleep(for: .milliseconds(10))
+        try await offThePool {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                if let newline = text.firstIndex(of: "\n") { return String(text[..<newline]).trimmingCharacters(in: .whitespaces) }
+                guard process.isRunning else { throw EchoServerError.exitedEarly }
+                usleep(10_000)
+            }
+            throw EchoServerError.noPortWithin(timeout)
         }
-        throw EchoServerError.noPortWithin(timeout)
     }
 }
 

@@ -7,7 +7,7 @@ import Testing
 struct IMAPClientTests {
     @Test("fetch returns only the messages after the given UID, including ones delivered after the first SELECT")
     func fetchAfterUID() async throws {
-        let dovecot = try DovecotServer.start()
+        let dovecot = try await DovecotServer.start()
         defer { dovecot.stop() }
         let client = try IMAPClient(settings: IMAPSettings(
             host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: DovecotServer.password
@@ -27,7 +27,7 @@ struct IMAPClientTests {
 
     @Test("IDLE wakes for a message delivered after the last SELECT, and a cancelled IDLE ends at once")
     func idleWakesAndCancels() async throws {
-        let dovecot = try DovecotServer.start()
+        let dovecot = try await DovecotServer.start()
         defer { dovecot.stop() }
         let client = try IMAPClient(settings: IMAPSettings(
             host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: DovecotServer.password
@@ -48,7 +48,7 @@ struct IMAPClientTests {
 
     @Test("a refused LOGIN is an authentication error that names neither the user nor the password")
     func refusedLogin() async throws {
-        let dovecot = try DovecotServer.start()
+        let dovecot = try await DovecotServer.start()
         defer { dovecot.stop() }
         let client = try IMAPClient(settings: IMAPSettings(
             host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: "salah-sandi-91"
@@ -63,7 +63,7 @@ struct IMAPClientTests {
     }
     @Test("a UID range is flagged and moved again without harm: what is already done or gone is passed over")
     func rangesAreIdempotent() async throws {
-        let dovecot = try DovecotServer.start()
+        let dovecot = try await DovecotServer.start()
         defer { dovecot.stop() }
         let client = try IMAPClient(settings: IMAPSettings(
             host: "127.0.0.1", port: UInt16(dovecot.port), security: .plain, user: DovecotServer.user, password: DovecotServer.password
@@ -87,7 +87,7 @@ struct IMAPClientTests {
     }
     @Test("a connection on descriptors numbered past 1024 works: libetpan's select() never sees them")
     func highDescriptorsAreSafe() async throws {
-        let dovecot = try DovecotServer.start()
+        let dovecot = try await DovecotServer.start()
         defer { dovecot.stop() }
         try dovecot.deliver(messageID: "tinggi@example.id", subject: "Deskriptor", body: "Pesan lewat deskriptor tinggi.")
         // Fill the descriptor table past FD_SETSIZE (bounded), so the client's socket and pipes number higher.

@@ -38,7 +38,7 @@ struct IMAPCrashTests {
 
     @Test("SIGKILL after the commit, before UID STORE: after a restart each letter is one complaint, none refetched, all flagged \\Seen")
     func killBetweenCommitAndFlagging() async throws {
-        let dovecot = try DovecotServer.start()
+        let dovecot = try await DovecotServer.start()
         let directory = try TemporaryDirectory("intake-imap-crash")
         let proxy = try TCPProxy(targetPort: dovecot.port)
         defer {

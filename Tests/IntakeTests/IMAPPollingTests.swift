@@ -62,7 +62,7 @@ struct IMAPPollingTests {
 
     /// Runs `body` with a fresh Dovecot and a gateway directory, stopping both whatever happens.
     static func withDovecot(_ body: (DovecotServer, TemporaryDirectory) async throws -> Void) async throws {
-        let dovecot = try DovecotServer.start()
+        let dovecot = try await DovecotServer.start()
         let directory = try TemporaryDirectory("intake-imap")
         defer {
             dovecot.stop()

@@ -61,7 +61,7 @@ struct IMAPTLSTests {
         try #require(made.status == 0, "test-tls-certs.sh failed: \(made.errors)")
         chmod(certificates.path, 0o755)
         let files = { (name: String) in (certificate: certificates.appending("\(name).pem"), key: certificates.appending("\(name).key")) }
-        let dovecot = try DovecotServer.start(tls: DovecotServer.TLSFiles(
+        let dovecot = try await DovecotServer.start(tls: DovecotServer.TLSFiles(
             certificate: files(certificate).certificate, key: files(certificate).key, byServerName: byServerName.mapValues(files)))
         defer { dovecot.stop() }
         try await body(dovecot, certificates)

@@ -5,7 +5,7 @@ import Testing
 /// on 127.0.0.1 at a free port, `ssl = no` (or, given `TLSFiles`, `ssl = yes` with STARTTLS on that port and TLS from
 /// the first byte on `tlsPort`), one passwd-file user whose Maildir, and Dovecot's own run,
 /// state and log files, live in a temp dir removed at `stop`.
-final class DovecotServer {
+final class DovecotServer: Sendable {
     static let binary = "/usr/sbin/dovecot"
     static let user = "pelapor"
     static let password = "rahasia-imap-3b9f"
@@ -40,7 +40,12 @@ final class DovecotServer {
 
     /// Starts Dovecot and returns once its ports accept connections (at most 15 seconds); with `tls`, Dovecot
     /// serves that certificate on an `imaps` port and offers STARTTLS on the IMAP port.
-    static func start(tls: TLSFiles? = nil) throws -> DovecotServer {
+    /// Waits off Swift's cooperative pool: a test starting Dovecot must not hold one of its two threads.
+    static func start(tls: TLSFiles? = nil) async throws -> DovecotServer {
+        try await offThePool { try startBlocking(tls: tls) }
+    }
+
+    static func startBlocking(tls: TLSFiles? = nil) throws -> DovecotServer {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw DovecotError("\(binary) is missing: install dovecot-imapd (make test does)")
         }
