@@ -111,11 +111,18 @@ let package = Package(
             path: "Adapters/WebForm"
         ),
 
+        // Telegram bots (`type: telegram`, issue 20): getUpdates long polling over libcurl, or the webhook.
+        .target(
+            name: "TelegramAdapter",
+            dependencies: ["IntakeModel", "IntakeHTTPClient", "ProviderSigning"],
+            path: "Adapters/Telegram"
+        ),
+
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
             dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter",
-                           "EmailAdapter", "IMAPAdapter", "WebFormAdapter"],
+                           "EmailAdapter", "IMAPAdapter", "WebFormAdapter", "TelegramAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -156,6 +163,7 @@ let package = Package(
                 "EmailAdapter",
                 "IMAPAdapter", "IntakeIMAP",
                 "WebFormAdapter",
+                "TelegramAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -6,6 +6,7 @@ import KannelAdapter
 import IntakeModel
 import TwilioAdapter
 import VonageAdapter
+import TelegramAdapter
 import WebFormAdapter
 import WhatsAppAdapter
 
@@ -24,5 +25,6 @@ public enum AdapterRegistry {
         EmailAdapter.family,
         IMAPAdapter.family,
         WebFormAdapter.family,
+        TelegramAdapter.family,
     ]
 }
