@@ -2,11 +2,6 @@ import Foundation
 import IntakeModel
 import ProviderSigning
 
-extension ChannelType {
-    /// A Telegram bot (Bot API), polled or called back.
-    public static let telegram = ChannelType("telegram")
-}
-
 /// Telegram Bot API channels (`type: telegram`): the family, and the webhook end of `mode: webhook`.
 ///
 /// In webhook mode Telegram posts each update to `/webhooks/{channel_id}` with the channel's `secret_token` in

@@ -113,31 +113,37 @@ final class BotAPIStandIn: Sendable {
         }
     }
 
-    /// Answers from the queue: updates from `offset` on, or after up to `timeout` seconds (at most 30) none.
+    /// How many queued faults no getUpdates has answered yet.
+    var pendingFaults: Int { state.withLock { $0.faults.count } }
+
+    /// Answers from the queue: a queued fault, updates from `offset` on, or after up to `timeout` seconds (at
+    /// most 30) none. A fault queued while the request is held answers it at once.
     private func getUpdates(_ connection: Int32, _ request: Received) {
-        let fault = state.withLock { state -> Fault? in state.faults.isEmpty ? nil : state.faults.removeFirst() }
-        switch fault {
-        case .conflict?: return answer(connection, 409, (try? Self.fixture("conflict-409.json")) ?? "")
-        case .serverError?: return answer(connection, 500, (try? Self.fixture("server-error-500.json")) ?? "")
-        case .truncated?:
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\nConnection: close\r\n\r\n"
-            return LoopbackHTTP.send(connection, Array((head + #"{"ok":true,"result":[{"update_id":1,"mess"#).utf8))
-        case .garbage?: return answer(connection, 200, #"{"status":"maintenance"}"#)
-        case nil: break
-        }
         let json = request.json
         let offset = (json["offset"] as? Int).map(Int64.init) ?? 0
         let limit = json["limit"] as? Int ?? 100
         let deadline = ContinuousClock.now + .seconds(min(json["timeout"] as? Int ?? 0, 30))
         // Bounded by the deadline; each look is 5 ms apart.
         while true {
-            let (pending, stopped) = state.withLock { state in
-                (Array(state.updates.filter { $0.id >= offset }.prefix(limit)), state.stopped)
+            let (fault, pending, stopped) = state.withLock { state in
+                (state.faults.isEmpty ? nil : state.faults.removeFirst(), Array(state.updates.filter { $0.id >= offset }.prefix(limit)), state.stopped)
             }
+            if let fault { return answer(connection, fault) }
             if !pending.isEmpty || stopped || ContinuousClock.now >= deadline {
                 return answer(connection, 200, #"{"ok":true,"result":[\#(pending.map(\.json).joined(separator: ","))]}"#)
             }
             Thread.sleep(forTimeInterval: 0.005)
+        }
+    }
+
+    private func answer(_ connection: Int32, _ fault: Fault) {
+        switch fault {
+        case .conflict: answer(connection, 409, (try? Self.fixture("conflict-409.json")) ?? "")
+        case .serverError: answer(connection, 500, (try? Self.fixture("server-error-500.json")) ?? "")
+        case .truncated:
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\nConnection: close\r\n\r\n"
+            LoopbackHTTP.send(connection, Array((head + #"{"ok":true,"result":[{"update_id":1,"mess"#).utf8))
+        case .garbage: answer(connection, 200, #"{"status":"maintenance"}"#)
         }
     }
 
