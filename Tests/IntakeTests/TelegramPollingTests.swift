@@ -126,7 +126,7 @@ struct TelegramPollingTests {
             // Every call after the first commit asked from the committed offset, faults or not.
             let offsets = getUpdates.dropFirst().compactMap { $0.json["offset"] as? Int }
             #expect(offsets.allSatisfy { $0 == 700000002 || $0 == 700000004 }, "\(offsets)")
-            #expect(try await Self.complaints(gateway).count == 2)
+            try await eventually(timeout: .seconds(10)) { try await Self.complaints(gateway).count == 2 }
             let journal = try await gateway.server.database.read { try $0.journalEntries(from: 1, limit: 10) }
             #expect(journal.count == 2, "nothing journaled twice")
         }
