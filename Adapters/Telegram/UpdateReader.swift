@@ -75,7 +75,7 @@ struct UpdateReader: Sendable {
     /// The photo's largest size and the document, as references `getFile` resolves when the media service fetches them.
     private func attachments(_ message: BotMessage) -> [InboundAttachment] {
         var attachments: [InboundAttachment] = []
-        if let largest = message.photo?.max(by: { Self.area($0) < Self.area($1) }) {
+        if let largest = message.photo?.max(by: { (Self.area($0), $0.fileSize ?? 0) < (Self.area($1), $1.fileSize ?? 0) }) {
             attachments.append(InboundAttachment(
                 fileName: "photo-\(message.messageID).jpg", mediaType: "image/jpeg",
                 reference: MediaReference(location: largest.fileID, credentials: TelegramAdapter.mediaCredentials)
@@ -91,7 +91,7 @@ struct UpdateReader: Sendable {
         return attachments
     }
 
-    private static func area(_ size: PhotoSize) -> Int { (size.width ?? 0) * (size.height ?? 0) + (size.fileSize ?? 0) / 1_000_000 }
+    private static func area(_ size: PhotoSize) -> Int { (size.width ?? 0) * (size.height ?? 0) }
 
     /// A decoding error in a few words, naming the field: never the update's content.
     static func describe(_ error: any Error) -> String {

@@ -111,6 +111,21 @@ struct TelegramPollingTests {
         }
     }
 
+    @Test("a message and its edit fetched in one batch make one complaint with the edited text")
+    func editInTheSameBatch() async throws {
+        let api = try BotAPIStandIn()
+        defer { api.stop() }
+        try api.add(fixture: "update-text.json")
+        try api.add(fixture: "update-edited.json")
+        try await RunningGateway.with(channels: [Self.channel(api)]) { gateway in
+            try await eventually(timeout: .seconds(20)) { try await Self.cursor(gateway) == "700000003" }
+            try await eventually(timeout: .seconds(10)) { try await Self.complaints(gateway).count == 1 }
+            #expect(try await Self.complaints(gateway).first?.originalText.contains("tiga motor jatuh") == true)
+            let journal = try await gateway.server.database.read { try $0.journalEntries(from: 1, limit: 10) }
+            #expect(journal.count == 2 && Set(journal.compactMap(\.complaintID)).count == 1, "both entries belong to the one complaint")
+        }
+    }
+
     @Test("a truncated body, a 500 and a non-Bot-API answer neither stop the poller nor move its cursor")
     func faultsAreSurvived() async throws {
         try await Self.with { gateway, api in

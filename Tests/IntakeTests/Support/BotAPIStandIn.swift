@@ -36,6 +36,8 @@ final class BotAPIStandIn: Sendable {
         var received: [Received] = []
         var stopped = false
         var nextMessageID: Int64 = 9000
+        /// getUpdates from this offset on are held unanswered (at most 30 s) until `release`.
+        var holdFrom: Int64?
     }
 
     private let listener: LoopbackListener
@@ -74,6 +76,12 @@ final class BotAPIStandIn: Sendable {
         for (key, value) in values { text = text.replacingOccurrences(of: "{{\(key)}}", with: value) }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// Holds every getUpdates asking from `offset` on unanswered (at most 30 s each) until `release`.
+    func hold(from offset: Int64) { state.withLock { $0.holdFrom = offset } }
+
+    /// Answers held and later getUpdates again.
+    func release() { state.withLock { $0.holdFrom = nil } }
 
     /// The next getUpdates calls answer these faults, in order.
     func fail(_ faults: Fault...) { state.withLock { $0.faults += faults } }
@@ -123,10 +131,16 @@ final class BotAPIStandIn: Sendable {
         let offset = (json["offset"] as? Int).map(Int64.init) ?? 0
         let limit = json["limit"] as? Int ?? 100
         let deadline = ContinuousClock.now + .seconds(min(json["timeout"] as? Int ?? 0, 30))
-        // Bounded by the deadline; each look is 5 ms apart.
+        let holdDeadline = ContinuousClock.now + .seconds(30)
+        // Bounded by the deadlines; each look is 5 ms apart.
         while true {
-            let (fault, pending, stopped) = state.withLock { state in
-                (state.faults.isEmpty ? nil : state.faults.removeFirst(), Array(state.updates.filter { $0.id >= offset }.prefix(limit)), state.stopped)
+            let (fault, pending, stopped, held) = state.withLock { state in
+                (state.faults.isEmpty ? nil : state.faults.removeFirst(), Array(state.updates.filter { $0.id >= offset }.prefix(limit)),
+                 state.stopped, state.holdFrom.map { offset >= $0 } ?? false)
+            }
+            if held && !stopped && ContinuousClock.now < holdDeadline {
+                Thread.sleep(forTimeInterval: 0.005)
+                continue
             }
             if let fault { return answer(connection, fault) }
             if !pending.isEmpty || stopped || ContinuousClock.now >= deadline {
