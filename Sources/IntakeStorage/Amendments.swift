@@ -6,7 +6,8 @@ extension Connection {
     /// (found through the index of unfinished entries, so the lookup costs the backlog's size at most).
     public func pendingJournalID(channelID: ChannelID, externalID: String) throws -> Int64? {
         try query(
-            "SELECT id FROM journal WHERE state IN ('pending', 'failed') AND channel_id = ? AND external_id = ? ORDER BY id LIMIT 1",
+            // The IN term is the index's own condition, so SQLite uses the partial index of unfinished entries.
+            "SELECT id FROM journal WHERE state IN ('pending', 'failed') AND state = 'pending' AND channel_id = ? AND external_id = ? LIMIT 1",
             [.text(channelID), .text(externalID)]
         ).first?.int(0)
     }
