@@ -23,6 +23,8 @@ public final class TelegramPoller: PollingAdapter {
     let longPollSeconds: Int
     /// How long to wait after a 409 before asking again.
     let conflictBackoff: Duration
+    /// How much longer than the long poll a getUpdates may take before it counts as timed out.
+    let requestMargin: Duration
     private let state = Mutex(State())
 
     struct State {
@@ -31,14 +33,18 @@ public final class TelegramPoller: PollingAdapter {
         var webhookSet = false
     }
 
-    /// A poller for `channel` over `http`; tests shorten `longPollSeconds` and `conflictBackoff`.
-    public init(channel: ChannelConfig, http: any HTTPExchange, longPollSeconds: Int = 25, conflictBackoff: Duration = .seconds(300)) {
+    /// A poller for `channel` over `http`; tests shorten `longPollSeconds`, `conflictBackoff` and `requestMargin`.
+    public init(
+        channel: ChannelConfig, http: any HTTPExchange, longPollSeconds: Int = 25, conflictBackoff: Duration = .seconds(300),
+        requestMargin: Duration = .seconds(15)
+    ) {
         self.channel = channel
         settings = BotSettings(channel: channel)
         client = BotClient(settings: settings, http: http)
         reader = UpdateReader(channel: channel)
         self.longPollSeconds = longPollSeconds
         self.conflictBackoff = conflictBackoff
+        self.requestMargin = requestMargin
     }
 
     /// `poll_seconds` between polls that found nothing; an hour in webhook mode once the webhook is set.
@@ -74,7 +80,7 @@ public final class TelegramPoller: PollingAdapter {
         var parameters: [String: Any] = ["timeout": longPollSeconds, "limit": Self.batchSize, "allowed_updates": Self.allowedUpdates]
         if let offset = cursor.flatMap(Int64.init) { parameters["offset"] = offset }
         let method = "getUpdates"
-        let response = try await client.perform(method, parameters, timeout: .seconds(longPollSeconds + 15))
+        let response = try await client.perform(method, parameters, timeout: .seconds(longPollSeconds) + requestMargin)
         let probes = try BotClient.read(response, method: method, as: [UpdateProbe].self, settings: settings)
         guard !probes.isEmpty else { return PollBatch(messages: [], cursor: cursor) }
         let raws = Self.rawUpdates(response.body)

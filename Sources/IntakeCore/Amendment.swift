@@ -4,7 +4,8 @@ import IntakeStorage
 
 /// Applies a citizen's edit of an earlier message (`InboundMessage.editedAt`, a Telegram `edited_message`):
 /// the complaint that message made takes the edited text, and the edit is journaled (raw bytes and all) as
-/// processed, linked to that complaint, and listed in the complaint's `edits`. Never a second complaint.
+/// processed, linked to that complaint, and listed in the complaint's `edits`; the routing core gets a
+/// `complaint.updated` event. Never a second complaint.
 ///
 /// Idempotent: an edit whose text the complaint already holds (a provider's retry, a repeated fetch) changes
 /// nothing and is answered as a duplicate. An edit of a message the gateway never saw is a new complaint.
@@ -35,6 +36,8 @@ enum Amendment {
             try connection.amendComplaint(
                 target.id, body: BodyText.normalize(message.text), originalText: message.text, journalID: id, editedAt: editedAt
             )
+            // The routing core learns of the new text as of any other change to a complaint it holds.
+            try pipeline.handoff.record(.updated, complaintID: target.id, in: connection)
         }
         return Receipt(trackingNumber: target.trackingNumber, duplicate: !own, complaintID: target.id, journalID: id)
     }

@@ -41,6 +41,10 @@ struct AmendmentTests {
             let entry = try #require(try await harness.database.read { try $0.journalEntry(amended.journalID) })
             #expect(entry.state == .processed && entry.complaintID == complaintID && entry.raw == Array("edit".utf8))
             #expect(try await Self.edits(complaintID, in: harness) == 1)
+            let events = try await harness.database.read {
+                try $0.query("SELECT type FROM handoff_events WHERE complaint_id = ? ORDER BY id", [.text(complaintID)]).compactMap { $0.string(0) }
+            }
+            #expect(events == ["complaint.created", "complaint.updated"], "the routing core hears of the edit")
 
             let again = try #require(try await harness.gateway.submit([edit], raw: Array("edit".utf8)).first)
             #expect(again.duplicate && again.complaintID == complaintID)

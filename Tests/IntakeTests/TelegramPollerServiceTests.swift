@@ -41,6 +41,27 @@ struct TelegramPollerServiceTests {
         }
     }
 
+    @Test("a getUpdates that never answers times out; the cursor stays and the next poll reads on")
+    func timeoutKeepsTheCursor() async throws {
+        let api = try BotAPIStandIn()
+        defer { api.stop() }
+        try await PipelineHarness.with { harness in
+            let poller = TelegramPoller(
+                channel: TelegramPollingTests.channel(api), http: HTTPClient(), longPollSeconds: 0, requestMargin: .milliseconds(500)
+            )
+            let service = PollerService(channelID: "tg", adapter: poller, gateway: harness.gateway, logger: harness.logger)
+            try api.add(fixture: "update-text.json")
+            #expect(try await service.pollOnce() == 1)
+            api.hold(from: 0)
+            await #expect(throws: BotAPIError.self) { try await service.pollOnce() }
+            #expect(try await harness.database.read { try $0.cursor(for: "tg") } == "700000002")
+            api.release()
+            try api.add(fixture: "update-photo.json")
+            #expect(try await service.pollOnce() == 1)
+            #expect(try await harness.database.read { try $0.cursor(for: "tg") } == "700000004")
+        }
+    }
+
     @Test("run() keeps polling through failures and stops promptly when cancelled in a 409's long wait")
     func runStopsDuringBackoff() async throws {
         let api = try BotAPIStandIn()
