@@ -33,7 +33,18 @@ struct UpdateReader: Sendable {
         if (message.text ?? message.caption ?? "").isBlank && message.photo == nil && message.document == nil && message.location == nil {
             return .ignored(reason: "no-content")
         }
-        return .message(inbound(message, from: from, edited: edited))
+        let inbound = inbound(message, from: from, edited: edited)
+        // An edited /start or CEK asks nothing new and is no report.
+        if edited, Self.isCommand(inbound.text) || StatusQuestion.typedNumber(in: inbound.text) != nil {
+            return .ignored(reason: "edited-command")
+        }
+        return .message(inbound)
+    }
+
+    /// Whether `text` starts with one of `instructionCommands` (`/start`, `/start@LaporBot`, `/start payload`).
+    static func isCommand(_ text: String) -> Bool {
+        let command = text.trimmed.split(whereSeparator: \.isWhitespace).first?.split(separator: "@").first.map { $0.lowercased() }
+        return command.map(instructionCommands.contains) ?? false
     }
 
     private func inbound(_ message: BotMessage, from: BotUser, edited: Bool) -> InboundMessage {
@@ -55,9 +66,7 @@ struct UpdateReader: Sendable {
             replyTo: String(message.chat.id), metadata: metadata
         )
         if edited { inbound.editedAt = Date(timeIntervalSince1970: TimeInterval(message.editDate ?? message.date)) }
-        // `/start`, `/start@LaporBot`, `/start payload`.
-        let command = text.trimmed.split(whereSeparator: \.isWhitespace).first?.split(separator: "@").first.map { $0.lowercased() }
-        if !edited, let command, Self.instructionCommands.contains(command) {
+        if !edited, Self.isCommand(text) {
             inbound.asksHowToReport = true
         } else if !edited {
             inbound.statusQuestion = StatusQuestion.typedNumber(in: text)

@@ -54,6 +54,7 @@ struct TelegramAdapterTests {
         Case(fixture: "update-help-en.json", externalID: "5123456794:46", text: "/help@LaporBot", instructions: true, language: "en"),
         Case(fixture: "update-cek.json", externalID: "5123456789:47", text: "CEK LPR-7K3M-9QX2", statusQuestion: "LPR-7K3M-9QX2"),
         Case(fixture: "update-channel-post.json", setAside: "update-kind"),
+        Case(fixture: "update-edited-command.json", setAside: "edited-command"),
         Case(fixture: "update-unreadable.json", setAside: "unreadable"),
     ]
 
