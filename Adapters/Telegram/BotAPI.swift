@@ -44,13 +44,16 @@ struct BotSettings: Sendable {
     }
 
     /// Problems with a channel's keys, found at load: `mode`, `secret_token` (required in webhook mode, 1-256
-    /// characters of A-Z a-z 0-9 _ -, as `setWebhook` takes it) and the token's shape.
+    /// characters of A-Z a-z 0-9 _ -, as `setWebhook` takes it), `api_base`'s scheme and the token's shape.
     static func problems(_ settings: [String: String]) -> [(key: String, message: String)] {
         var problems: [(key: String, message: String)] = []
         let mode = settings["mode"] ?? BotMode.poll.rawValue
         if BotMode(rawValue: mode) == nil { problems.append(("mode", "must be poll or webhook, not \(mode)")) }
         if let token = settings["bot_token"], token.isEmpty || token.contains(where: { $0 == "/" || $0.isWhitespace }) {
             problems.append(("bot_token", "is not a bot token (digits:letters, as BotFather gives it)"))
+        }
+        if let base = settings["api_base"]?.lowercased(), !(base.hasPrefix("https://") || base.hasPrefix("http://")) {
+            problems.append(("api_base", "must be an http:// or https:// URL"))
         }
         if let secret = settings["secret_token"] {
             let allowed = secret.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }

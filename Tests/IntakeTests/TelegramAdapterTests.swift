@@ -111,6 +111,8 @@ struct TelegramAdapterTests {
         ("bot_token: 123:abc\n    mode: webhook\n    secret_token: has spaces!", "secret_token"),
         ("mode: poll", "bot_token"),
         ("bot_token: 123:abc\n    poll_seconds: -1", "poll_seconds"),
+        ("bot_token: 123:abc\n    api_base: ftp://api.telegram.org", "api_base"),
+        ("bot_token: 123:abc\n    api_base: http://127.0.0.1:8081", nil),
     ]
 
     @Test("the channel's keys are checked at load", arguments: settingCases)

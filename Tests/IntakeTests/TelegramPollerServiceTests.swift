@@ -62,6 +62,18 @@ struct TelegramPollerServiceTests {
         }
     }
 
+    @Test("an error that would quote a Bot API URL shows <bot_token> in place of the token")
+    func errorsNeverShowTheToken() async throws {
+        let channel = ChannelConfig(id: "tg", type: ChannelType("telegram"), settings: ["bot_token": BotAPIStandIn.token, "api_base": "ftp://127.0.0.1:9"])
+        let poller = TelegramPoller(channel: channel, http: HTTPClient(), longPollSeconds: 0)
+        do {
+            _ = try await poller.fetch(after: nil)
+            Issue.record("a poll through ftp:// succeeded")
+        } catch {
+            #expect(!"\(error)".contains(BotAPIStandIn.token) && "\(error)".contains("<bot_token>"), "\(error)")
+        }
+    }
+
     @Test("run() keeps polling through failures and stops promptly when cancelled in a 409's long wait")
     func runStopsDuringBackoff() async throws {
         let api = try BotAPIStandIn()
