@@ -113,13 +113,19 @@ let package = Package(
 
         // X API v2 recent search (`type: x`, issue 20): a poller over IntakeHTTPClient.
         .target(name: "XAdapter", dependencies: ["IntakeModel", "IntakeHTTPClient"], path: "Adapters/X"),
+        // Telegram bots (`type: telegram`, issue 20): getUpdates long polling over libcurl, or the webhook.
+        .target(
+            name: "TelegramAdapter",
+            dependencies: ["IntakeModel", "IntakeHTTPClient", "ProviderSigning"],
+            path: "Adapters/Telegram"
+        ),
 
         // The list of adapter families the executable serves; the only place that names them all.
         .target(
             name: "AdapterRegistry",
             dependencies: ["IntakeModel", "GenericAdapter", "TwilioAdapter", "VonageAdapter", "InfobipAdapter", "KannelAdapter", "WhatsAppAdapter",
                            "EmailAdapter", "IMAPAdapter", "WebFormAdapter",
-                           "XAdapter"],
+                           "XAdapter", "TelegramAdapter"],
             path: "Adapters/Registry"
         ),
 
@@ -161,6 +167,7 @@ let package = Package(
                 "IMAPAdapter", "IntakeIMAP",
                 "WebFormAdapter",
                 "XAdapter",
+                "TelegramAdapter",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/IntakeTests",

@@ -6,6 +6,7 @@ import KannelAdapter
 import IntakeModel
 import TwilioAdapter
 import VonageAdapter
+import TelegramAdapter
 import WebFormAdapter
 import WhatsAppAdapter
 import XAdapter
@@ -26,5 +27,6 @@ public enum AdapterRegistry {
         IMAPAdapter.family,
         WebFormAdapter.family,
         XAdapter.family,
+        TelegramAdapter.family,
     ]
 }

@@ -98,6 +98,9 @@ struct ChannelSection {
         let context = " for channel type \(family.type)"
         entry.reportUnknownKeys(known: Self.commonKeys + family.settingKeys.map(\.name), log: &log, context: context)
         let settings = self.settings(entry, family: family, log: &log)
+        for problem in family.settingProblems?(settings) ?? [] {
+            log.report(path.key(problem.key), line: entry.line(of: problem.key), problem.message)
+        }
         guard let id else { return nil }
         if family.reservedIDs.contains(id) {
             log.report(path.key("id"), line: entry.line(of: "id"),

@@ -74,7 +74,9 @@ public final class Gateway: Sendable {
             let record = try JournalRecord(message: message, attachments: stored, raw: item.raw, receivedAt: receivedAt)
             // A status question is answered, never deferred or deduplicated; a part is only journaled until its
             // message is whole (`MessageParts`).
-            if item.message.statusQuestion != nil || record.message.part?.isValid == true {
+            // An edit or a request for instructions is decided on the writer (`Amendment`, `StatusAnswer.instruct`).
+            if item.message.statusQuestion != nil || record.message.part?.isValid == true || message.editedAt != nil
+                || message.asksHowToReport == true {
                 admitted.append(Admitted(record: record, keys: nil, prepared: nil))
                 continue
             }
@@ -125,6 +127,14 @@ public final class Gateway: Sendable {
     ) throws -> Receipt {
         if let question = item.record.message.statusQuestion {
             return try StatusAnswer.answer(question, record: item.record, replies: replies, in: connection)
+        }
+        if item.record.message.asksHowToReport == true {
+            return try StatusAnswer.instruct(record: item.record, replies: replies, in: connection)
+        }
+        // An edit amends its earlier message's complaint and is not acknowledged again; an edit of a message
+        // never seen is a new report.
+        if let amended = try Amendment.apply(item.record, pipeline: pipeline, processed: &processed, in: connection) {
+            return amended
         }
         var receipt = try decide(item, pipeline: pipeline, backlog: backlog, processed: &processed, in: connection)
         // The parts of a split message share the number of the part that came first: that part is answered,

@@ -50,6 +50,10 @@ public enum ReplyTemplates {
             "LAPOR!: Untuk cek status laporan, kirim CEK diikuti nomor pelacakan, contoh: CEK LPR-XXXX-XXXX"
         case (.howToAsk, .english):
             "LAPOR!: To check a report's status, send CEK and its tracking number, for example: CEK LPR-XXXX-XXXX"
+        case (.instructions, .indonesian):
+            "LAPOR!: Tulis laporan Anda di sini (boleh dengan foto, dokumen, lokasi). Anda akan menerima nomor pelacakan; cek status: CEK LPR-XXXX-XXXX"
+        case (.instructions, .english):
+            "LAPOR!: Write your report here (photos, documents, location welcome). You get a tracking number; check status: CEK LPR-XXXX-XXXX"
         }
     }
 

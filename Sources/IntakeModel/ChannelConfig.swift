@@ -26,6 +26,9 @@ public struct ChannelConfig: Sendable, Equatable {
     /// Replies to a recipient of a kind go out through another channel's sender (`reply_email_via`,
     /// `reply_sms_via`): a web form's contact email through a mailbox's SMTP, its phone through an SMS API.
     public var replyVia: [ReporterKind: ChannelID] = [:]
+    /// The gateway's `server.public_url`, set by the server before it builds pollers, for families that give
+    /// their provider a webhook address (Telegram's `setWebhook`); nil elsewhere.
+    public var publicURL: String?
 
     /// The keys naming the channel replies to each kind of recipient go through, with that kind.
     public static let replyViaKeys: [(key: String, kind: ReporterKind)] = [("reply_email_via", .email), ("reply_sms_via", .phone)]
@@ -108,6 +111,9 @@ public struct AdapterFamily: Sendable {
     public var settingsWithinBody: [String] = []
     /// Channel ids this family's channels may not take: fixed routes would shadow theirs (`/lapor/status`).
     public var reservedIDs: [String] = []
+    /// Checks the family's settings together (a key required only in one mode, a value's format) at load;
+    /// each problem names its key. Nil: the keys' own rules are all there is.
+    public var settingProblems: (@Sendable ([String: String]) -> [(key: String, message: String)])? = nil
 
     public init(
         type: ChannelType,

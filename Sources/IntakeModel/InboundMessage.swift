@@ -40,6 +40,13 @@ public struct InboundMessage: Codable, Sendable, Equatable {
     /// Set when the message asks for the status of a report (`CEK LPR-…`): the tracking number as typed.
     /// It is answered through the reply path and makes no complaint (`StatusQuestion.typedNumber(in:)`).
     public var statusQuestion: String?
+    /// Set when the message is the citizen's edit of the earlier message with the same `externalID` on this
+    /// channel (a Telegram `edited_message`), at the time of the edit: it amends that message's complaint
+    /// (its text, with the edit recorded) instead of making another one.
+    public var editedAt: Date?
+    /// Set when the message asks how to report (a bot's `/start` or `/help`): it is answered with instructions
+    /// through the reply path and makes no complaint.
+    public var asksHowToReport: Bool?
 
     public init(
         channelID: ChannelID,

@@ -314,6 +314,11 @@ extension InboundMessage {
             json.endObject()
         }
         json.fieldIfPresent("statusQuestion", statusQuestion)
+        if let editedAt {
+            json.key("editedAt")
+            json.double(editedAt.timeIntervalSinceReferenceDate)
+        }
+        if let asksHowToReport { json.field("asksHowToReport", asksHowToReport) }
         json.endObject()
     }
 }

@@ -240,7 +240,9 @@ public struct GatewayServer: Sendable {
     func pollers() -> [any Service] {
         zip(config.channels, activity).compactMap { channel, activity in
             families[channel.type]?.makePoller.map { make in
-                PollerService(
+                var channel = channel
+                channel.publicURL = config.server.publicURL
+                return PollerService(
                     channelID: channel.id, adapter: make(channel), gateway: gateway, logger: logger, activity: activity,
                     quarantine: Quarantine(storagePath: config.storage.path, kind: channel.type.rawValue)
                 )

@@ -30,6 +30,8 @@ public enum ReplyKind: String, Sendable, Codable, CaseIterable {
     case mistyped
     /// A status question without a number (`CEK` alone): how to ask.
     case howToAsk = "how_to_ask"
+    /// A citizen asked how to report (a bot's `/start` or `/help`): what to send and how to follow it up.
+    case instructions
 }
 
 /// A reply to insert, in the transaction that journals the message it answers.

@@ -1,0 +1,74 @@
+import Foundation
+import IntakeCore
+import IntakeModel
+@testable import IntakeStorage
+import Testing
+
+/// The amend seam: a citizen's edit of an earlier message changes that message's complaint, is journaled and
+/// recorded on it, and never makes a second complaint.
+@Suite("Amending a complaint from an edited message")
+struct AmendmentTests {
+    static func message(_ externalID: String, _ text: String, editedAt: Date? = nil) -> InboundMessage {
+        var message = InboundMessage(
+            channelID: "tg", channelType: ChannelType("telegram"), externalID: externalID,
+            reporter: Reporter(kind: .social, address: "tg:5123456789"), text: text, replyTo: "5123456789"
+        )
+        message.editedAt = editedAt
+        return message
+    }
+
+    static func edits(_ id: String, in harness: PipelineHarness) async throws -> Int {
+        try await harness.database.read {
+            Int(try $0.query("SELECT json_array_length(document, '$.edits') FROM complaints WHERE id = ?", [.text(id)]).first?.int(0) ?? 0)
+        }
+    }
+
+    @Test("an edit replaces the complaint's text, is journaled and listed in its edits; the same edit again changes nothing")
+    func editAmendsOnce() async throws {
+        try await PipelineHarness.with { harness in
+            let first = try #require(try await harness.gateway.submit([Self.message("5123456789:41", "Jalan berlubang di depan SDN 3.")], raw: []).first)
+            let complaintID = try #require(first.complaintID)
+            let edit = Self.message("5123456789:41", "Jalan berlubang besar di depan SDN 3 Cibinong.", editedAt: Date())
+
+            let amended = try #require(try await harness.gateway.submit([edit], raw: Array("edit".utf8)).first)
+            #expect(amended.complaintID == complaintID)
+            #expect(!amended.duplicate)
+            #expect(amended.trackingNumber == first.trackingNumber, "the citizen's number stays the same")
+            let complaint = try #require(try await harness.database.read { try $0.complaint(idOrTrackingNumber: complaintID) })
+            #expect(complaint.originalText == "Jalan berlubang besar di depan SDN 3 Cibinong.")
+            #expect(complaint.body == "Jalan berlubang besar di depan SDN 3 Cibinong.")
+            #expect(try await harness.database.read { try $0.complaintCount() } == 1)
+            let entry = try #require(try await harness.database.read { try $0.journalEntry(amended.journalID) })
+            #expect(entry.state == .processed && entry.complaintID == complaintID && entry.raw == Array("edit".utf8))
+            #expect(try await Self.edits(complaintID, in: harness) == 1)
+            let events = try await harness.database.read {
+                try $0.query("SELECT type FROM handoff_events WHERE complaint_id = ? ORDER BY id", [.text(complaintID)]).compactMap { $0.string(0) }
+            }
+            #expect(events == ["complaint.created", "complaint.updated"], "the routing core hears of the edit")
+
+            let again = try #require(try await harness.gateway.submit([edit], raw: Array("edit".utf8)).first)
+            #expect(again.duplicate && again.complaintID == complaintID)
+            #expect(try await harness.database.read { try $0.journalEntries(from: 1, limit: 10) }.count == 2, "a repeated edit is not journaled")
+            #expect(try await Self.edits(complaintID, in: harness) == 1)
+
+            let second = Self.message("5123456789:41", "Jalan berlubang besar, tiga motor jatuh.", editedAt: Date())
+            _ = try await harness.gateway.submit([second], raw: [])
+            #expect(try await Self.edits(complaintID, in: harness) == 2)
+            #expect(try await harness.database.read { try $0.complaint(idOrTrackingNumber: complaintID) }?.originalText == second.text)
+            #expect(try await harness.database.read { try $0.complaintCount() } == 1)
+        }
+    }
+
+    @Test("an edit of a message the gateway never saw is a new report; its later edits amend it")
+    func editOfUnknownMessageIsAReport() async throws {
+        try await PipelineHarness.with { harness in
+            let edit = Self.message("5123456789:77", "Lampu jalan mati di Gang Melati.", editedAt: Date())
+            let receipt = try #require(try await harness.gateway.submit([edit], raw: []).first)
+            let complaintID = try #require(receipt.complaintID)
+            #expect(try await harness.database.read { try $0.complaintCount() } == 1)
+            _ = try await harness.gateway.submit([Self.message("5123456789:77", "Lampu jalan mati di Gang Melati 2.", editedAt: Date())], raw: [])
+            #expect(try await harness.database.read { try $0.complaintCount() } == 1)
+            #expect(try await Self.edits(complaintID, in: harness) == 1)
+        }
+    }
+}
