@@ -91,15 +91,15 @@ public final class TelegramPoller: PollingAdapter {
         var last = cursor.flatMap(Int64.init).map { $0 - 1 }
         for (probe, raw) in zip(probes, raws) {
             guard let id = probe.updateID else {
-                batch.setAside.append(SetAsideItem(kind: .unreadable(problem: "update without update_id"), reference: "update-unknown", raw: raw))
+                batch.setAside.append(SetAsideItem(kind: .unreadable(problem: "update without update_id"), reference: "update-unknown", raw: raw, fileExtension: "json"))
                 continue
             }
             last = max(last ?? id, id)
             let reference = "update-\(id)"
             switch reader.read(raw) {
             case .message(let message): batch.messages.append(PolledMessage(message: message, raw: raw))
-            case .ignored(let reason): batch.setAside.append(SetAsideItem(kind: .ignored(reason: reason), reference: reference, raw: raw))
-            case .unreadable(let problem): batch.setAside.append(SetAsideItem(kind: .unreadable(problem: problem), reference: reference, raw: raw))
+            case .ignored(let reason): batch.setAside.append(SetAsideItem(kind: .ignored(reason: reason), reference: reference, raw: raw, fileExtension: "json"))
+            case .unreadable(let problem): batch.setAside.append(SetAsideItem(kind: .unreadable(problem: problem), reference: reference, raw: raw, fileExtension: "json"))
             }
         }
         guard let last else { throw .unreadableAnswer(method: method, problem: "no update has an update_id") }

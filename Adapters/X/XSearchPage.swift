@@ -76,17 +76,17 @@ struct XPostReader {
     func read(_ post: Any, at index: Int, page: XSearchPage) -> Outcome {
         guard let fields = post as? [String: Any], let id = fields["id"] as? String, !id.isEmpty,
               id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            return .setAside(SetAsideItem(kind: .unreadable(problem: "post without a numeric id"), reference: "page-item-\(index)", raw: Self.json(post)))
+            return .setAside(SetAsideItem(kind: .unreadable(problem: "post without a numeric id"), reference: "page-item-\(index)", raw: Self.json(post), fileExtension: "json"))
         }
         let reference = "post-\(id)"
         let author = (fields["author_id"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         let user = author.flatMap { page.users[$0] }
         let raw = Self.json(["post": fields, "author": user as Any? ?? NSNull(), "media": attachedMedia(fields, page: page)])
         guard let text = fields["text"] as? String, let author else {
-            return .setAside(SetAsideItem(kind: .unreadable(problem: "post without text or author_id"), reference: reference, raw: raw))
+            return .setAside(SetAsideItem(kind: .unreadable(problem: "post without text or author_id"), reference: reference, raw: raw, fileExtension: "json"))
         }
-        if Self.isRetweet(fields) { return .setAside(SetAsideItem(kind: .ignored(reason: "retweet"), reference: reference, raw: raw)) }
-        if author == accountID { return .setAside(SetAsideItem(kind: .ignored(reason: "own-post"), reference: reference, raw: raw)) }
+        if Self.isRetweet(fields) { return .setAside(SetAsideItem(kind: .ignored(reason: "retweet"), reference: reference, raw: raw, fileExtension: "json")) }
+        if author == accountID { return .setAside(SetAsideItem(kind: .ignored(reason: "own-post"), reference: reference, raw: raw, fileExtension: "json")) }
         return .message(PolledMessage(message: message(id: id, text: text, author: author, user: user, fields: fields, page: page), raw: raw))
     }
 

@@ -12,11 +12,13 @@ public struct Quarantine: Sendable {
         directory = URL(fileURLWithPath: storagePath).appendingPathComponent("quarantine").appendingPathComponent(kind)
     }
 
-    /// Writes `raw` atomically as `<milliseconds>-<label>.eml` and returns the path relative to the storage
-    /// directory (`quarantine/email/…`). `label` names where it came from and must hold no personal data.
-    public func keep(_ raw: [UInt8], label: String) throws -> String {
+    /// Writes `raw` atomically as `<milliseconds>-<label>.<fileExtension>` (`eml` unless told) and returns the
+    /// path relative to the storage directory (`quarantine/email/…`). `label` names where it came from and must
+    /// hold no personal data.
+    public func keep(_ raw: [UInt8], label: String, fileExtension: String = "eml") throws -> String {
         let safe = String(label.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
-        let name = "\(Int(Date().timeIntervalSince1970 * 1000))-\(safe).eml"
+        let suffix = String(fileExtension.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(8))
+        let name = "\(Int(Date().timeIntervalSince1970 * 1000))-\(safe).\(suffix.isEmpty ? "eml" : suffix)"
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(raw).write(to: directory.appendingPathComponent(name), options: .atomic)
         return "quarantine/\(directory.lastPathComponent)/\(name)"

@@ -82,7 +82,7 @@ extension PollerService {
                 logger.info("fetched message ignored", metadata: ["channel": "\(channelID)", "item": "\(item.reference)", "reason": "\(reason)"])
                 activity?.ignored()
             case .unreadable(let problem):
-                let kept = try quarantine?.keep(item.raw, label: "\(channelID)-\(item.reference)") ?? "nowhere (no quarantine)"
+                let kept = try quarantine?.keep(item.raw, label: "\(channelID)-\(item.reference)", fileExtension: item.fileExtension) ?? "nowhere (no quarantine)"
                 logger.warning(
                     "fetched message unreadable, quarantined",
                     metadata: ["channel": "\(channelID)", "item": "\(item.reference)", "problem": "\(problem)", "kept": "\(kept)"]

@@ -231,11 +231,14 @@ public struct SetAsideItem: Sendable {
     /// Where the provider holds it (`uid 42`), for the log and the quarantine file's name; no personal data.
     public var reference: String
     public var raw: [UInt8]
+    /// The extension its quarantine file gets, after what the bytes are: `eml` for mail, `json` for an API's item.
+    public var fileExtension: String
 
-    public init(kind: Kind, reference: String, raw: [UInt8]) {
+    public init(kind: Kind, reference: String, raw: [UInt8], fileExtension: String = "eml") {
         self.kind = kind
         self.reference = reference
         self.raw = raw
+        self.fileExtension = fileExtension
     }
 }
 
