@@ -27,6 +27,9 @@ struct UpdateReader: Sendable {
         }
         let edited = update.message == nil
         guard let message = update.message ?? update.editedMessage else { return .ignored(reason: "update-kind") }
+        // Only a private chat with the bot is a report: in a group every member's talk would become a complaint
+        // and the answers would be posted to the whole group.
+        guard message.chat.type == "private" else { return .ignored(reason: "group") }
         guard let from = message.from else { return .ignored(reason: "no-sender") }
         if from.isBot == true { return .ignored(reason: "bot") }
         // A shared contact, a sticker, a poll: nothing to report without words, a file or a place.

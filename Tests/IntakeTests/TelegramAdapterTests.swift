@@ -56,6 +56,9 @@ struct TelegramAdapterTests {
         Case(fixture: "update-channel-post.json", setAside: "update-kind"),
         Case(fixture: "update-edited-command.json", setAside: "edited-command"),
         Case(fixture: "update-unreadable.json", setAside: "unreadable"),
+        // A group or supergroup is no report, and is never answered (nothing is journaled for a reply to go to).
+        Case(fixture: "update-group.json", setAside: "group"),
+        Case(fixture: "update-supergroup.json", setAside: "group"),
     ]
 
     @Test("each fixture update becomes the message the Bot API's fields say", arguments: cases)
