@@ -193,6 +193,33 @@ struct TelegramPollingTests {
         }
     }
 
+    /// Posts `body` to the channel's webhook with the right secret.
+    static func postUpdate(_ gateway: RunningGateway, _ body: String) async throws -> HTTPClientResponse {
+        let headers = [(name: "Content-Type", value: "application/json"), (name: TelegramAdapter.secretHeader, value: TelegramAdapterTests.secret)]
+        return try await gateway.client.send(HTTPClientRequest(method: "POST", url: "\(gateway.baseURL)/webhooks/tg", headers: headers, body: Array(body.utf8)))
+    }
+
+    @Test("webhook mode: an unreadable update with the right secret is quarantined, counted and answered 200, so Telegram stops resending it")
+    func unreadableWebhookUpdateIsQuarantined() async throws {
+        try await Self.with(mode: "webhook") { gateway, _ in
+            let answer = try await Self.postUpdate(gateway, try BotAPIStandIn.fixture("update-unreadable.json"))
+            #expect(answer.status == 200)
+            let quarantine = gateway.directory.appending("data/quarantine/telegram")
+            #expect(Self.files(containing: ".json", under: quarantine) == 1, "the body is kept for an operator")
+            #expect(try await gateway.server.database.read { try $0.journalEntries(from: 1, limit: 10) }.isEmpty)
+            let metrics = try await gateway.get("/metrics", token: nil).text
+            #expect(metrics.contains(#"intake_requests_rejected_total{channel="tg",reason="malformed"} 1"#))
+            // A body the secret does not vouch for is still refused and kept nowhere.
+            var headers = [(name: "Content-Type", value: "application/json")]
+            headers.append((TelegramAdapter.secretHeader, "guess"))
+            let guess = try await gateway.client.send(HTTPClientRequest(
+                method: "POST", url: "\(gateway.baseURL)/webhooks/tg", headers: headers, body: Array(try BotAPIStandIn.fixture("update-unreadable.json").utf8)
+            ))
+            #expect([401, 403].contains(guess.status))
+            #expect(Self.files(containing: ".json", under: quarantine) == 1)
+        }
+    }
+
     @Test("a graceful shutdown in the middle of a long poll stops the poller at once")
     func shutdownDuringLongPoll() async throws {
         let api = try BotAPIStandIn()
