@@ -117,6 +117,8 @@ public final class TelegramPoller: PollingAdapter {
             _ = try await client.call("setWebhook", [
                 "url": "\(base)/webhooks/\(channel.id)", "secret_token": settings.secretToken ?? "",
                 "allowed_updates": Self.allowedUpdates,
+                // One delivery at a time (Telegram's default is 40 in parallel), so a message's edits come in order.
+                "max_connections": 1,
             ], as: Bool.self)
             state.withLock { $0.webhookSet = true }
         }

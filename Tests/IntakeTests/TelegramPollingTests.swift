@@ -174,6 +174,7 @@ struct TelegramPollingTests {
             #expect(set["url"] as? String == "https://lapor.example.go.id/webhooks/tg")
             #expect(set["secret_token"] as? String == TelegramAdapterTests.secret)
             #expect(set["allowed_updates"] as? [String] == ["message", "edited_message"])
+            #expect(set["max_connections"] as? Int == 1, "one delivery at a time, so edits arrive in order")
             #expect(api.calls("getUpdates").isEmpty, "webhook mode never polls")
 
             let body = Array(try BotAPIStandIn.fixture("update-text.json").utf8)
