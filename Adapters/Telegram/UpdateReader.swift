@@ -36,6 +36,11 @@ struct UpdateReader: Sendable {
         if (message.text ?? message.caption ?? "").isBlank && message.photo == nil && message.document == nil && message.location == nil {
             return .ignored(reason: "no-content")
         }
+        // A shared live location is edited with new coordinates every few seconds for hours: each would be an
+        // amendment (journal row, edit, routing event). The complaint keeps the first point; the moves are ignored.
+        if edited, message.location != nil, (message.text ?? message.caption ?? "").isBlank, message.photo == nil, message.document == nil {
+            return .ignored(reason: "live-location")
+        }
         let inbound = inbound(message, from: from, edited: edited)
         // An edited /start or CEK asks nothing new and is no report.
         if edited, Self.isCommand(inbound.text) || StatusQuestion.typedNumber(in: inbound.text) != nil {

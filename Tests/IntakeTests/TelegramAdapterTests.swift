@@ -59,6 +59,8 @@ struct TelegramAdapterTests {
         // A group or supergroup is no report, and is never answered (nothing is journaled for a reply to go to).
         Case(fixture: "update-group.json", setAside: "group"),
         Case(fixture: "update-supergroup.json", setAside: "group"),
+        // A live location's moves arrive as edits every few seconds: none amends the complaint.
+        Case(fixture: "update-live-location.json", setAside: "live-location"),
     ]
 
     @Test("each fixture update becomes the message the Bot API's fields say", arguments: cases)
