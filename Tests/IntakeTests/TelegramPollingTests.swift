@@ -194,6 +194,22 @@ struct TelegramPollingTests {
         }
     }
 
+    @Test("a /start the citizen then edits into a report becomes a complaint and is still answered with its tracking number")
+    func editedStartGetsItsAcknowledgment() async throws {
+        try await Self.with { gateway, api in
+            try api.add(fixture: "update-start.json")
+            try await eventually(timeout: .seconds(20)) { Self.sent(api).count == 1 }
+            api.add(#"{"update_id":700000030,"edited_message":{"message_id":45,"from":{"id":5123456793,"is_bot":false,"first_name":"Rina","language_code":"id"},"chat":{"id":5123456793,"first_name":"Rina","type":"private"},"date":1764900400,"edit_date":1764900460,"text":"Lampu jalan di Gang Melati mati sejak tiga hari."}}"#)
+            try await eventually(timeout: .seconds(20)) { try await Self.complaints(gateway).count == 1 }
+            let complaint = try #require(try await Self.complaints(gateway).first)
+            try await eventually(timeout: .seconds(20)) { Self.sent(api).count >= 2 }
+            let sent = Self.sent(api)
+            #expect(sent.count == 2)
+            #expect(sent.last?.chat == "5123456793")
+            #expect(sent.last?.text.contains(complaint.trackingNumber.description) == true, "\(sent)")
+        }
+    }
+
     /// Posts `body` to the channel's webhook with the right secret.
     static func postUpdate(_ gateway: RunningGateway, _ body: String) async throws -> HTTPClientResponse {
         let headers = [(name: "Content-Type", value: "application/json"), (name: TelegramAdapter.secretHeader, value: TelegramAdapterTests.secret)]
