@@ -46,7 +46,8 @@ public struct TelegramAdapter: WebhookAdapter {
     /// The channel's `max_body_bytes`.
     public var maxBodyBytes: Int { channel.maxBodyBytes }
 
-    /// Checks the secret header, then reads the one update the body holds.
+    /// Checks the secret header, then reads the one update the body holds; an update it cannot read is
+    /// `.unreadable` (quarantined and answered 200 by the server), never a refusal Telegram would resend.
     public func receive(_ request: WebhookRequest) throws(AdapterError) -> WebhookOutcome {
         guard request.method == "POST" else { throw .wrongMethod("Telegram webhooks are POST") }
         guard settings.mode == .webhook, let secret else {
@@ -57,7 +58,8 @@ public struct TelegramAdapter: WebhookAdapter {
         switch UpdateReader(channel: channel).read(request.body) {
         case .message(let message): return .messages([message])
         case .ignored(let reason): return .ignored(reason: reason, response: Self.ok)
-        case .unreadable(let problem): throw .malformed(field: nil, message: problem)
+        // The secret checked out, so it is Telegram's: refusing it would only make Telegram resend it forever.
+        case .unreadable(let problem): return .unreadable(problem: problem, fileExtension: "json", response: Self.ok)
         }
     }
 

@@ -31,6 +31,8 @@ public final class TelegramPoller: PollingAdapter {
         var failures = 0
         var wait: Duration = .zero
         var webhookSet = false
+        /// The last answer could not be read: ask for one update at a time until one is read or passed.
+        var narrow = false
     }
 
     /// A poller for `channel` over `http`; tests shorten `longPollSeconds`, `conflictBackoff` and `requestMargin`.
@@ -75,12 +77,31 @@ public final class TelegramPoller: PollingAdapter {
         }
     }
 
-    /// One getUpdates after `cursor`: each update read on its own, the unreadable ones set aside.
+    /// One getUpdates after `cursor`: each update read on its own, the unreadable ones set aside. An answer
+    /// that cannot be read as a whole (one update spoils the JSON) is asked again for one update only; if
+    /// that one still cannot be read, its answer is quarantined and the cursor moves past its `update_id`.
     private func poll(after cursor: String?) async throws(BotAPIError) -> PollBatch {
-        var parameters: [String: Any] = ["timeout": longPollSeconds, "limit": Self.batchSize, "allowed_updates": Self.allowedUpdates]
-        if let offset = cursor.flatMap(Int64.init) { parameters["offset"] = offset }
+        let narrow = state.withLock { $0.narrow }
+        let offset = cursor.flatMap(Int64.init)
+        var parameters: [String: Any] = ["timeout": longPollSeconds, "limit": narrow ? 1 : Self.batchSize, "allowed_updates": Self.allowedUpdates]
+        if let offset { parameters["offset"] = offset }
+        let response = try await client.perform("getUpdates", parameters, timeout: .seconds(longPollSeconds) + requestMargin)
+        do {
+            return try batch(response, after: cursor)
+        } catch {
+            // Only an answer that names its one update is passed over: a proxy's page or a cut-off body is retried.
+            guard case .unreadableAnswer(_, let problem) = error, narrow, let id = Self.firstUpdateID(response.body), id >= offset ?? 0 else {
+                if case .unreadableAnswer = error { state.withLock { $0.narrow = true } }
+                throw error
+            }
+            let item = SetAsideItem(kind: .unreadable(problem: problem), reference: "update-\(id)", raw: response.body, fileExtension: "json")
+            return PollBatch(messages: [], cursor: String(id + 1), setAside: [item])
+        }
+    }
+
+    /// The updates of one readable getUpdates answer, and the cursor after the last.
+    private func batch(_ response: HTTPExchangeResponse, after cursor: String?) throws(BotAPIError) -> PollBatch {
         let method = "getUpdates"
-        let response = try await client.perform(method, parameters, timeout: .seconds(longPollSeconds) + requestMargin)
         let probes = try BotClient.read(response, method: method, as: [UpdateProbe].self, settings: settings)
         guard !probes.isEmpty else { return PollBatch(messages: [], cursor: cursor) }
         let raws = Self.rawUpdates(response.body)
@@ -117,10 +138,28 @@ public final class TelegramPoller: PollingAdapter {
             _ = try await client.call("setWebhook", [
                 "url": "\(base)/webhooks/\(channel.id)", "secret_token": settings.secretToken ?? "",
                 "allowed_updates": Self.allowedUpdates,
+                // One delivery at a time (Telegram's default is 40 in parallel), so a message's edits come in order.
+                "max_connections": 1,
             ], as: Bool.self)
             state.withLock { $0.webhookSet = true }
         }
         return PollBatch(messages: [], cursor: cursor)
+    }
+
+    /// The number after the first `"update_id":` in `body`, read from the bytes (the answer may not be JSON).
+    static func firstUpdateID(_ body: [UInt8]) -> Int64? {
+        let key = Array(#""update_id""#.utf8)
+        guard body.count > key.count, let start = (0...(body.count - key.count)).first(where: { body[$0..<($0 + key.count)].elementsEqual(key) }) else {
+            return nil
+        }
+        var index = start + key.count
+        while index < body.count, [UInt8(ascii: " "), UInt8(ascii: ":"), 0x09, 0x0A, 0x0D].contains(body[index]) { index += 1 }
+        var digits = ""
+        while index < body.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(body[index]), digits.count < 19 {
+            digits.append(Character(UnicodeScalar(body[index])))
+            index += 1
+        }
+        return Int64(digits)
     }
 
     /// Each element of the answer's `result`, as JSON bytes of its own (what the journal keeps).

@@ -27,11 +27,19 @@ struct UpdateReader: Sendable {
         }
         let edited = update.message == nil
         guard let message = update.message ?? update.editedMessage else { return .ignored(reason: "update-kind") }
+        // Only a private chat with the bot is a report: in a group every member's talk would become a complaint
+        // and the answers would be posted to the whole group.
+        guard message.chat.type == "private" else { return .ignored(reason: "group") }
         guard let from = message.from else { return .ignored(reason: "no-sender") }
         if from.isBot == true { return .ignored(reason: "bot") }
         // A shared contact, a sticker, a poll: nothing to report without words, a file or a place.
         if (message.text ?? message.caption ?? "").isBlank && message.photo == nil && message.document == nil && message.location == nil {
             return .ignored(reason: "no-content")
+        }
+        // A shared live location is edited with new coordinates every few seconds for hours: each would be an
+        // amendment (journal row, edit, routing event). The complaint keeps the first point; the moves are ignored.
+        if edited, message.location != nil, (message.text ?? message.caption ?? "").isBlank, message.photo == nil, message.document == nil {
+            return .ignored(reason: "live-location")
         }
         let inbound = inbound(message, from: from, edited: edited)
         // An edited /start or CEK asks nothing new and is no report.

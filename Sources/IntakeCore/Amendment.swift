@@ -7,8 +7,9 @@ import IntakeStorage
 /// processed, linked to that complaint, and listed in the complaint's `edits`; the routing core gets a
 /// `complaint.updated` event. Never a second complaint.
 ///
-/// Idempotent: an edit whose text the complaint already holds (a provider's retry, a repeated fetch) changes
-/// nothing and is answered as a duplicate. An edit of a message the gateway never saw is a new complaint.
+/// Idempotent: an edit whose text the complaint already holds (a provider's retry, a repeated fetch), or
+/// one whose `editedAt` is no later than the last edit applied (a redelivery, edits arriving out of order),
+/// changes nothing and is answered as a duplicate. An edit of a message the gateway never saw is a new complaint.
 enum Amendment {
     /// Amends the complaint of `record`'s earlier message in `connection`'s transaction; nil when no earlier
     /// message is known, so the caller makes a complaint of the edit. A still-pending earlier message is
@@ -26,12 +27,14 @@ enum Amendment {
             target = try lookup.complaint(channelID: message.channelID, externalID: message.externalID)
         }
         guard let target, let complaint = try connection.complaint(idOrTrackingNumber: target.id) else { return nil }
-        if complaint.originalText == message.text {
+        // The earlier message was merged into someone else's complaint: its text is not that complaint's to replace.
+        let own = complaint.channelID == message.channelID && complaint.externalID == message.externalID
+        // A redelivered or late edit (no older than the last one applied) never rolls the text back.
+        let stale = try own && connection.lastEditedAt(complaintID: target.id).map { Timestamp.format(editedAt) <= $0 } == true
+        if stale || complaint.originalText == message.text {
             return Receipt(trackingNumber: target.trackingNumber, duplicate: true, complaintID: target.id, journalID: complaint.journalID)
         }
         let (id, _) = try connection.insertJournal(record, state: .processed, complaintID: target.id, error: nil)
-        // The earlier message was merged into someone else's complaint: its text is not that complaint's to replace.
-        let own = complaint.channelID == message.channelID && complaint.externalID == message.externalID
         if own {
             try connection.amendComplaint(
                 target.id, body: BodyText.normalize(message.text), originalText: message.text, journalID: id, editedAt: editedAt

@@ -129,7 +129,7 @@ public struct ReplyOutbox: Sendable {
         let inserted = try connection.insertReply(ReplyRecord(
             channelID: route.channelID, journalID: journalID, complaintID: complaintID,
             recipient: route.recipient, recipientKind: route.kind, inReplyTo: route.routed ? nil : message.externalID,
-            text: text, kind: kind, idempotencyKey: Self.idempotencyKey(message), status: status, createdAt: time,
+            text: text, kind: kind, idempotencyKey: Self.idempotencyKey(message, kind: kind), status: status, createdAt: time,
             // A routed reply starts a conversation of its own: no `Re:` to a title the carrier never received.
             trackingNumber: values["tracking_number"], subject: route.routed ? nil : message.title, references: route.routed ? [] : references,
             language: route.routed ? (language == .english ? "en" : "id") : nil
@@ -137,7 +137,7 @@ public struct ReplyOutbox: Sendable {
         guard inserted else {
             // A provider retries only when our answer did not reach it, so an inline reply is rendered again
             // (the stored text, the same words); a reply the service sends is never written twice.
-            if case .inline = route.channel.delivery { return try connection.replyText(idempotencyKey: Self.idempotencyKey(message)) }
+            if case .inline = route.channel.delivery { return try connection.replyText(idempotencyKey: Self.idempotencyKey(message, kind: kind)) }
             return nil
         }
         switch route.channel.delivery {
@@ -183,9 +183,16 @@ public struct ReplyOutbox: Sendable {
         return (.suppressed, "suppressed: \(recent) replies to this address within the hour (limit \(limit) per address per hour)")
     }
 
-    /// One reply per provider message on a channel.
-    static func idempotencyKey(_ message: InboundMessage) -> String {
-        "\(message.channelID)/\(message.externalID)"
+    /// One reply of each sort per provider message on a channel: one report acknowledgment (`accepted` and
+    /// `duplicate` share `<channel>/<external id>`, so a retry is never answered twice) and one answer of each
+    /// other kind (`…/instructions`), so a `/start` or `CEK` the citizen then edits into a report still gets
+    /// its tracking number.
+    static func idempotencyKey(_ message: InboundMessage, kind: ReplyKind) -> String {
+        let base = "\(message.channelID)/\(message.externalID)"
+        switch kind {
+        case .accepted, .duplicate: return base
+        default: return "\(base)/\(kind.rawValue)"
+        }
     }
 
     /// The text of a reply: the campaign's or channel's template for a new report, else the built-in one;

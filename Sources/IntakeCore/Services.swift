@@ -15,10 +15,12 @@ public struct PollerService: Service {
     let activity: ChannelActivity?
     /// Where unreadable fetched items are kept before the cursor moves past them.
     let quarantine: Quarantine?
+    /// The wait after failed polls, on top of nothing: the longer of it and the adapter's `interval` is waited.
+    let backoff: PollBackoff
 
     public init(
         channelID: ChannelID, adapter: any PollingAdapter, gateway: Gateway, logger: Logger, activity: ChannelActivity? = nil,
-        quarantine: Quarantine? = nil
+        quarantine: Quarantine? = nil, backoff: PollBackoff = PollBackoff()
     ) {
         self.channelID = channelID
         self.adapter = adapter
@@ -26,21 +28,26 @@ public struct PollerService: Service {
         self.logger = logger
         self.activity = activity
         self.quarantine = quarantine
+        self.backoff = backoff
     }
 
     public func run() async throws {
+        var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let fetched: Int
             do {
                 fetched = try await pollOnce()
+                failures = 0
             } catch {
                 // A fetch cancelled by the shutdown is no failure.
-                if Task.isShuttingDownGracefully { break }
-                logger.warning("poll failed", metadata: ["channel": "\(channelID)", "error": "\(error)"])
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                failures += 1
+                logger.warning("poll failed", metadata: ["channel": "\(channelID)", "error": "\(error)", "failures": "\(failures)"])
                 fetched = 0
             }
             if fetched == 0 {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: adapter.interval) }
+                let wait = max(adapter.interval, backoff.delay(afterFailures: failures))
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             }
         }
     }

@@ -84,6 +84,10 @@ public enum WebhookOutcome: Sendable {
     /// A message deliberately not a complaint (an auto-reply, list mail): logged with `reason` (a short word,
     /// no personal data) and counted as ignored, journaled nowhere; then `response`.
     case ignored(reason: String, response: WebhookResponse)
+    /// A body that passed the adapter's authentication but cannot be read (`problem` says why, without its
+    /// content): kept in the channel family's quarantine as `<…>.<fileExtension>`, counted as a malformed
+    /// refusal, then `response` (a 2xx, so the provider stops resending it). Journaled nowhere.
+    case unreadable(problem: String, fileExtension: String, response: WebhookResponse)
 }
 
 /// One item of a provider's batch refused by itself while the others are kept.

@@ -115,6 +115,7 @@ public struct GatewayServer: Sendable {
                                          formGate: FormSubmissionGate(refusal: Refusal(metrics: metrics, logger: logger),
                                                                          clients: ClientAddresses(trusted: config.server.trustedProxies)))
             webhooks.spool = try sweptSpool()
+            webhooks.quarantineStorage = config.storage.path
             webhooks.register(on: router)
             // The citizen's page templates: a missing or broken one stops the start, not a request later.
             WebFormRoutes(webhooks: webhooks, refusal: Refusal(metrics: metrics, logger: logger), order: config.channels.map(\.id),

@@ -57,6 +57,8 @@ struct WebhookRoutes: Sendable {
     var spool: UploadSpool?
     /// Web forms' per-address limit, which this door shares with the form's own doors.
     var formGate: FormSubmissionGate? = nil
+    /// The storage directory, under which `.unreadable` bodies go to `quarantine/<channel type>/`.
+    var quarantineStorage: String?
 
     /// The key a per-address limit counts `request` under: its client (through trusted proxies), an IPv6
     /// client by its /64.
@@ -141,6 +143,8 @@ struct WebhookRoutes: Sendable {
                 logger.info("message ignored by its adapter", metadata: ["channel": "\(channelID)", "reason": "\(reason)"])
                 channel.activity.ignored()
                 return Self.response(answer)
+            case .unreadable(let problem, let fileExtension, let answer):
+                return quarantine(bytes, problem: problem, fileExtension: fileExtension, answer: answer, channel: channel, id: channelID, refusal: refusal)
             case .deliveryStatuses(let statuses, let answer):
                 // Recorded on the replies they report on, before the answer; never a complaint.
                 do {
@@ -182,6 +186,25 @@ struct WebhookRoutes: Sendable {
             return Response(status: .seeOther, headers: [.location: seeOther(receipt)])
         }
         return Self.response(adapter.acknowledge(receipts))
+    }
+
+    /// Keeps an authenticated but unreadable body in quarantine, counts it as malformed and answers `answer`;
+    /// a body that cannot be kept is answered as a storage failure, so the provider sends it again.
+    func quarantine(
+        _ bytes: [UInt8], problem: String, fileExtension: String, answer: WebhookResponse, channel: ServedChannel, id: ChannelID, refusal: Refusal
+    ) -> Response {
+        let kept: String
+        do {
+            kept = try quarantineStorage.map {
+                try Quarantine(storagePath: $0, kind: channel.config.type.rawValue).keep(bytes, label: id, fileExtension: fileExtension)
+            } ?? "nowhere (no quarantine)"
+        } catch {
+            logger.error("unreadable webhook body not quarantined", metadata: ["channel": "\(id)", "error": "\(error)"])
+            return refusal.respond(.storage(error), channel: channel, id: id)
+        }
+        refusal.record(.adapter(.malformed(field: nil, message: problem)), channel: channel, id: id)
+        logger.warning("webhook body unreadable, quarantined", metadata: ["channel": "\(id)", "problem": "\(problem)", "kept": "\(kept)"])
+        return Self.response(answer)
     }
 
     static func response(_ answer: WebhookResponse) -> Response {

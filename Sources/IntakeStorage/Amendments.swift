@@ -12,6 +12,15 @@ extension Connection {
         ).first?.int(0)
     }
 
+    /// The latest `edited_at` among complaint `id`'s applied edits, as `Timestamp.format` wrote it (fixed
+    /// width, so text order is time order); nil before the first edit.
+    public func lastEditedAt(complaintID id: String) throws -> String? {
+        try query(
+            "SELECT MAX(json_extract(edit.value, '$.edited_at')) FROM complaints, json_each(complaints.document, '$.edits') AS edit WHERE complaints.id = ?",
+            [.text(id)]
+        ).first?.string(0)
+    }
+
     /// Replaces complaint `id`'s text with an edit's (`body` normalized, `originalText` as sent) and appends
     /// `{"journal_id", "edited_at"}` to the document's `edits` list, which says the text is not the first one.
     public func amendComplaint(_ id: String, body: String, originalText: String, journalID: Int64, editedAt: Date) throws {

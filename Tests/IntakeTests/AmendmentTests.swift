@@ -59,6 +59,29 @@ struct AmendmentTests {
         }
     }
 
+    @Test("an older or redelivered edit arriving after a newer one never rolls the text back, and is not journaled again")
+    func staleEditIsIgnored() async throws {
+        try await PipelineHarness.with { harness in
+            let first = try #require(try await harness.gateway.submit([Self.message("5123456789:41", "Jalan berlubang.")], raw: []).first)
+            let complaintID = try #require(first.complaintID)
+            let start = Date(timeIntervalSince1970: 1_764_900_060)
+            let edit1 = Self.message("5123456789:41", "Jalan berlubang di depan SDN 3.", editedAt: start)
+            let edit2 = Self.message("5123456789:41", "Jalan berlubang besar di depan SDN 3 Cibinong.", editedAt: start.addingTimeInterval(60))
+            _ = try await harness.gateway.submit([edit2], raw: [])
+            for late in [edit1, edit2, edit1] {
+                let receipt = try #require(try await harness.gateway.submit([late], raw: []).first)
+                #expect(receipt.duplicate && receipt.complaintID == complaintID)
+            }
+            #expect(try await harness.database.read { try $0.complaint(idOrTrackingNumber: complaintID) }?.originalText == edit2.text)
+            #expect(try await Self.edits(complaintID, in: harness) == 1)
+            #expect(try await harness.database.read { try $0.journalEntries(from: 1, limit: 10) }.count == 2)
+            let updates = try await harness.database.read {
+                try $0.query("SELECT count(*) FROM handoff_events WHERE complaint_id = ? AND type = 'complaint.updated'", [.text(complaintID)]).first?.int(0)
+            }
+            #expect(updates == 1)
+        }
+    }
+
     @Test("an edit of a message the gateway never saw is a new report; its later edits amend it")
     func editOfUnknownMessageIsAReport() async throws {
         try await PipelineHarness.with { harness in

@@ -86,6 +86,7 @@ import Testing
             case .deliveryStatuses: Issue.record("answered with delivery reports instead of journaling"); return
             case .partial: Issue.record("refused part of a one-message body"); return
             case .ignored(let reason, _): Issue.record("ignored (\(reason)) instead of journaling"); return
+            case .unreadable(let problem, _, _): Issue.record("quarantined (\(problem)) instead of journaling"); return
             }
         } catch {
             result = .failure(error)

@@ -3,6 +3,7 @@ import IntakeCore
 import IntakeHTTPClient
 import IntakeModel
 import IntakeServer
+import IntakeStorage
 import TelegramAdapter
 import Testing
 
@@ -59,6 +60,29 @@ struct TelegramPollerServiceTests {
             try api.add(fixture: "update-photo.json")
             #expect(try await service.pollOnce() == 1)
             #expect(try await harness.database.read { try $0.cursor(for: "tg") } == "700000004")
+        }
+    }
+
+    @Test("an answer one update spoils is asked again one update at a time; that update is quarantined and passed, the others are kept")
+    func poisonedAnswerIsPassed() async throws {
+        let api = try BotAPIStandIn()
+        defer { api.stop() }
+        try await PipelineHarness.with { harness in
+            let quarantine = Quarantine(storagePath: harness.databaseDirectory, kind: "telegram")
+            let service = PollerService(channelID: "tg", adapter: Self.poller(api), gateway: harness.gateway, logger: harness.logger, quarantine: quarantine)
+            try api.add(fixture: "update-text.json")
+            // An unescaped control character and a lone surrogate: no JSON parser takes the answer holding it.
+            api.add(#"{"update_id":700000002,"message":{"message_id":60,"from":{"id":5123456799,"is_bot":false,"first_name":"Y"},"chat":{"id":5123456799,"type":"private"},"date":1764901200,"text":"rusak \ud800 \#u{01}"}}"#, id: 700000002)
+            try api.add(fixture: "update-photo.json")
+            for _ in 0..<10 where try await harness.database.read({ try $0.cursor(for: "tg") }) != "700000004" {
+                _ = try? await service.pollOnce()
+            }
+            #expect(try await harness.database.read { try $0.cursor(for: "tg") } == "700000004")
+            #expect(try await harness.database.read { try $0.complaintCount() } == 2, "the updates either side of the spoiled one are complaints")
+            let kept = (try? FileManager.default.contentsOfDirectory(atPath: quarantine.directory.path)) ?? []
+            #expect(kept.count == 1 && kept.allSatisfy { $0.contains("update-700000002") }, "\(kept)")
+            #expect(api.calls("getUpdates").contains { $0.json["limit"] as? Int == 1 }, "asked again for one update")
+            #expect(api.calls("getUpdates").last?.json["limit"] as? Int == 100, "back to whole batches after")
         }
     }
 

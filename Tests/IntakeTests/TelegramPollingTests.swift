@@ -174,6 +174,7 @@ struct TelegramPollingTests {
             #expect(set["url"] as? String == "https://lapor.example.go.id/webhooks/tg")
             #expect(set["secret_token"] as? String == TelegramAdapterTests.secret)
             #expect(set["allowed_updates"] as? [String] == ["message", "edited_message"])
+            #expect(set["max_connections"] as? Int == 1, "one delivery at a time, so edits arrive in order")
             #expect(api.calls("getUpdates").isEmpty, "webhook mode never polls")
 
             let body = Array(try BotAPIStandIn.fixture("update-text.json").utf8)
@@ -190,6 +191,49 @@ struct TelegramPollingTests {
             try await eventually(timeout: .seconds(10)) { try await Self.complaints(gateway).count == 1 }
             #expect(try await post(TelegramAdapterTests.secret).status == 200, "Telegram's retry")
             #expect(try await Self.complaints(gateway).count == 1)
+        }
+    }
+
+    @Test("a /start the citizen then edits into a report becomes a complaint and is still answered with its tracking number")
+    func editedStartGetsItsAcknowledgment() async throws {
+        try await Self.with { gateway, api in
+            try api.add(fixture: "update-start.json")
+            try await eventually(timeout: .seconds(20)) { Self.sent(api).count == 1 }
+            api.add(#"{"update_id":700000030,"edited_message":{"message_id":45,"from":{"id":5123456793,"is_bot":false,"first_name":"Rina","language_code":"id"},"chat":{"id":5123456793,"first_name":"Rina","type":"private"},"date":1764900400,"edit_date":1764900460,"text":"Lampu jalan di Gang Melati mati sejak tiga hari."}}"#)
+            try await eventually(timeout: .seconds(20)) { try await Self.complaints(gateway).count == 1 }
+            let complaint = try #require(try await Self.complaints(gateway).first)
+            try await eventually(timeout: .seconds(20)) { Self.sent(api).count >= 2 }
+            let sent = Self.sent(api)
+            #expect(sent.count == 2)
+            #expect(sent.last?.chat == "5123456793")
+            #expect(sent.last?.text.contains(complaint.trackingNumber.description) == true, "\(sent)")
+        }
+    }
+
+    /// Posts `body` to the channel's webhook with the right secret.
+    static func postUpdate(_ gateway: RunningGateway, _ body: String) async throws -> HTTPClientResponse {
+        let headers = [(name: "Content-Type", value: "application/json"), (name: TelegramAdapter.secretHeader, value: TelegramAdapterTests.secret)]
+        return try await gateway.client.send(HTTPClientRequest(method: "POST", url: "\(gateway.baseURL)/webhooks/tg", headers: headers, body: Array(body.utf8)))
+    }
+
+    @Test("webhook mode: an unreadable update with the right secret is quarantined, counted and answered 200, so Telegram stops resending it")
+    func unreadableWebhookUpdateIsQuarantined() async throws {
+        try await Self.with(mode: "webhook") { gateway, _ in
+            let answer = try await Self.postUpdate(gateway, try BotAPIStandIn.fixture("update-unreadable.json"))
+            #expect(answer.status == 200)
+            let quarantine = gateway.directory.appending("data/quarantine/telegram")
+            #expect(Self.files(containing: ".json", under: quarantine) == 1, "the body is kept for an operator")
+            #expect(try await gateway.server.database.read { try $0.journalEntries(from: 1, limit: 10) }.isEmpty)
+            let metrics = try await gateway.get("/metrics", token: nil).text
+            #expect(metrics.contains(#"intake_requests_rejected_total{channel="tg",reason="malformed"} 1"#))
+            // A body the secret does not vouch for is still refused and kept nowhere.
+            var headers = [(name: "Content-Type", value: "application/json")]
+            headers.append((TelegramAdapter.secretHeader, "guess"))
+            let guess = try await gateway.client.send(HTTPClientRequest(
+                method: "POST", url: "\(gateway.baseURL)/webhooks/tg", headers: headers, body: Array(try BotAPIStandIn.fixture("update-unreadable.json").utf8)
+            ))
+            #expect([401, 403].contains(guess.status))
+            #expect(Self.files(containing: ".json", under: quarantine) == 1)
         }
     }
 

@@ -59,10 +59,10 @@ final class BotAPIStandIn: Sendable {
     /// The received calls of Bot API method `method`.
     func calls(_ method: String) -> [Received] { received.filter { $0.botMethod == method && !$0.target.contains("/file/") } }
 
-    /// Queues an update (one JSON object with `update_id`).
-    func add(_ json: String) {
-        let id = ((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any])?["update_id"] as? Int ?? 0
-        state.withLock { $0.updates.append((Int64(id), json)) }
+    /// Queues an update (one JSON object with `update_id`); `id` for one that is not valid JSON.
+    func add(_ json: String, id: Int64? = nil) {
+        let id = id ?? Int64(((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any])?["update_id"] as? Int ?? 0)
+        state.withLock { $0.updates.append((id, json)) }
     }
 
     /// Queues the fixture `fixtures/social/telegram/<name>`, with `{{key}}` placeholders filled.
