@@ -1,6 +1,7 @@
 import Foundation
 import IntakeHTTPClient
 import IntakeModel
+import Synchronization
 
 /// Polls X's recent search (`type: x`) for a `query` such as `@lapor1708 OR #MudikLAPOR`: one complaint per
 /// post, the author as a `social` reporter (`x:<author id>`), photos as media references. The cursor
@@ -48,6 +49,8 @@ public final class XAdapter: PollingAdapter {
     /// Set when the settings cannot work; every fetch fails with it, so the channel's status shows it.
     let configurationError: XAPIError?
     let gate = XRateGate()
+    /// A `since_id` X refused as older than its seven-day window: the next search leaves it out.
+    let refusedSinceID = Mutex<String?>(nil)
     let http = HTTPClient()
 
     /// The poller for `channel`; unusable settings are kept as `configurationError`, not thrown, so the
@@ -88,10 +91,20 @@ public final class XAdapter: PollingAdapter {
     public func fetch(after cursor: String?) async throws -> PollBatch {
         if let configurationError { throw configurationError }
         try await gate.wait()
-        let position = XCursor(stored: cursor) ?? XCursor()
+        var position = XCursor(stored: cursor) ?? XCursor()
+        if let since = position.sinceID, refusedSinceID.withLock({ $0 == since }) {
+            // Every post the window holds is newer than that id: the whole window is read once, and posts
+            // already journaled are dropped before they are journaled again.
+            position.sinceID = nil
+        }
         let page: XSearchPage
         do {
             page = try await search(after: position)
+        } catch XAPIError.staleSinceID(let since) where position.sinceID == since {
+            // Refused once; the next poll goes on without it, so the same 400 never comes twice. Thrown, so the
+            // channel's status says that posts older than the window may have been missed.
+            refusedSinceID.withLock { $0 = since }
+            throw XAPIError.staleSinceID(since)
         } catch XAPIError.status(400, _) where position.nextToken != nil {
             // The pending page's token is refused (expired): the burst is read again from where it started;
             // posts already committed come again with their ids and make no second complaint.
@@ -141,6 +154,9 @@ public final class XAdapter: PollingAdapter {
         case 429:
             gate.failed(resetAt: resetAt)
             throw XAPIError.rateLimited(resetAt: resetAt)
+        case 400 where position.sinceID != nil && Self.namesSinceID(response.body):
+            gate.failed()
+            throw XAPIError.staleSinceID(position.sinceID ?? "")
         default:
             gate.failed()
             throw XAPIError.status(response.status, detail: Self.problemDetail(response.body))
@@ -167,5 +183,17 @@ public final class XAdapter: PollingAdapter {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return "" }
         let text = [object["title"] as? String, object["detail"] as? String].compactMap { $0 }.joined(separator: ": ")
         return String(text.prefix(200))
+    }
+
+    /// Whether X's 400 answer refuses the `since_id` parameter: an `errors[]` entry whose `parameters` has a
+    /// `since_id` key, or whose `message` mentions `since_id` (X says it must be a post of the last seven days).
+    static func namesSinceID(_ body: [UInt8]) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let errors = object["errors"] as? [[String: Any]]
+        else { return false }
+        return errors.contains { error in
+            (error["parameters"] as? [String: Any])?["since_id"] != nil
+                || (error["message"] as? String)?.lowercased().contains("since_id") == true
+        }
     }
 }

@@ -169,6 +169,26 @@ struct XPollerTests {
         }
     }
 
+    @Test("a since_id older than X's 7-day window is refused once: the window is read without it, the gap is shown, no 400 loop")
+    func staleSinceIDIsDropped() async throws {
+        try await Self.running(["since:": "burst-page-3-of-3.json"]) { x, gateway in
+            let database = gateway.server.gateway.database
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway) == ["since_id": Self.id(2)] }
+            // A week passes: X no longer takes since_id 2; the window holds one newer post.
+            x.setPage("since:", "missing-author.json")
+            x.refuseSince(Self.id(2))
+            try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(41)] }
+            try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 3 }
+            #expect(try await database.externalIDs() == [Self.id(1), Self.id(2), Self.id(41)])
+            // The poller goes on from the new since_id and never asks with the refused one again.
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("since_id") == Self.id(41) } }
+            #expect(x.staleAnswers == 1, "the refused since_id was sent once")
+            let status = try await ChannelsAPITests.channel(Self.channelID, in: gateway)
+            let message = (status["last_error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("7-day") && message.contains("may have been missed"), "\(status)")
+        }
+    }
+
     @Test("a 500 is backed off, then the poller resumes and reads the page once")
     func serverErrorBacksOff() async throws {
         try await Self.running(["since:": "burst-page-3-of-3.json"], before: { x in
