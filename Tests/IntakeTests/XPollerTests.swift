@@ -189,6 +189,25 @@ struct XPollerTests {
         }
     }
 
+    @Test("a restarted burst journals each post once and tells the routing core of no change")
+    func restartedBurstJournalsEachPostOnce() async throws {
+        try await Self.running(["since:": "burst-page-1-of-3.json"]) { x, gateway in
+            let database = gateway.server.gateway.database
+            // Page one is committed, page two's token is refused: the burst restarts and page one comes again.
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("next_token") == Self.pageTwo } }
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).isEmpty }
+            try await waitUntil(timeout: .seconds(10)) { x.searches.filter { $0.parameter("next_token") == nil }.count >= 2 }
+            x.setPage("next:\(Self.pageTwo)", "burst-page-3-of-3.json")
+            try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
+            try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 5 }
+            #expect(try await database.journalTotal() == 5, "no post journaled twice")
+            let events = try await database.read {
+                try $0.query("SELECT type FROM handoff_events ORDER BY id").compactMap { $0.string(0) }
+            }
+            #expect(events == Array(repeating: "complaint.created", count: 5), "\(events)")
+        }
+    }
+
     @Test("a 500 is backed off, then the poller resumes and reads the page once")
     func serverErrorBacksOff() async throws {
         try await Self.running(["since:": "burst-page-3-of-3.json"], before: { x in
