@@ -14,17 +14,21 @@ import Synchronization
 public final class XAdapter: PollingAdapter {
     /// The family: `bearer_token` (secret), `query`, `poll_seconds`, `account_id`, `api_base`, `max_results`,
     /// `timeout_seconds`, and for replies `reply` (`true`/`false`, default false) with `user_token` (secret).
-    public static let family = AdapterFamily(
-        type: .x,
-        settingKeys: [
-            ChannelSettingKey("bearer_token", required: true, secret: true), ChannelSettingKey("query", required: true),
-            ChannelSettingKey("poll_seconds", integerIn: 1...86_400), ChannelSettingKey("account_id"), ChannelSettingKey("api_base"),
-            ChannelSettingKey("max_results", integerIn: 10...100), ChannelSettingKey("timeout_seconds", integerIn: 1...300),
-        ] + XReplySender.settingKeys,
-        makePoller: { XAdapter(channel: $0) },
-        makeReplySender: { XReplySender.make(channel: $0) },
-        makeMediaResolver: { _ in XMediaResolver() }
-    )
+    public static let family: AdapterFamily = {
+        var family = AdapterFamily(
+            type: .x,
+            settingKeys: [
+                ChannelSettingKey("bearer_token", required: true, secret: true), ChannelSettingKey("query", required: true),
+                ChannelSettingKey("poll_seconds", integerIn: 1...86_400), ChannelSettingKey("account_id"), ChannelSettingKey("api_base"),
+                ChannelSettingKey("max_results", integerIn: 10...100), ChannelSettingKey("timeout_seconds", integerIn: 1...300),
+            ] + XReplySender.settingKeys,
+            makePoller: { XAdapter(channel: $0) },
+            makeReplySender: { XReplySender.make(channel: $0) },
+            makeMediaResolver: { _ in XMediaResolver() }
+        )
+        family.settingProblems = { XReplySender.problems($0) }
+        return family
+    }()
 
     /// The real service, used when a channel sets no `api_base`.
     public static let defaultAPIBase = "https://api.x.com"
