@@ -55,6 +55,8 @@ public final class XAdapter: PollingAdapter {
     let gate = XRateGate()
     /// A `since_id` X refused as older than its seven-day window: the next search leaves it out.
     let refusedSinceID = Mutex<String?>(nil)
+    /// The `next_token`s followed in the current burst.
+    let burstTokens = Mutex<Set<String>>([])
     let http = HTTPClient()
 
     /// The poller for `channel`; unusable settings are kept as `configurationError`, not thrown, so the
@@ -122,7 +124,23 @@ public final class XAdapter: PollingAdapter {
             case .setAside(let item): setAside.append(item)
             }
         }
-        return PollBatch(messages: messages, cursor: position.after(page).stored, setAside: setAside)
+        return PollBatch(messages: messages, cursor: next(after: position, page: page).stored, setAside: setAside)
+    }
+
+    /// The cursor after `page`; a `next_token` this burst already followed ends the burst there, as if the
+    /// page were its last, so a token that repeats can never loop the poller.
+    func next(after position: XCursor, page: XSearchPage) -> XCursor {
+        let tokenRepeats = burstTokens.withLock { tokens in
+            if position.nextToken == nil { tokens = [] }
+            if let used = position.nextToken { tokens.insert(used) }
+            guard let token = page.nextToken else { return false }
+            return tokens.contains(token)
+        }
+        var after = position.after(page)
+        if tokenRepeats {
+            after = XCursor(sinceID: XCursor.larger(after.newestID, position.sinceID))
+        }
+        return after
     }
 
     /// The batch is durable: while its cursor has a page pending, the next poll follows without a pause.

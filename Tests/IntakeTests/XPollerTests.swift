@@ -208,6 +208,18 @@ struct XPollerTests {
         }
     }
 
+    @Test("a next_token that repeats ends the burst: the cursor moves past it instead of looping")
+    func repeatingNextTokenEndsTheBurst() async throws {
+        try await Self.running(["since:": "burst-page-1-of-3.json", "next:\(Self.pageTwo)": "repeating-next-token.json"]) { x, gateway in
+            let database = gateway.server.gateway.database
+            try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
+            try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 6 }
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("since_id") == Self.id(8) } }
+            #expect(x.searches.filter { $0.parameter("next_token") == Self.pageTwo }.count == 1, "the repeated token is followed no further")
+            #expect(try await database.journalTotal() == 6)
+        }
+    }
+
     @Test("a 500 is backed off, then the poller resumes and reads the page once")
     func serverErrorBacksOff() async throws {
         try await Self.running(["since:": "burst-page-3-of-3.json"], before: { x in
