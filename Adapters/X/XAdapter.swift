@@ -97,7 +97,9 @@ public final class XAdapter: PollingAdapter {
     public func fetch(after cursor: String?) async throws -> PollBatch {
         if let configurationError { throw configurationError }
         try await gate.wait()
-        var position = XCursor(stored: cursor) ?? XCursor()
+        // The very first poll (no cursor at all) starts now: posts made before the channel existed are not read,
+        // nor answered. An unreadable cursor reads the whole window; what is journaled already is dropped.
+        var position = XCursor(stored: cursor) ?? XCursor(startTime: cursor == nil ? Self.rfc3339(Date()) : nil)
         if let since = position.sinceID, refusedSinceID.withLock({ $0 == since }) {
             // Every post the window holds is newer than that id: the whole window is read once, and posts
             // already journaled are dropped before they are journaled again.
@@ -114,7 +116,7 @@ public final class XAdapter: PollingAdapter {
         } catch XAPIError.status(400, _) where position.nextToken != nil {
             // The pending page's token is refused (expired): the burst is read again from where it started;
             // posts already committed come again with their ids and make no second complaint.
-            return PollBatch(messages: [], cursor: XCursor(sinceID: position.sinceID).stored)
+            return PollBatch(messages: [], cursor: XCursor(sinceID: position.sinceID, startTime: position.startTime).stored)
         }
         var messages: [PolledMessage] = []
         var setAside: [SetAsideItem] = []
@@ -189,10 +191,21 @@ public final class XAdapter: PollingAdapter {
     func searchURL(after position: XCursor) -> String {
         var parameters: [(String, String)] = [("query", query), ("max_results", "\(maxResults)")]
         if let since = position.sinceID { parameters.append(("since_id", since)) }
+        if position.sinceID == nil, let start = position.startTime { parameters.append(("start_time", Self.withinWindow(start))) }
         if let token = position.nextToken { parameters.append(("next_token", token)) }
         parameters += Self.fields
         return apiBase + "/2/tweets/search/recent?" + parameters.map { "\($0)=\(Self.percentEncoded($1))" }.joined(separator: "&")
     }
+
+    /// `start`, or the oldest time recent search still takes (seven days ago, and two minutes) if it is older.
+    static func withinWindow(_ start: String, now: Date = Date()) -> String {
+        let oldest = now.addingTimeInterval(-7 * 86_400 + 120)
+        guard let date = ISO8601DateFormatter().date(from: start), date >= oldest else { return rfc3339(oldest) }
+        return start
+    }
+
+    /// `2026-12-05T03:30:00Z`, as X's `start_time` takes it.
+    static func rfc3339(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
     static func percentEncoded(_ value: String) -> String {
         var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))

@@ -49,7 +49,10 @@ struct XPollerTests {
             try await waitUntil(timeout: .seconds(15)) { x.heldCount >= 1 }
             // Pages one and two are committed with the pending page; since_id has not moved.
             try await eventually(timeout: .seconds(10)) { try await database.journalTotal() == 6 }
-            #expect(try await Self.cursor(gateway) == ["next_token": Self.pageThree, "newest_id": Self.id(8)])
+            var pending = try await Self.cursor(gateway)
+            // A new channel reads from when it started; the burst keeps that start until since_id is set.
+            #expect(pending.removeValue(forKey: "start_time").flatMap(Timestamp.parse) != nil)
+            #expect(pending == ["next_token": Self.pageThree, "newest_id": Self.id(8)])
             x.hold(nil)
             try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
             try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 8 }
@@ -161,7 +164,7 @@ struct XPollerTests {
         try await Self.running(["since:": "burst-page-1-of-3.json"]) { x, gateway in
             let database = gateway.server.gateway.database
             try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("next_token") == Self.pageTwo } }
-            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).isEmpty }
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).keys.sorted() == ["start_time"] }
             x.setPage("next:\(Self.pageTwo)", "burst-page-3-of-3.json")
             try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
             try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 5 }
@@ -195,7 +198,7 @@ struct XPollerTests {
             let database = gateway.server.gateway.database
             // Page one is committed, page two's token is refused: the burst restarts and page one comes again.
             try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("next_token") == Self.pageTwo } }
-            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).isEmpty }
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).keys.sorted() == ["start_time"] }
             try await waitUntil(timeout: .seconds(10)) { x.searches.filter { $0.parameter("next_token") == nil }.count >= 2 }
             x.setPage("next:\(Self.pageTwo)", "burst-page-3-of-3.json")
             try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
@@ -217,6 +220,19 @@ struct XPollerTests {
             try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("since_id") == Self.id(8) } }
             #expect(x.searches.filter { $0.parameter("next_token") == Self.pageTwo }.count == 1, "the repeated token is followed no further")
             #expect(try await database.journalTotal() == 6)
+        }
+    }
+
+    @Test("a new channel asks only for posts made after it started (start_time), then only for newer ones (since_id)")
+    func firstStartReadsNoBacklog() async throws {
+        let started = Date().addingTimeInterval(-1)
+        try await Self.running(["since:": "burst-page-3-of-3.json"]) { x, gateway in
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway) == ["since_id": Self.id(2)] }
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("since_id") == Self.id(2) } }
+            let first = try #require(x.searches.first)
+            let start = try #require(first.parameter("start_time").flatMap { ISO8601DateFormatter().date(from: $0) }, "\(first.target)")
+            #expect(start >= started && start <= Date(), "not a week of backlog: \(start)")
+            #expect(x.searches.filter { $0.parameter("since_id") != nil }.allSatisfy { $0.parameter("start_time") == nil })
         }
     }
 
