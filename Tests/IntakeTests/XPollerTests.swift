@@ -249,6 +249,11 @@ struct XPollerTests {
             #expect(try await database.journalTotal() == 2)
             let status = try await ChannelsAPITests.channel(Self.channelID, in: gateway)
             #expect(((status["last_error"] as? [String: Any])?["message"] as? String)?.contains("500") == true, "\(status)")
+            // The error is kept for the operator to read; last_success_at says it is over.
+            let failedText = ((status["last_error"] as? [String: Any])?["at"] as? String) ?? ""
+            let failedAt = try #require(Timestamp.parse(failedText), "\(status)")
+            let succeededAt = try #require(Timestamp.parse(status["last_success_at"] as? String ?? ""), "\(status)")
+            #expect(succeededAt > failedAt)
         }
     }
 
