@@ -13,17 +13,22 @@ struct XCursor: Codable, Equatable {
     var nextToken: String?
     /// The newest post id of the current burst (its first page's `meta.newest_id`).
     var newestID: String?
+    /// When the channel first polled (RFC 3339), asked as `start_time` until a first post sets `since_id`:
+    /// a new channel reads only posts made after it started, not the week recent search holds.
+    var startTime: String?
 
     enum CodingKeys: String, CodingKey {
         case sinceID = "since_id"
         case nextToken = "next_token"
         case newestID = "newest_id"
+        case startTime = "start_time"
     }
 
-    init(sinceID: String? = nil, nextToken: String? = nil, newestID: String? = nil) {
+    init(sinceID: String? = nil, nextToken: String? = nil, newestID: String? = nil, startTime: String? = nil) {
         self.sinceID = sinceID
         self.nextToken = nextToken
         self.newestID = newestID
+        self.startTime = startTime
     }
 
     /// The stored form; nil (start afresh) for anything unreadable.
@@ -43,9 +48,10 @@ struct XCursor: Codable, Equatable {
         // The burst's newest id is the first page's; later pages are older.
         let newest = nextToken == nil ? page.newestID : (newestID ?? page.newestID)
         if let token = page.nextToken {
-            return XCursor(sinceID: sinceID, nextToken: token, newestID: newest)
+            return XCursor(sinceID: sinceID, nextToken: token, newestID: newest, startTime: startTime)
         }
-        return XCursor(sinceID: Self.larger(newest, sinceID))
+        let since = Self.larger(newest, sinceID)
+        return XCursor(sinceID: since, startTime: since == nil ? startTime : nil)
     }
 
     /// The larger of two post ids (decimal strings of up to 19 digits), nil only when both are.

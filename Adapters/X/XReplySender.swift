@@ -21,13 +21,28 @@ struct XReplySender: ReplySender {
         return XReplySender(apiBase: XAdapter.apiBase(channel.settings), userToken: token)
     }
 
-    /// `true`/`false` (also `yes`/`no`), nil for anything else.
+    /// `true`/`false`, nil for anything else (load refuses other values).
     static func enabled(_ value: String) -> Bool? {
         switch value.trimmed.lowercased() {
-        case "true", "yes": true
-        case "false", "no": false
+        case "true": true
+        case "false": false
         default: nil
         }
+    }
+
+    /// The reply settings checked together at load: `reply: true` needs `user_token` (the search's app token
+    /// cannot post) and `account_id` (without it our own replies, which quote the citizen's handle and the
+    /// query's hashtag, would come back through the search as complaints).
+    static func problems(_ settings: [String: String]) -> [(key: String, message: String)] {
+        guard settings["reply"].flatMap(enabled) == true else { return [] }
+        var problems: [(key: String, message: String)] = []
+        if settings["user_token"]?.trimmed.isEmpty != false {
+            problems.append(("user_token", "reply: true needs user_token, a user access token of the account that answers"))
+        }
+        if settings["account_id"]?.trimmed.isEmpty != false {
+            problems.append(("account_id", "reply: true needs account_id, the answering account's id, so its own replies are not read as complaints"))
+        }
+        return problems
     }
 
     func send(_ reply: OutboundReply, over http: any HTTPExchange) async throws(ReplyFailure) -> SentReply {

@@ -13,6 +13,9 @@ public enum XAPIError: Error, Equatable, CustomStringConvertible {
     case unreadable(String)
     /// The request did not complete (refused connection, timeout, a body cut short).
     case transport(String)
+    /// X refused `since_id` (400): it is older than the seven days recent search covers. The next poll reads
+    /// the whole window without it; posts older than the window that came while the poller stood may be missed.
+    case staleSinceID(String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,8 @@ public enum XAPIError: Error, Equatable, CustomStringConvertible {
         case .status(let status, let detail): "X API answered \(status)\(detail.isEmpty ? "" : ": \(detail)")"
         case .unreadable(let message): "X API answer unreadable: \(message)"
         case .transport(let message): "X API unreachable: \(message)"
+        case .staleSinceID(let id):
+            "X refused since_id \(id) as older than its 7-day search window: reading the whole window instead; posts older than the window may have been missed"
         }
     }
 }

@@ -79,6 +79,7 @@ public final class ChannelActivity: Sendable {
     public func polled(fetched: Int, newest: Date?, at time: Date = Date()) {
         state.withLock { state in
             state.lastPoll = time
+            state.lastSuccess = time
             // Nothing new: caught up as of now. Something new: caught up to the newest message, and the
             // poller asks again at once, so the next empty poll brings the lag back to about zero.
             state.caughtUpTo = fetched == 0 ? time : min(newest ?? time, time)
@@ -105,6 +106,7 @@ public final class ChannelActivity: Sendable {
                 lastHour: state.lastHour(now: now),
                 total: state.total,
                 lastPollAt: polls ? state.lastPoll : nil,
+                lastSuccessAt: polls ? state.lastSuccess : nil,
                 lagSeconds: polls ? max(0, now.timeIntervalSince(state.caughtUpTo)) : nil
             )
         }
@@ -115,6 +117,7 @@ public final class ChannelActivity: Sendable {
         var lastReceived: Date?
         var lastError: ChannelError?
         var lastPoll: Date?
+        var lastSuccess: Date?
         /// The time up to which the poller has seen everything; starts at `since`.
         var caughtUpTo: Date
         var total = ChannelCounts()
@@ -207,6 +210,9 @@ public struct ChannelActivitySnapshot: Sendable, Equatable {
     public var total: ChannelCounts
     /// Pollers only: when the last poll ran, successful or not.
     public var lastPollAt: Date?
+    /// Pollers only: when a poll last succeeded; a `lastError` older than it is resolved. The error is kept,
+    /// not cleared, so what it says (a gap an X poller recorded, a 409) stays readable.
+    public var lastSuccessAt: Date? = nil
     /// Pollers only: how far behind the channel may be: the age of the newest message the last poll
     /// fetched, or the time since the last poll that found nothing new (since start before any).
     public var lagSeconds: Double?

@@ -98,8 +98,16 @@ public final class Gateway: Sendable {
         let replying = replies.map { replies in batch.contains { replies.replies(to: $0.record.message.channelID) } } ?? false
         let receipts = try await database.write(isolated: batch.count > 1 || cursor != nil || replying) { [self] connection in
             var processed: [Int64] = []
-            let receipts = try batch.map {
-                try Self.admit($0, pipeline: pipeline, backlog: backlog, replies: replies, processed: &processed, in: connection)
+            let receipts = try batch.map { item -> Receipt? in
+                // A poller reading again what it already stored (a refused page token restarts a burst, an
+                // unreadable cursor starts afresh) journals none of it twice: a poll is never a new arrival.
+                // An edit shares its original's id and is decided by `Amendment`.
+                let message = item.record.message
+                if cursor != nil, message.editedAt == nil,
+                    try connection.isJournaled(channelID: message.channelID, externalID: message.externalID) {
+                    return nil
+                }
+                return try Self.admit(item, pipeline: pipeline, backlog: backlog, replies: replies, processed: &processed, in: connection)
             }
             if let cursor {
                 try connection.saveCursor(cursor.cursor, for: cursor.channelID, at: receivedAt)
@@ -109,6 +117,7 @@ public final class Gateway: Sendable {
         }
         if logger.logLevel <= .debug {
             for (item, receipt) in zip(messages, receipts) {
+                guard let receipt else { continue }
                 logger.debug("journaled", metadata: [
                     "channel": "\(item.message.channelID)", "reporter": "\(item.message.reporter.redactedAddress)",
                     "tracking_number": "\(receipt.trackingNumber)", "duplicate": "\(receipt.duplicate)",
@@ -116,7 +125,7 @@ public final class Gateway: Sendable {
                 ])
             }
         }
-        return receipts
+        return receipts.compactMap { $0 }
     }
 
     /// Journals one message on the writer thread and writes its reply in the same transaction; a status

@@ -87,6 +87,7 @@ struct ChannelStatus: Encodable {
         case lastReceivedAt = "last_received_at"
         case lastError = "last_error"
         case lastPollAt = "last_poll_at"
+        case lastSuccessAt = "last_success_at"
         case lagSeconds = "lag_seconds"
     }
 
@@ -101,6 +102,7 @@ struct ChannelStatus: Encodable {
         try container.encode(Window(lastHour: snapshot.lastHour.rejected, total: snapshot.total.rejected), forKey: .rejected)
         if snapshot.polls {
             try container.encode(snapshot.lastPollAt, forKey: .lastPollAt)
+            try container.encode(snapshot.lastSuccessAt, forKey: .lastSuccessAt)
             try container.encode(snapshot.lagSeconds.map { ($0 * 1000).rounded() / 1000 }, forKey: .lagSeconds)
         }
     }

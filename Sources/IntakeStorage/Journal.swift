@@ -132,6 +132,12 @@ extension Connection {
             .map(journalEntry)
     }
 
+    /// Whether provider message `externalID` on `channelID` has a journal entry already, whatever its state
+    /// (through the `journal_external` index of migration 12).
+    public func isJournaled(channelID: ChannelID, externalID: String) throws -> Bool {
+        try !query("SELECT 1 FROM journal WHERE channel_id = ? AND external_id = ? LIMIT 1", [.text(channelID), .text(externalID)]).isEmpty
+    }
+
     /// The state of entry `id`, nil when there is none.
     public func journalState(_ id: Int64) throws -> JournalState? {
         try query("SELECT state FROM journal WHERE id = ?", [.integer(id)]).first?.string(0).flatMap(JournalState.init(rawValue:))

@@ -308,5 +308,9 @@ enum Schema {
             -- the citizen's language, which may not be the sending channel's; NULL: the sending channel's.
             ALTER TABLE replies ADD COLUMN language TEXT;
             """),
+        Migration(version: 12, name: "journal entries by provider message id", sql: """
+            -- A poller that reads posts again (a restarted burst) drops those already journaled: found by this index.
+            CREATE INDEX journal_external ON journal (channel_id, external_id);
+            """),
     ]
 }

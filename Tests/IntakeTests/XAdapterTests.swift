@@ -27,7 +27,9 @@ struct XAdapterTests {
         ConfigCase(name: "poll_seconds 0", yaml: "    bearer_token: abc\n    query: q\n    poll_seconds: 0\n", refusedKey: "poll_seconds"),
         ConfigCase(name: "max_results above 100", yaml: "    bearer_token: abc\n    query: q\n    max_results: 500\n", refusedKey: "max_results"),
         ConfigCase(name: "reply neither true nor false", yaml: "    bearer_token: abc\n    query: q\n    reply: maybe\n", refusedKey: "reply"),
-        ConfigCase(name: "replies on", yaml: "    bearer_token: abc\n    query: q\n    reply: true\n    user_token: env:X_USER\n", refusedKey: nil),
+        ConfigCase(name: "replies on", yaml: "    bearer_token: abc\n    query: q\n    reply: true\n    user_token: env:X_USER\n    account_id: \"15\"\n", refusedKey: nil),
+        ConfigCase(name: "replies on without user_token", yaml: "    bearer_token: abc\n    query: q\n    reply: true\n    account_id: \"15\"\n", refusedKey: "user_token"),
+        ConfigCase(name: "replies on without account_id", yaml: "    bearer_token: abc\n    query: q\n    reply: true\n    user_token: u\n", refusedKey: "account_id"),
         ConfigCase(name: "unknown key", yaml: "    bearer_token: abc\n    query: q\n    since: 1\n", refusedKey: "since"),
     ]
 

@@ -49,7 +49,10 @@ struct XPollerTests {
             try await waitUntil(timeout: .seconds(15)) { x.heldCount >= 1 }
             // Pages one and two are committed with the pending page; since_id has not moved.
             try await eventually(timeout: .seconds(10)) { try await database.journalTotal() == 6 }
-            #expect(try await Self.cursor(gateway) == ["next_token": Self.pageThree, "newest_id": Self.id(8)])
+            var pending = try await Self.cursor(gateway)
+            // A new channel reads from when it started; the burst keeps that start until since_id is set.
+            #expect(pending.removeValue(forKey: "start_time").flatMap(Timestamp.parse) != nil)
+            #expect(pending == ["next_token": Self.pageThree, "newest_id": Self.id(8)])
             x.hold(nil)
             try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
             try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 8 }
@@ -161,11 +164,75 @@ struct XPollerTests {
         try await Self.running(["since:": "burst-page-1-of-3.json"]) { x, gateway in
             let database = gateway.server.gateway.database
             try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("next_token") == Self.pageTwo } }
-            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).isEmpty }
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).keys.sorted() == ["start_time"] }
             x.setPage("next:\(Self.pageTwo)", "burst-page-3-of-3.json")
             try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
             try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 5 }
             #expect(try await database.externalIDs() == [1, 2, 6, 7, 8].map(Self.id))
+        }
+    }
+
+    @Test("a since_id older than X's 7-day window is refused once: the window is read without it, the gap is shown, no 400 loop")
+    func staleSinceIDIsDropped() async throws {
+        try await Self.running(["since:": "burst-page-3-of-3.json"]) { x, gateway in
+            let database = gateway.server.gateway.database
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway) == ["since_id": Self.id(2)] }
+            // A week passes: X no longer takes since_id 2; the window holds one newer post.
+            x.setPage("since:", "missing-author.json")
+            x.refuseSince(Self.id(2))
+            try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(41)] }
+            try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 3 }
+            #expect(try await database.externalIDs() == [Self.id(1), Self.id(2), Self.id(41)])
+            // The poller goes on from the new since_id and never asks with the refused one again.
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("since_id") == Self.id(41) } }
+            #expect(x.staleAnswers == 1, "the refused since_id was sent once")
+            let status = try await ChannelsAPITests.channel(Self.channelID, in: gateway)
+            let message = (status["last_error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("7-day") && message.contains("may have been missed"), "\(status)")
+        }
+    }
+
+    @Test("a restarted burst journals each post once and tells the routing core of no change")
+    func restartedBurstJournalsEachPostOnce() async throws {
+        try await Self.running(["since:": "burst-page-1-of-3.json"]) { x, gateway in
+            let database = gateway.server.gateway.database
+            // Page one is committed, page two's token is refused: the burst restarts and page one comes again.
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("next_token") == Self.pageTwo } }
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway).keys.sorted() == ["start_time"] }
+            try await waitUntil(timeout: .seconds(10)) { x.searches.filter { $0.parameter("next_token") == nil }.count >= 2 }
+            x.setPage("next:\(Self.pageTwo)", "burst-page-3-of-3.json")
+            try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
+            try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 5 }
+            #expect(try await database.journalTotal() == 5, "no post journaled twice")
+            let events = try await database.read {
+                try $0.query("SELECT type FROM handoff_events ORDER BY id").compactMap { $0.string(0) }
+            }
+            #expect(events == Array(repeating: "complaint.created", count: 5), "\(events)")
+        }
+    }
+
+    @Test("a next_token that repeats ends the burst: the cursor moves past it instead of looping")
+    func repeatingNextTokenEndsTheBurst() async throws {
+        try await Self.running(["since:": "burst-page-1-of-3.json", "next:\(Self.pageTwo)": "repeating-next-token.json"]) { x, gateway in
+            let database = gateway.server.gateway.database
+            try await eventually(timeout: .seconds(15)) { try await Self.cursor(gateway) == ["since_id": Self.id(8)] }
+            try await eventually(timeout: .seconds(10)) { try await database.complaintTotal() == 6 }
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("since_id") == Self.id(8) } }
+            #expect(x.searches.filter { $0.parameter("next_token") == Self.pageTwo }.count == 1, "the repeated token is followed no further")
+            #expect(try await database.journalTotal() == 6)
+        }
+    }
+
+    @Test("a new channel asks only for posts made after it started (start_time), then only for newer ones (since_id)")
+    func firstStartReadsNoBacklog() async throws {
+        let started = Date().addingTimeInterval(-1)
+        try await Self.running(["since:": "burst-page-3-of-3.json"]) { x, gateway in
+            try await eventually(timeout: .seconds(10)) { try await Self.cursor(gateway) == ["since_id": Self.id(2)] }
+            try await waitUntil(timeout: .seconds(10)) { x.searches.contains { $0.parameter("since_id") == Self.id(2) } }
+            let first = try #require(x.searches.first)
+            let start = try #require(first.parameter("start_time").flatMap { ISO8601DateFormatter().date(from: $0) }, "\(first.target)")
+            #expect(start >= started && start <= Date(), "not a week of backlog: \(start)")
+            #expect(x.searches.filter { $0.parameter("since_id") != nil }.allSatisfy { $0.parameter("start_time") == nil })
         }
     }
 
@@ -182,6 +249,11 @@ struct XPollerTests {
             #expect(try await database.journalTotal() == 2)
             let status = try await ChannelsAPITests.channel(Self.channelID, in: gateway)
             #expect(((status["last_error"] as? [String: Any])?["message"] as? String)?.contains("500") == true, "\(status)")
+            // The error is kept for the operator to read; last_success_at says it is over.
+            let failedText = ((status["last_error"] as? [String: Any])?["at"] as? String) ?? ""
+            let failedAt = try #require(Timestamp.parse(failedText), "\(status)")
+            let succeededAt = try #require(Timestamp.parse(status["last_success_at"] as? String ?? ""), "\(status)")
+            #expect(succeededAt > failedAt)
         }
     }
 

@@ -43,6 +43,9 @@ final class XAPIStandIn: Sendable {
         var remaining = 450
         /// `x-rate-limit-reset` of the next answers, epoch seconds; nil: 15 minutes from each answer.
         var reset: Int?
+        /// `since_id`s answered 400 as older than X's seven-day window, and how many such 400s were sent.
+        var staleSince: Set<String> = []
+        var staleAnswers = 0
     }
 
     let listener: LoopbackListener
@@ -68,6 +71,9 @@ final class XAPIStandIn: Sendable {
             $0.reset = reset
         }
     }
+    /// Every search with `since_id` = `id` is answered 400 (`stale-since-id.json`), as X does past seven days.
+    func refuseSince(_ id: String) { state.withLock { _ = $0.staleSince.insert(id) } }
+    var staleAnswers: Int { state.withLock { $0.staleAnswers } }
     func setPage(_ key: String, _ fixture: String) { state.withLock { $0.pages[key] = fixture } }
     /// Holds the answer for page `key` (nil: release).
     func hold(_ key: String?) { state.withLock { $0.held = key } }
@@ -98,6 +104,15 @@ final class XAPIStandIn: Sendable {
 
     private func search(_ request: Seen, _ connection: Int32) {
         let key = request.parameter("next_token").map { "next:\($0)" } ?? "since:\(request.parameter("since_id") ?? "")"
+        let stale = state.withLock { state in
+            guard let since = request.parameter("since_id"), state.staleSince.contains(since) else { return false }
+            state.staleAnswers += 1
+            return true
+        }
+        if stale {
+            LoopbackHTTP.respond(connection, status: 400, headers: [("Content-Type", "application/problem+json")], body: fixture("stale-since-id.json"))
+            return
+        }
         let (fault, fixture, held, remaining, resetAt) = state.withLock { state -> (Fault?, String, Bool, Int, Int?) in
             let fault = state.faults.isEmpty ? nil : state.faults.removeFirst()
             if fault == nil && state.held == key { state.heldCount += 1 }
