@@ -14,7 +14,7 @@ struct CrashTests {
         let directory = try TemporaryDirectory("intake-crash")
         defer { directory.remove() }
         let config = try IntakeBinary.writeConfig(in: directory)
-        let server = try ServerProcess(config: config, logPath: directory.appending("first.log"))
+        let server = try await ServerProcess.start(config: config, logPath: directory.appending("first.log"))
         let acknowledged = AcknowledgmentLog()
         let client = HTTPClient()
         let url = "http://127.0.0.1:\(server.port)/webhooks/generic"
@@ -49,7 +49,7 @@ struct CrashTests {
         let acks = await acknowledged.numbers
         #expect(acks.count >= Self.acknowledgedBeforeKill, "the load should have been acknowledged before the kill")
 
-        let restarted = try ServerProcess(config: config, logPath: directory.appending("second.log"))
+        let restarted = try await ServerProcess.start(config: config, logPath: directory.appending("second.log"))
         let stored = try await Self.allComplaints(port: restarted.port, client: client)
         var byExternalID: [String: [String]] = [:]
         for complaint in stored {
@@ -70,7 +70,7 @@ struct CrashTests {
             #expect(retry.json["duplicate"] as? Bool == true)
             #expect(retry.json["tracking_number"] as? String == number)
         }
-        #expect(restarted.terminate() == 0, "SIGTERM should drain and exit cleanly")
+        #expect(await restarted.terminated() == 0, "SIGTERM should drain and exit cleanly")
     }
 
     static func body(id: String, worker: Int, sequence: Int) -> [UInt8] {

@@ -51,7 +51,7 @@ struct HandoffProcessTests {
         standIn.listen()
         defer { standIn.stop() }
         let config = try Self.config(in: directory, standIn: standIn)
-        let first = try ServerProcess(config: config, logPath: directory.appending("first.log"))
+        let first = try await ServerProcess.start(config: config, logPath: directory.appending("first.log"))
         let tracking = try await Self.post(1...Self.complaints, prefix: "kill", port: first.port)
         #expect(try await standIn.waitUntil { $0.contains(where: \.held) }, "a delivery is in flight")
         first.kill()
@@ -59,7 +59,7 @@ struct HandoffProcessTests {
         standIn.releaseHeld()
         let heldKeys = Set(standIn.received.filter(\.held).compactMap(\.idempotencyKey))
 
-        let second = try ServerProcess(config: config, logPath: directory.appending("second.log"))
+        let second = try await ServerProcess.start(config: config, logPath: directory.appending("second.log"))
         let arrived = try await standIn.waitUntil(timeout: .seconds(60)) { received in
             Set(received.filter { !$0.held && $0.answered == 200 }.compactMap { $0.complaint["tracking_number"] as? String })
                 == Set(tracking.values)
@@ -75,7 +75,7 @@ struct HandoffProcessTests {
         let created = received.filter { $0.type == "complaint.created" }
         #expect(Set(created.compactMap(\.idempotencyKey)).count == Self.complaints, "one created event per complaint, however often sent")
         #expect(received.allSatisfy { $0.signatureValid && $0.idempotencyKey == $0.eventID.map(String.init) })
-        #expect(second.terminate() == 0)
+        #expect(await second.terminated() == 0)
     }
 
     @Test func aRefusedEventIsParkedDeadAndHandoffRetrySendsItAgain() async throws {
@@ -89,7 +89,7 @@ struct HandoffProcessTests {
         standIn.listen()
         defer { standIn.stop() }
         let config = try Self.config(in: directory, standIn: standIn)
-        let server = try ServerProcess(config: config, logPath: directory.appending("serve.log"))
+        let server = try await ServerProcess.start(config: config, logPath: directory.appending("serve.log"))
         _ = try await Self.post(1...3, prefix: "retry", port: server.port)
         let client = HTTPClient()
         let stateRequest = HTTPClientRequest(
@@ -124,6 +124,6 @@ struct HandoffProcessTests {
         }
         #expect((state["dead"] as? [Any])?.isEmpty == true)
         #expect(state["delivered"] as? Int == 3, "\(state)\n\(server.log)")
-        #expect(server.terminate() == 0)
+        #expect(await server.terminated() == 0)
     }
 }

@@ -221,5 +221,6 @@ struct MultipartCrashTests {
         try await eventually { try await Self.complaint(loneNumber, port: after.port) != nil }
         let incomplete = try #require(try await Self.complaint(loneNumber, port: after.port))
         #expect((incomplete["tags"] as? [String])?.contains("parts-incomplete") == true)
+        _ = await after.terminated()
     }
 }

@@ -181,12 +181,13 @@ struct StreamedUploadTests {
         RawHTTP.send(connection, Array(form.body.prefix(form.body.count / 2)))
         try await eventually { !Self.files(under: spool).isEmpty }
         server.kill()
-        _ = server.terminate()
+        _ = await server.terminated()
         #expect(!Self.files(under: spool).isEmpty)
         let restarted = try await ServerProcess.start(config: config, logPath: directory.appending("second.log"))
         defer { _ = restarted.terminate() }
         #expect(Self.files(under: spool).isEmpty)
         #expect(restarted.log.contains("abandoned uploads removed from the spool"))
+        _ = await restarted.terminated()
     }
 
     @Test("the stream reads a form the same whatever the chunk size", arguments: [1, 2, 3, 7, 64, 1000, 1 << 20])

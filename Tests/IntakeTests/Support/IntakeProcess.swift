@@ -95,6 +95,11 @@ final class ServerProcess: Sendable {
         process.stop(grace: .seconds(10))
     }
 
+    /// `terminate` waited for off the cooperative pool: a drain of several seconds must not hold one of its threads.
+    func terminated() async -> Int32? {
+        (try? await offThePool { self.terminate() }) ?? nil
+    }
+
     private static func listeningPort(in logPath: String) -> Int? {
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         for line in log.split(separator: "\n") where line.hasSuffix("listening") {
