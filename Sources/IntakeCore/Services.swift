@@ -39,8 +39,8 @@ public struct PollerService: Service {
                 fetched = try await pollOnce()
                 failures = 0
             } catch {
-                // A fetch cancelled by the shutdown is no failure.
-                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                // A fetch cancelled by the shutdown or a cancelled task is no failure.
+                if Task.isShuttingDownGracefully || Task.isCancelled || error is CancellationError { break }
                 failures += 1
                 logger.warning("poll failed", metadata: ["channel": "\(channelID)", "error": "\(error)", "failures": "\(failures)"])
                 fetched = 0
@@ -73,7 +73,9 @@ public struct PollerService: Service {
             await afterCommit(batch)
             return batch.messages.count
         } catch {
-            if !Task.isShuttingDownGracefully { activity?.pollFailed(String(describing: error)) }
+            // A stop (a graceful shutdown, a cancelled task) is no failure of the channel.
+            let stopped = Task.isShuttingDownGracefully || Task.isCancelled || error is CancellationError
+            if !stopped { activity?.pollFailed(String(describing: error)) }
             throw error
         }
     }
