@@ -82,6 +82,22 @@ struct AmendmentTests {
         }
     }
 
+    @Test("an edit of a message whose processing failed processes that message first and amends its complaint: one complaint")
+    func editOfFailedMessageAmendsIt() async throws {
+        try await PipelineHarness.with { harness in
+            let original = Self.message("5123456789:52", "Sampah menumpuk di pasar.")
+            let record = try JournalRecord(message: original, attachments: [], raw: [], receivedAt: Date())
+            let failedID = try await harness.database.write { try $0.insertJournal(record, state: .failed, complaintID: nil, error: "test").id }
+            let edit = Self.message("5123456789:52", "Sampah menumpuk di Pasar Cibinong.", editedAt: Date())
+            let receipt = try #require(try await harness.gateway.submit([edit], raw: []).first)
+            #expect(try await harness.database.read { try $0.complaintCount() } == 1)
+            let complaint = try #require(try await harness.database.read { try $0.complaint(idOrTrackingNumber: receipt.complaintID ?? "") })
+            #expect(complaint.journalID == failedID, "the earlier message made the complaint")
+            #expect(complaint.originalText == edit.text && !receipt.duplicate)
+            #expect(try await harness.database.read { try $0.journalEntry(failedID) }?.state == .processed)
+        }
+    }
+
     @Test("an edit of a message the gateway never saw is a new report; its later edits amend it")
     func editOfUnknownMessageIsAReport() async throws {
         try await PipelineHarness.with { harness in
