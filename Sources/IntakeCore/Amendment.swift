@@ -38,7 +38,8 @@ enum Amendment {
         if stale || complaint.originalText == message.text {
             return Receipt(trackingNumber: target.trackingNumber, duplicate: true, complaintID: target.id, journalID: complaint.journalID)
         }
-        let (id, _) = try connection.insertJournal(record, state: .processed, complaintID: target.id, error: nil)
+        // An edit of a merged message is journaled as that message was: a repeat of the complaint it joined.
+        let (id, _) = try connection.insertJournal(record, state: own ? .processed : .duplicate, complaintID: target.id, error: nil)
         if own {
             try connection.amendComplaint(
                 target.id, body: BodyText.normalize(message.text), originalText: message.text, journalID: id, editedAt: editedAt
