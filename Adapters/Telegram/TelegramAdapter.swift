@@ -29,6 +29,9 @@ public struct TelegramAdapter: WebhookAdapter {
             makeMediaResolver: { BotMediaResolver(settings: BotSettings(channel: $0)) }
         )
         family.settingProblems = { BotSettings.problems($0) }
+        family.httpsPublicURLReason = { settings in
+            settings["mode"] == BotMode.webhook.rawValue ? "Telegram refuses a webhook URL that is not https (mode: webhook)" : nil
+        }
         return family
     }()
 

@@ -52,8 +52,16 @@ struct XSearchPage {
         let includes = top["includes"] as? [String: Any] ?? [:]
         users = Self.index(includes["users"], by: "id")
         media = Self.index(includes["media"], by: "media_key")
-        newestID = meta["newest_id"] as? String
+        // Without meta.newest_id the largest post id stands in, so a page of posts still moves the cursor.
+        newestID = meta["newest_id"] as? String ?? Self.largestID(of: posts)
         nextToken = (meta["next_token"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The largest decimal `id` among `posts`; nil when none has one.
+    static func largestID(of posts: [Any]) -> String? {
+        posts.compactMap { ($0 as? [String: Any])?["id"] as? String }
+            .filter { id in !id.isEmpty && id.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }
+            .reduce(nil) { XCursor.larger($0, $1) }
     }
 
     private static func index(_ list: Any?, by key: String) -> [String: [String: Any]] {

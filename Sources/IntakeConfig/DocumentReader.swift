@@ -32,7 +32,22 @@ struct DocumentReader {
         config.media = media(document.value("media"), log: &log)
         config.campaigns = CampaignSection(channelIDs: Set(config.channels.map(\.id)))
             .read(document.value("campaigns"), dedup: &config.dedup, log: &log)
+        checkHTTPSPublicURL(config, document: document, log: &log)
         return config
+    }
+
+    /// Reports each channel whose family needs an `https://` `server.public_url` (a Telegram webhook) that
+    /// the configured (or default `http://localhost`) one is not.
+    private func checkHTTPSPublicURL(_ config: GatewayConfig, document: MappingReader, log: inout IssueLog) {
+        let publicURL = config.server.publicURL
+        guard !publicURL.lowercased().hasPrefix("https://") else { return }
+        let line = document.value("server")?["public_url"]?.mark?.line
+        for channel in config.channels {
+            let family = families.first { $0.type == channel.type }
+            guard let reason = family?.httpsPublicURLReason?(channel.settings) else { continue }
+            log.report(ConfigPath.root.key("server").key("public_url"), line: line,
+                       "channel \(channel.id) needs an https:// server.public_url: \(reason); found \(publicURL)")
+        }
     }
 
     // MARK: - Sections

@@ -12,8 +12,9 @@ import IntakeStorage
 /// changes nothing and is answered as a duplicate. An edit of a message the gateway never saw is a new complaint.
 enum Amendment {
     /// Amends the complaint of `record`'s earlier message in `connection`'s transaction; nil when no earlier
-    /// message is known, so the caller makes a complaint of the edit. A still-pending earlier message is
-    /// processed first (its id goes to `processed`, for the backlog).
+    /// message is known, so the caller makes a complaint of the edit. A still-pending earlier message, or one
+    /// whose processing failed, is processed first (its id goes to `processed`, for the backlog): the edit
+    /// never makes a second complaint beside it.
     static func apply(
         _ record: JournalRecord, pipeline: Pipeline, processed: inout [Int64], in connection: Connection
     ) throws -> Receipt? {
@@ -21,9 +22,12 @@ enum Amendment {
         guard let editedAt = message.editedAt else { return nil }
         let lookup = StoredComplaintLookup(connection: connection)
         var target = try lookup.complaint(channelID: message.channelID, externalID: message.externalID)
-        if target == nil, let pending = try connection.pendingJournalID(channelID: message.channelID, externalID: message.externalID) {
-            try pipeline.processPending(pending, in: connection)
-            processed.append(pending)
+        if target == nil, let earlier = try connection.unfinishedJournalID(channelID: message.channelID, externalID: message.externalID) {
+            if let entry = try connection.journalEntry(earlier), entry.state == .pending || entry.state == .failed {
+                // A failure again stays recorded on the earlier entry; the edit then stands alone.
+                _ = try pipeline.processKeepingFailures(entry, in: connection)
+            }
+            processed.append(earlier)
             target = try lookup.complaint(channelID: message.channelID, externalID: message.externalID)
         }
         guard let target, let complaint = try connection.complaint(idOrTrackingNumber: target.id) else { return nil }
@@ -34,7 +38,8 @@ enum Amendment {
         if stale || complaint.originalText == message.text {
             return Receipt(trackingNumber: target.trackingNumber, duplicate: true, complaintID: target.id, journalID: complaint.journalID)
         }
-        let (id, _) = try connection.insertJournal(record, state: .processed, complaintID: target.id, error: nil)
+        // An edit of a merged message is journaled as that message was: a repeat of the complaint it joined.
+        let (id, _) = try connection.insertJournal(record, state: own ? .processed : .duplicate, complaintID: target.id, error: nil)
         if own {
             try connection.amendComplaint(
                 target.id, body: BodyText.normalize(message.text), originalText: message.text, journalID: id, editedAt: editedAt

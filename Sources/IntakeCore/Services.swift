@@ -39,8 +39,8 @@ public struct PollerService: Service {
                 fetched = try await pollOnce()
                 failures = 0
             } catch {
-                // A fetch cancelled by the shutdown is no failure.
-                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                // A fetch cancelled by the shutdown or a cancelled task is no failure.
+                if Task.isShuttingDownGracefully || Task.isCancelled || error is CancellationError { break }
                 failures += 1
                 logger.warning("poll failed", metadata: ["channel": "\(channelID)", "error": "\(error)", "failures": "\(failures)"])
                 fetched = 0
@@ -63,33 +63,46 @@ public struct PollerService: Service {
             guard !batch.messages.isEmpty || (batch.cursor != nil && batch.cursor != cursor) else {
                 activity?.polled(fetched: 0, newest: nil)
                 // Nothing new: the batch's cursor is the committed one, so it is as durable as it gets.
+                setAside(batch.setAside)
                 await afterCommit(batch)
                 return 0
             }
-            try setAside(batch.setAside)
             let receipts = try await gateway.submit(batch.messages, cursor: batch.cursor.map { CursorUpdate(channelID: channelID, cursor: $0) })
+            // Only once committed: a failed commit is retried, and must not keep or count these twice.
+            setAside(batch.setAside)
             activity?.stored(receipts)
             activity?.polled(fetched: batch.messages.count, newest: batch.messages.compactMap(\.message.sentAt).max())
             await afterCommit(batch)
             return batch.messages.count
         } catch {
-            if !Task.isShuttingDownGracefully { activity?.pollFailed(String(describing: error)) }
+            // A stop (a graceful shutdown, a cancelled task) is no failure of the channel.
+            let stopped = Task.isShuttingDownGracefully || Task.isCancelled || error is CancellationError
+            if !stopped { activity?.pollFailed(String(describing: error)) }
             throw error
         }
     }
 }
 
 extension PollerService {
-    /// Keeps unreadable items in quarantine (a failure there fails the poll, so the cursor stays before
-    /// them) and counts ignored ones; both are logged by reference only, never by sender.
-    func setAside(_ items: [SetAsideItem]) throws {
+    /// Keeps unreadable items in quarantine and counts ignored ones, once their batch is committed; both are
+    /// logged by reference only, never by sender. An item the quarantine cannot keep is logged as an error (the
+    /// cursor has already moved past it).
+    func setAside(_ items: [SetAsideItem]) {
         for item in items {
             switch item.kind {
             case .ignored(let reason):
                 logger.info("fetched message ignored", metadata: ["channel": "\(channelID)", "item": "\(item.reference)", "reason": "\(reason)"])
                 activity?.ignored()
             case .unreadable(let problem):
-                let kept = try quarantine?.keep(item.raw, label: "\(channelID)-\(item.reference)", fileExtension: item.fileExtension) ?? "nowhere (no quarantine)"
+                let kept: String
+                do {
+                    kept = try quarantine?.keep(item.raw, label: "\(channelID)-\(item.reference)", fileExtension: item.fileExtension) ?? "nowhere (no quarantine)"
+                } catch {
+                    logger.error("fetched message unreadable, not quarantined", metadata: [
+                        "channel": "\(channelID)", "item": "\(item.reference)", "problem": "\(problem)", "error": "\(error)",
+                    ])
+                    continue
+                }
                 logger.warning(
                     "fetched message unreadable, quarantined",
                     metadata: ["channel": "\(channelID)", "item": "\(item.reference)", "problem": "\(problem)", "kept": "\(kept)"]

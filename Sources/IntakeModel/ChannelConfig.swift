@@ -114,6 +114,9 @@ public struct AdapterFamily: Sendable {
     /// Checks the family's settings together (a key required only in one mode, a value's format) at load;
     /// each problem names its key. Nil: the keys' own rules are all there is.
     public var settingProblems: (@Sendable ([String: String]) -> [(key: String, message: String)])? = nil
+    /// Why a channel with these settings needs an `https://` `server.public_url` (Telegram refuses any other
+    /// webhook URL), checked at load; nil (or a nil closure): any public URL will do.
+    public var httpsPublicURLReason: (@Sendable ([String: String]) -> String?)? = nil
 
     public init(
         type: ChannelType,

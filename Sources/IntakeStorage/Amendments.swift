@@ -2,12 +2,13 @@ import Foundation
 import IntakeModel
 
 extension Connection {
-    /// The journal entry of provider message `externalID` on `channelID` that still awaits processing, if any
-    /// (found through the index of unfinished entries, so the lookup costs the backlog's size at most).
-    public func pendingJournalID(channelID: ChannelID, externalID: String) throws -> Int64? {
+    /// The journal entry of provider message `externalID` on `channelID` that still awaits processing or whose
+    /// processing failed, if any (found through the index of unfinished entries, so the lookup costs the
+    /// backlog's size at most).
+    public func unfinishedJournalID(channelID: ChannelID, externalID: String) throws -> Int64? {
         try query(
             // The IN term is the index's own condition, so SQLite uses the partial index of unfinished entries.
-            "SELECT id FROM journal WHERE state IN ('pending', 'failed') AND state = 'pending' AND channel_id = ? AND external_id = ? LIMIT 1",
+            "SELECT id FROM journal WHERE state IN ('pending', 'failed') AND channel_id = ? AND external_id = ? ORDER BY id LIMIT 1",
             [.text(channelID), .text(externalID)]
         ).first?.int(0)
     }

@@ -82,6 +82,37 @@ struct AmendmentTests {
         }
     }
 
+    @Test("an edit of a message whose processing failed processes that message first and amends its complaint: one complaint")
+    func editOfFailedMessageAmendsIt() async throws {
+        try await PipelineHarness.with { harness in
+            let original = Self.message("5123456789:52", "Sampah menumpuk di pasar.")
+            let record = try JournalRecord(message: original, attachments: [], raw: [], receivedAt: Date())
+            let failedID = try await harness.database.write { try $0.insertJournal(record, state: .failed, complaintID: nil, error: "test").id }
+            let edit = Self.message("5123456789:52", "Sampah menumpuk di Pasar Cibinong.", editedAt: Date())
+            let receipt = try #require(try await harness.gateway.submit([edit], raw: []).first)
+            #expect(try await harness.database.read { try $0.complaintCount() } == 1)
+            let complaint = try #require(try await harness.database.read { try $0.complaint(idOrTrackingNumber: receipt.complaintID ?? "") })
+            #expect(complaint.journalID == failedID, "the earlier message made the complaint")
+            #expect(complaint.originalText == edit.text && !receipt.duplicate)
+            #expect(try await harness.database.read { try $0.journalEntry(failedID) }?.state == .processed)
+        }
+    }
+
+    @Test("an edit of a message merged into another complaint is journaled as a duplicate of it, as the message was")
+    func editOfMergedMessageIsADuplicate() async throws {
+        try await PipelineHarness.with { harness in
+            let first = try #require(try await harness.gateway.submit([Self.message("5123456789:61", "Lampu jalan mati di Gang Melati.")], raw: []).first)
+            let merged = try #require(try await harness.gateway.submit([Self.message("5123456789:62", "Lampu jalan mati di Gang Melati.")], raw: []).first)
+            try #require(merged.duplicate && merged.complaintID == first.complaintID)
+            let edit = Self.message("5123456789:62", "Lampu jalan mati di Gang Melati, sudah seminggu.", editedAt: Date())
+            let receipt = try #require(try await harness.gateway.submit([edit], raw: []).first)
+            #expect(receipt.duplicate && receipt.complaintID == first.complaintID)
+            let entry = try #require(try await harness.database.read { try $0.journalEntry(receipt.journalID) })
+            #expect(entry.state == .duplicate && entry.complaintID == first.complaintID, "\(entry.state)")
+            #expect(try await harness.database.read { try $0.complaint(idOrTrackingNumber: first.complaintID ?? "") }?.originalText == "Lampu jalan mati di Gang Melati.")
+        }
+    }
+
     @Test("an edit of a message the gateway never saw is a new report; its later edits amend it")
     func editOfUnknownMessageIsAReport() async throws {
         try await PipelineHarness.with { harness in

@@ -125,13 +125,33 @@ struct TelegramAdapterTests {
 
     @Test("the channel's keys are checked at load", arguments: settingCases)
     func settingsAreValidated(_ yaml: String, problem: String?) {
-        let text = "channels:\n  - id: tg\n    type: telegram\n    \(yaml)\n"
+        let text = "server:\n  public_url: https://lapor.example.go.id\nchannels:\n  - id: tg\n    type: telegram\n    \(yaml)\n"
         do {
             let config = try ConfigLoader.parse(yaml: text, source: "t.yaml", families: [TelegramAdapter.family], environment: [:])
             #expect(problem == nil, "accepted: \(config.channels.first?.settings.keys.sorted() ?? [])")
         } catch {
             #expect(problem != nil && error.issues.contains { $0.keyPath.hasSuffix(problem!) }, "\(error.issues)")
             #expect(!error.issues.contains { $0.message.contains("123:abc") }, "the token is never in a message")
+        }
+    }
+
+    static let publicURLCases: [(server: String, refused: Bool)] = [
+        ("", true),  // the default http://localhost:<port>
+        ("server:\n  public_url: http://lapor.example.go.id\n", true),
+        ("server:\n  public_url: https://lapor.example.go.id\n", false),
+    ]
+
+    @Test("a webhook channel needs an https server.public_url at load (Telegram refuses any other)", arguments: publicURLCases)
+    func webhookNeedsHTTPSPublicURL(_ server: String, refused: Bool) {
+        let text = server + "channels:\n  - id: tg_hook\n    type: telegram\n    bot_token: 123:abc\n    mode: webhook\n"
+            + "    secret_token: abc_DEF-1\n  - id: tg_poll\n    type: telegram\n    bot_token: 123:abc\n"
+        do {
+            _ = try ConfigLoader.parse(yaml: text, source: "t.yaml", families: [TelegramAdapter.family], environment: [:])
+            #expect(!refused, "a webhook channel was accepted without an https public_url")
+        } catch {
+            #expect(refused, "\(error.issues)")
+            #expect(error.issues.count == 1, "only the webhook channel is named: \(error.issues)")
+            #expect(error.issues.allSatisfy { $0.keyPath == "server.public_url" && $0.message.contains("tg_hook") }, "\(error.issues)")
         }
     }
 }

@@ -108,6 +108,15 @@ struct XAdapterTests {
         #expect(polled.message.metadata["x_username"] == "Budi_S")
     }
 
+    @Test("a page of posts without meta.newest_id moves since_id to its largest post id, so the posts are not read again")
+    func pageWithoutNewestIDMovesCursor() throws {
+        let body = #"{"data":[{"id":"1000","text":"a","author_id":"7"},{"id":"999","text":"b","author_id":"7"},{"id":"x"}],"meta":{"result_count":3}}"#
+        let page = try XSearchPage(body: Array(body.utf8))
+        #expect(XCursor(sinceID: "100").after(page) == XCursor(sinceID: "1000"))
+        let empty = try XSearchPage(body: Array(#"{"meta":{"result_count":0}}"#.utf8))
+        #expect(XCursor(sinceID: "100").after(empty) == XCursor(sinceID: "100"))
+    }
+
     @Test("post ids compare as numbers, not as text")
     func idsCompareAsNumbers() {
         #expect(XCursor.larger("999", "1000") == "1000")
