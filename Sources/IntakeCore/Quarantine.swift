@@ -15,10 +15,16 @@ public struct Quarantine: Sendable {
     /// Writes `raw` atomically as `<milliseconds>-<label>.<fileExtension>` (`eml` unless told) and returns the
     /// path relative to the storage directory (`quarantine/email/…`). `label` names where it came from and must
     /// hold no personal data.
+    /// The same bytes under the same label are kept once: a poll retried after a failed commit writes no second file.
     public func keep(_ raw: [UInt8], label: String, fileExtension: String = "eml") throws -> String {
         let safe = String(label.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         let suffix = String(fileExtension.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(8))
-        let name = "\(Int(Date().timeIntervalSince1970 * 1000))-\(safe).\(suffix.isEmpty ? "eml" : suffix)"
+        let tail = "-\(safe).\(suffix.isEmpty ? "eml" : suffix)"
+        let earlier = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(tail) } ?? []
+        if let same = earlier.first(where: { FileManager.default.contents(atPath: directory.appendingPathComponent($0).path) == Data(raw) }) {
+            return "quarantine/\(directory.lastPathComponent)/\(same)"
+        }
+        let name = "\(Int(Date().timeIntervalSince1970 * 1000))\(tail)"
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(raw).write(to: directory.appendingPathComponent(name), options: .atomic)
         return "quarantine/\(directory.lastPathComponent)/\(name)"

@@ -63,13 +63,15 @@ public struct PollerService: Service {
             guard !batch.messages.isEmpty || (batch.cursor != nil && batch.cursor != cursor) else {
                 activity?.polled(fetched: 0, newest: nil)
                 // Nothing new: the batch's cursor is the committed one, so it is as durable as it gets.
-                setAside(batch.setAside)
+                report(batch.setAside, kept: try keep(batch.setAside))
                 await afterCommit(batch)
                 return 0
             }
+            // The unreadable bytes are kept before the cursor can move past them; a failed write fails the poll.
+            let kept = try keep(batch.setAside)
             let receipts = try await gateway.submit(batch.messages, cursor: batch.cursor.map { CursorUpdate(channelID: channelID, cursor: $0) })
-            // Only once committed: a failed commit is retried, and must not keep or count these twice.
-            setAside(batch.setAside)
+            // Counted only once committed: a failed commit is retried, and must not count these twice.
+            report(batch.setAside, kept: kept)
             activity?.stored(receipts)
             activity?.polled(fetched: batch.messages.count, newest: batch.messages.compactMap(\.message.sentAt).max())
             await afterCommit(batch)
@@ -84,29 +86,29 @@ public struct PollerService: Service {
 }
 
 extension PollerService {
-    /// Keeps unreadable items in quarantine and counts ignored ones, once their batch is committed; both are
-    /// logged by reference only, never by sender. An item the quarantine cannot keep is logged as an error (the
-    /// cursor has already moved past it).
-    func setAside(_ items: [SetAsideItem]) {
+    /// Keeps the unreadable items' bytes in quarantine, before their batch commits (a retried batch finds its
+    /// files already there and writes none twice); returns where each was kept, by reference.
+    func keep(_ items: [SetAsideItem]) throws -> [String: String] {
+        var kept: [String: String] = [:]
+        for item in items {
+            guard case .unreadable = item.kind else { continue }
+            kept[item.reference] = try quarantine?.keep(item.raw, label: "\(channelID)-\(item.reference)", fileExtension: item.fileExtension)
+                ?? "nowhere (no quarantine)"
+        }
+        return kept
+    }
+
+    /// Logs and counts the set-aside items once their batch committed, by reference only, never by sender.
+    func report(_ items: [SetAsideItem], kept: [String: String]) {
         for item in items {
             switch item.kind {
             case .ignored(let reason):
                 logger.info("fetched message ignored", metadata: ["channel": "\(channelID)", "item": "\(item.reference)", "reason": "\(reason)"])
                 activity?.ignored()
             case .unreadable(let problem):
-                let kept: String
-                do {
-                    kept = try quarantine?.keep(item.raw, label: "\(channelID)-\(item.reference)", fileExtension: item.fileExtension) ?? "nowhere (no quarantine)"
-                } catch {
-                    logger.error("fetched message unreadable, not quarantined", metadata: [
-                        "channel": "\(channelID)", "item": "\(item.reference)", "problem": "\(problem)", "error": "\(error)",
-                    ])
-                    continue
-                }
-                logger.warning(
-                    "fetched message unreadable, quarantined",
-                    metadata: ["channel": "\(channelID)", "item": "\(item.reference)", "problem": "\(problem)", "kept": "\(kept)"]
-                )
+                logger.warning("fetched message unreadable, quarantined", metadata: [
+                    "channel": "\(channelID)", "item": "\(item.reference)", "problem": "\(problem)", "kept": "\(kept[item.reference] ?? "?")",
+                ])
             }
         }
     }
