@@ -2,23 +2,27 @@ import Foundation
 import IntakeModel
 
 /// One line of `intake dedup eval`'s input: a message as a channel delivered it, reporter not yet normalized.
+/// An anonymous report (a web form's, say) has `reporter` null or absent, or `anonymous: true`: it can join a
+/// cluster, and no reporter rule ever merges it into anyone's complaint.
 public struct EvaluationMessage: Codable, Sendable {
     public var id: String
     public var channel: String
-    public var reporter: String
+    public var reporter: String?
+    public var anonymous: Bool?
     public var receivedAt: String
     public var title: String?
     public var body: String
 
     enum CodingKeys: String, CodingKey {
-        case id, channel, reporter, title, body
+        case id, channel, reporter, anonymous, title, body
         case receivedAt = "received_at"
     }
 
-    public init(id: String, channel: String, reporter: String, receivedAt: String, title: String? = nil, body: String) {
+    public init(id: String, channel: String, reporter: String?, anonymous: Bool? = nil, receivedAt: String, title: String? = nil, body: String) {
         self.id = id
         self.channel = channel
         self.reporter = reporter
+        self.anonymous = anonymous
         self.receivedAt = receivedAt
         self.title = title
         self.body = body
@@ -64,7 +68,7 @@ public struct Evaluation {
             do {
                 message = try JSONDecoder().decode(EvaluationMessage.self, from: line)
             } catch {
-                throw EvaluationError(line: number, message: "not a message object with id, channel, reporter, received_at, body (\(Self.describe(error)))")
+                throw EvaluationError(line: number, message: "not a message object with id, channel, reporter (a string, or null when anonymous), received_at, body (\(Self.describe(error)))")
             }
             guard Timestamp.parse(message.receivedAt) != nil else {
                 throw EvaluationError(line: number, message: "received_at \"\(message.receivedAt)\" is not an ISO-8601 time")
@@ -130,8 +134,8 @@ public struct Evaluation {
     /// The reporter as the matching channel's adapter would normalize it.
     public static func identities(of message: EvaluationMessage) -> [String] {
         let type = channelType(message.channel)
-        let raw = message.reporter
-        guard !raw.trimmed.isEmpty else { return [] }
+        // Anonymous: no identity, so the reporter rules never merge it (it may still cluster).
+        guard message.anonymous != true, let raw = message.reporter, !raw.trimmed.isEmpty else { return [] }
         let reporter: Reporter?
         switch type {
         case .sms, .whatsapp: reporter = Reporter(kind: .phone, raw: raw) ?? Reporter(inferringFrom: raw)

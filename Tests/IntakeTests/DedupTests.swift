@@ -177,6 +177,26 @@ struct DedupEvaluationTests {
         }
     }
 
+    @Test("an anonymous message (reporter null, absent, or anonymous: true) is valid input and never merged by reporter rules")
+    func anonymousMessagesAreValidAndNeverMerged() throws {
+        let text = "Jalan di depan SDN 3 Coblong Kota Bandung berlubang besar sejak dua minggu, sudah dua motor jatuh. Mohon segera diperbaiki."
+        let lines = [
+            #"{"id":"n1","channel":"sms","reporter":"081234567890","received_at":"2026-04-01T08:00:00Z","body":"\#(text)"}"#,
+            #"{"id":"n2","channel":"sms","reporter":"6281234567890","received_at":"2026-04-01T08:05:00Z","body":"\#(text)"}"#,
+            #"{"id":"a1","channel":"web","reporter":null,"received_at":"2026-04-01T08:10:00Z","body":"\#(text)"}"#,
+            #"{"id":"a2","channel":"web","received_at":"2026-04-01T08:15:00Z","body":"\#(text)"}"#,
+            #"{"id":"a3","channel":"sms","reporter":"081234567890","anonymous":true,"received_at":"2026-04-01T08:20:00Z","body":"\#(text)"}"#,
+        ]
+        let messages = try Evaluation.parseMessages(Data(lines.joined(separator: "\n").utf8))
+        #expect(messages.count == 5)
+        let labels = Evaluation(policy: DedupPolicy()).run(messages)
+        let complaint = Dictionary(uniqueKeysWithValues: labels.map { ($0.id, $0.complaint) })
+        // The control: one citizen sending the same complaint twice (two spellings of one number) is merged.
+        #expect(complaint["n2"] == "n1")
+        // Anonymous citizens are never merged, with each other nor into the named complaint of the same text.
+        #expect(complaint["a1"] == "a1" && complaint["a2"] == "a2" && complaint["a3"] == "a3", "\(labels)")
+    }
+
     /// The labeled set under fixtures/dedup: F1 must not fall under what the engine reached when it was tuned.
     @Test func labeledSetF1StaysAtTheReportedLevel() throws {
         let messages = try Evaluation.parseMessages(Fixtures.data("dedup/messages.jsonl"))
