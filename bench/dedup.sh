@@ -2,14 +2,15 @@
 # Dedup benchmark: intake's engine against datasketch MinHash-LSH (character 3-grams), in one run.
 #
 #   1. F1 of merges and clusters on the labeled set fixtures/dedup (both tools, same scorer);
-#   2. messages per second through features + search + decision + insert, after PRIOR indexed
+#   2. `intake dedup eval` over the first 1,000,000 messages of the stream: messages per second and peak RSS;
+#   3. messages per second through features + search + decision + insert, after PRIOR indexed
 #      messages of a deterministic synthetic stream (bench/dedup/make_stream.py), with peak RSS.
 #
 # datasketch is far slower, so it indexes DS_PRIOR messages (default 100,000) and its rate is
 # measured there; intake's is measured after PRIOR (default 1,000,000), a harder setting for it.
 #
 # Usage: bench/dedup.sh <path-to-intake-binary>
-# Knobs: PRIOR (1000000), MEASURED (100000), DS_PRIOR (100000), DS_MEASURED (20000), VENV (.venv-bench)
+# Knobs: EVAL_COUNT (1000000), PRIOR (1000000), MEASURED (100000), DS_PRIOR (100000), DS_MEASURED (20000), VENV (.venv-bench)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,6 +41,12 @@ echo "dedup: [datasketch F1]"; "$bin" dedup score --labels "$root/fixtures/dedup
 total=$(( (PRIOR > DS_PRIOR ? PRIOR : DS_PRIOR) + (MEASURED > DS_MEASURED ? MEASURED : DS_MEASURED) ))
 echo "dedup: generating a stream of $total messages"
 python3 "$here/dedup/make_stream.py" --count "$total" >"$tmp/stream.jsonl"
+
+echo "dedup: [intake eval] the first 1,000,000 messages of the stream through \`intake dedup eval --stats\` (reading, deciding, writing)"
+head -n "${EVAL_COUNT:-1000000}" "$tmp/stream.jsonl" >"$tmp/eval.jsonl"
+eval_line="$("$bin" dedup eval --stats --input "$tmp/eval.jsonl" --output "$tmp/eval-predictions.jsonl" 2>&1 >/dev/null)"
+echo "dedup: [intake eval] $eval_line"
+rm -f "$tmp/eval.jsonl" "$tmp/eval-predictions.jsonl"
 
 intake_line="$("$bin" dedup bench --stream "$tmp/stream.jsonl" --prior "$PRIOR" --limit "$MEASURED")"
 echo "dedup: [intake]     $intake_line"

@@ -63,19 +63,24 @@ public struct Evaluation {
 
     /// Parses JSONL input; every line must be one message object.
     public static func parseMessages(_ data: Data) throws(EvaluationError) -> [EvaluationMessage] {
-        try parseLines(data) { line, number throws(EvaluationError) in
-            let message: EvaluationMessage
-            do {
-                message = try JSONDecoder().decode(EvaluationMessage.self, from: line)
-            } catch {
-                throw EvaluationError(line: number, message: "not a message object with id, channel, reporter (a string, or null when anonymous), received_at, body (\(Self.describe(error)))")
-            }
-            guard Timestamp.parse(message.receivedAt) != nil else {
-                throw EvaluationError(line: number, message: "received_at \"\(message.receivedAt)\" is not an ISO-8601 time")
-            }
-            return message
-        }
+        try parseLines(data) { line, number throws(EvaluationError) in try parseMessage(line, number: number).message }
     }
+
+    /// One input line: the message and its time in seconds since 1970.
+    static func parseMessage(_ line: Data, number: Int) throws(EvaluationError) -> (message: EvaluationMessage, time: Double) {
+        let message: EvaluationMessage
+        do {
+            message = try decoder.decode(EvaluationMessage.self, from: line)
+        } catch {
+            throw EvaluationError(line: number, message: "not a message object with id, channel, reporter (a string, or null when anonymous), received_at, body (\(Self.describe(error)))")
+        }
+        guard let time = Timestamp.parse(message.receivedAt) else {
+            throw EvaluationError(line: number, message: "received_at \"\(message.receivedAt)\" is not an ISO-8601 time")
+        }
+        return (message, time.timeIntervalSince1970)
+    }
+
+    private static let decoder = JSONDecoder()
 
     /// Parses JSONL labels (or predictions).
     public static func parseLabels(_ data: Data) throws(EvaluationError) -> [EvaluationLabel] {
@@ -91,37 +96,13 @@ public struct Evaluation {
     /// Decides every message, in received order (input order among equal times), and labels each with
     /// its complaint (the id of the complaint's first message) and cluster (the id of the cluster's first).
     public func run(_ messages: [EvaluationMessage]) -> [EvaluationLabel] {
-        let index = NearDuplicateIndex(policy: policy, gazetteer: extractor.gazetteer)
+        let run = EvaluationRun(self)
         let times = messages.map { Timestamp.parse($0.receivedAt)?.timeIntervalSince1970 ?? 0 }
-        let order = messages.indices.sorted { times[$0] != times[$1] ? times[$0] < times[$1] : $0 < $1 }
-        var labels = [EvaluationLabel?](repeating: nil, count: messages.count)
-        var complaintOf: [Int64: String] = [:]
-        var clusterOf: [Int64: String] = [:]
-        var seenIDs: [String: Int64] = [:]
-        for position in order {
-            let message = messages[position]
-            let key = Int64(position)
-            // The same provider message id again is the same complaint, as in the server.
-            if let earlier = seenIDs["\(message.channel)\u{0}\(message.id)"], let complaint = complaintOf[earlier] {
-                labels[position] = EvaluationLabel(id: message.id, complaint: complaint, cluster: clusterOf[earlier] ?? complaint)
-                continue
-            }
-            seenIDs["\(message.channel)\u{0}\(message.id)"] = key
-            let features = extractor.features(title: message.title, body: message.body, identities: Self.identities(of: message))
-            switch index.admit(features, key: key, at: times[position]) {
-            case .merge(let into, _, _):
-                complaintOf[key] = complaintOf[into]
-                clusterOf[key] = clusterOf[into]
-            case .cluster(_, let cluster, _, _):
-                complaintOf[key] = message.id
-                clusterOf[key] = clusterOf[cluster] ?? message.id
-            case .distinct:
-                complaintOf[key] = message.id
-                clusterOf[key] = message.id
-            }
-            labels[position] = EvaluationLabel(id: message.id, complaint: complaintOf[key]!, cluster: clusterOf[key]!)
+        for (position, message) in messages.enumerated() { run.record(id: message.id, at: position) }
+        for position in messages.indices.sorted(by: { times[$0] != times[$1] ? times[$0] < times[$1] : $0 < $1 }) {
+            run.decide(messages[position], at: position, time: times[position])
         }
-        return labels.map { $0! }
+        return run.labels
     }
 
     /// What matching sees of a message: its content words and places, for `--explain`.

@@ -30,28 +30,36 @@ struct Dedup: ParsableCommand {
         @Option(help: "YAML configuration whose dedup settings to use (default: the built-in ones).") var config: String?
         @Flag(help: "Also print what matching sees of each message (content words, places) to standard error.") var explain = false
 
+        @Flag(help: "Print messages, seconds, messages per second and peak memory as one JSON line to standard error.") var stats = false
+
         func run() throws {
             let policy = try DedupCommandSupport.policy(config: config)
-            let data = try DedupCommandSupport.read(input)
-            let messages: [EvaluationMessage]
+            let clock = ContinuousClock()
+            let start = clock.now
+            let summary: EvaluationSummary
             do {
-                messages = try Evaluation.parseMessages(data)
-            } catch {
+                let sink = try DedupCommandSupport.OutputFile(output)
+                let explainer: ((String) -> Void)? = explain ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : nil
+                if input == "-" {
+                    var lines = DataLines(FileHandle.standardInput.readDataToEndOfFile())
+                    summary = try Evaluation(policy: policy).run(&lines, explain: explainer, write: sink.write)
+                } else {
+                    guard var lines = FileLines(path: input) else { throw DedupCommandSupport.fail("cannot read \(input)", .noInput) }
+                    summary = try Evaluation(policy: policy).run(&lines, explain: explainer, write: sink.write)
+                }
+                try sink.close()
+            } catch let error as EvaluationError {
                 throw DedupCommandSupport.fail("\(input): \(error)", .dataError)
             }
-            let evaluation = Evaluation(policy: policy)
-            if explain {
-                for message in messages { FileHandle.standardError.write(Data((evaluation.explain(message) + "\n").utf8)) }
+            if stats {
+                let seconds = (clock.now - start).timeInterval
+                var usage = rusage()
+                getrusage(RUSAGE_SELF.rawValue, &usage)
+                let line = String(format: "{\"messages\":%d,\"in_time_order\":%@,\"seconds\":%.2f,\"msgs_per_sec\":%.0f,\"peak_rss_mib\":%.1f}\n",
+                                  summary.messages, summary.inTimeOrder ? "true" : "false", seconds,
+                                  seconds > 0 ? Double(summary.messages) / seconds : 0, Double(usage.ru_maxrss) / 1024)
+                FileHandle.standardError.write(Data(line.utf8))
             }
-            let labels = evaluation.run(messages)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            var out = Data()
-            for label in labels {
-                out.append(try encoder.encode(label))
-                out.append(UInt8(ascii: "\n"))
-            }
-            try DedupCommandSupport.write(out, to: output)
         }
     }
 
@@ -157,12 +165,29 @@ enum DedupCommandSupport {
         return data
     }
 
-    static func write(_ data: Data, to path: String) throws {
-        if path == "-" {
-            FileHandle.standardOutput.write(data)
-            return
+    /// Standard output (`-`) or a file created for writing, written in chunks.
+    final class OutputFile {
+        private let file: UnsafeMutablePointer<FILE>
+        private let path: String
+
+        init(_ path: String) throws {
+            self.path = path
+            if path == "-" {
+                file = fdopen(dup(STDOUT_FILENO), "w")
+            } else {
+                guard let file = fopen(path, "w") else { throw fail("cannot write \(path)", .cantCreate) }
+                self.file = file
+            }
         }
-        guard FileManager.default.createFile(atPath: path, contents: data) else { throw fail("cannot write \(path)", .cantCreate) }
+
+        func write(_ bytes: [UInt8]) throws {
+            guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw fail("cannot write \(path)", .ioError) }
+        }
+
+        func close() throws {
+            let failed = fclose(file) != 0
+            if failed { throw fail("cannot write \(path)", .ioError) }
+        }
     }
 
     static func fail(_ message: String, _ status: ExitStatus) -> ExitCode {

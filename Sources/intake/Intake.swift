@@ -50,6 +50,7 @@ enum ExitStatus: Int32 {
     case noUser = 67
     case software = 70
     case cantCreate = 73
+    case ioError = 74
     case temporaryFailure = 75
     case config = 78
 }
