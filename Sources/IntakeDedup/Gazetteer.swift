@@ -58,7 +58,7 @@ public struct Gazetteer: Sendable {
         self.places = places
         self.phrases = phrases
         self.longest = min(longest, 5)
-        everyday = Self.everydayWords.union(IndonesianText.stopWords).union(IndonesianText.abbreviations.values.flatMap { $0 })
+        everyday = Set(Self.everydayWords.flatMap { IndonesianText.canonicalize([$0]) }).union(IndonesianText.stopWords).union(IndonesianText.abbreviations.values.flatMap { $0 })
         self.longestFrom = longestFrom
         byCode = Dictionary(places.enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }

@@ -67,7 +67,7 @@ public enum IndonesianText {
             }
         }
         flush()
-        return words
+        return canonicalize(words)
     }
 
     /// The words that say what a message is about: stop words and greetings dropped, suffixes stripped.
@@ -90,17 +90,26 @@ public enum IndonesianText {
     /// "diperbaiki" and "perbaikan" stay apart: prefixes change too much to strip blindly).
     static func stem(_ word: String) -> String {
         let utf8 = word.utf8
-        guard utf8.count > 5, let first = utf8.first, !first.isASCIIDigit else { return word }
+        guard utf8.count > 5, let first = utf8.first, !first.isASCIIDigit, !unstemmed.contains(word) else { return word }
         for suffix in ["nya", "lah", "kah", "pun"] where word.hasSuffix(suffix) && utf8.count - 3 >= 4 {
             return String(word.dropLast(3))
         }
         return word
     }
 
+    /// Words whose ending only looks like a particle: "sekolah" is no "seko" + "lah".
+    static let unstemmed: Set<String> = [
+        "sekolah", "masalah", "jumlah", "sebelah", "istilah", "daulah", "langkah", "berkah", "nikah", "menikah",
+        "pernikahan", "musyawarah", "ampun", "punya", "tanya", "hanya", "bertanya", "ditanya", "wilayah",
+        "madrasah", "kaidah", "sedekah", "ibadah",
+    ]
+
     /// Runs of three or more of one letter become one ("parahhh", "tolooong"); a doubled letter at the end
     /// of a word becomes one too ("parahh"). Digits are never touched: 100 is not 10.
     private static func collapseRuns(_ word: inout [UInt8]) {
         guard word.count > 2, let first = word.first, !first.isASCIIDigit else { return }
+        // Roman numerals ("viii", "xiii") are numbers, not stretched letters.
+        if word.allSatisfy({ $0 == UInt8(ascii: "i") || $0 == UInt8(ascii: "v") || $0 == UInt8(ascii: "x") }) { return }
         var out: [UInt8] = []
         out.reserveCapacity(word.count)
         var index = 0
@@ -163,8 +172,7 @@ public enum IndonesianText {
             ("mimin", "admin"), ("msh", "masih"), ("masi", "masih"), ("ud", "sudah"), ("tau", "tahu"), ("tw", "tahu"),
             ("rb", "ribu"), ("rbu", "ribu"), ("jt", "juta"), ("jta", "juta"), ("rp", "rupiah"),
             ("pju", "lampu"), ("lampu2", "lampu"), ("pdam", "air"), ("pln", "listrik"), ("ktp", "ktp"),
-            ("puskes", "puskesmas"), ("rs", "rumah sakit"), ("rsud", "rumah sakit"), ("sd", "sekolah"),
-            ("smp", "sekolah"), ("sma", "sekolah"), ("smk", "sekolah"), ("sekul", "sekolah"),
+            ("sekul", "sekolah"),
             ("thx", "terima kasih"), ("makasih", "terima kasih"), ("mksh", "terima kasih"), ("trims", "terima kasih"),
             ("tks", "terima kasih"), ("ok", "oke"), ("okay", "oke"), ("yth", "yang terhormat"),
             ("ambrol", "ambruk"), ("roboh", "ambruk"), ("runtuh", "ambruk"), ("putus", "ambruk"),
@@ -198,6 +206,6 @@ public enum IndonesianText {
         "telah", "sedang", "lebih", "kurang", "paling", "orang", "warga", "masyarakat", "kepada", "bagi",
         "tentang", "mengenai", "terhadap", "antara", "setelah", "sebelum", "ketika", "saat", "waktu", "sebagai",
         "sesuai", "cek", "status", "info", "informasi", "tes", "test", "coba", "mudiklapor", "lapor1708", "1708",
-        "kabupaten", "kota", "kecamatan", "kelurahan", "provinsi", "desa", "dusun", "daerah", "wilayah",
+        "kabupaten", "kota", "kecamatan", "kelurahan", "provinsi", "desa", "dusun", "daerah", "wilayah", "rupiah",
     ]
 }

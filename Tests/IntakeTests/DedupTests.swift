@@ -22,7 +22,18 @@ struct IndonesianTextTests {
         Case(text: "TOLOOONG parahhh!!!", words: ["tolong", "parah"]),
         Case(text: "Tdk ada lampu, gk bisa lewat", words: ["tidak", "ada", "lampu", "tidak", "bisa", "lewat"]),
         Case(text: "Rest area KM57 penuh", words: ["rest", "area", "km", "57", "penuh"]),
-        Case(text: "Pungutan Rp 50rb di kec. Depok", words: ["pungli", "rupiah", "50", "ribu", "di", "kecamatan", "depok"]),
+        Case(text: "Pungutan Rp 50rb di kec. Depok", words: ["pungli", "rupiah", "50000", "di", "kecamatan", "depok"]),
+        Case(text: "Pungutan Rp50.000", words: ["pungli", "rupiah", "50000"]),
+        Case(text: "uang 2jt, Rp 2.000.000", words: ["uang", "2000000", "rupiah", "2000000"]),
+        Case(text: "anak sy kls 8 smpn 2", words: ["anak", "saya", "kelas", "8", "smpn", "2"]),
+        Case(text: "kelas VIII SMP Negeri II", words: ["kelas", "8", "smpn", "2"]),
+        Case(text: "kelas delapan SMP N 2", words: ["kelas", "8", "smpn", "2"]),
+        Case(text: "capil, dukcapil, Dinas Kependudukan dan Pencatatan Sipil", words: ["disdukcapil", "disdukcapil", "disdukcapil"]),
+        Case(text: "RSUD, rumah sakit daerah, Rumah Sakit Umum Daerah, rs", words: ["rsud", "rsud", "rsud", "rs"]),
+        Case(text: "RT 03 RW 05, rt 3/rw 5", words: ["rt", "3", "rw", "5", "rt", "3", "rw", "5"]),
+        Case(text: "sdh 2x, dua kali", words: ["sudah", "2", "kali", "2", "kali"]),
+        Case(text: "antrian, antrean, ngantri", words: ["antre", "antre", "antre"]),
+        Case(text: "sekolahnya, masalahnya", words: ["sekolahnya", "masalahnya"]),
         Case(text: "Café déjà vu 100 orang", words: ["cafe", "deja", "vu", "100", "orang"]),
         Case(text: "Yth admin\n> pesan lama dikutip\nisi baru", words: ["yang", "terhormat", "admin", "isi", "baru"]),
     ]
@@ -30,6 +41,10 @@ struct IndonesianTextTests {
     @Test("words are lower-case, folded, collapsed and spelled out", arguments: cases)
     func wordsAreNormalized(_ testCase: Case) {
         #expect(IndonesianText.words(testCase.text) == testCase.words)
+    }
+
+    @Test func particlesAreStrippedButRootsThatEndLikeThemAreKept() {
+        #expect(IndonesianText.contentWords(["sekolahnya", "sekolah", "masalahnya", "jalannya", "langkah"]) == ["sekolah", "sekolah", "masalah", "jalan", "langkah"])
     }
 
     @Test func contentWordsDropGreetingsAndPoliteness() {
