@@ -21,8 +21,10 @@ extension IndonesianText {
                 out.append(digit)
             } else if word.utf8.first?.isASCIIDigit == true {
                 appendNumber(word, next: index + 1 < words.count ? words[index + 1] : nil, to: &out)
-            } else if word == "x", let previous, previous.utf8.first?.isASCIIDigit == true {
-                out.append("kali")
+            } else if word == "x" || word == "kali", let previous, previous.utf8.first?.isASCIIDigit == true {
+                // "2x" and "dua kali" are both "2": the count is the content, not the word for times.
+                index += 1
+                continue
             } else if let previous, numberedBy.contains(previous), let value = romanValue(word) {
                 out.append(String(value))
             } else if (word == "ribu" || word == "juta"), let previous, let value = Int(previous), value > 0, value < 1000,
@@ -103,10 +105,10 @@ extension IndonesianText {
         "gang", "blok", "lantai", "semester", "golongan", "zona", "sektor", "ruang",
     ]
 
-    /// Number words one to twelve, as digits.
+    /// Number words from one to eleven, a hundred and a thousand, as digits.
     private static let numberWords: [String: String] = [
         "satu": "1", "dua": "2", "tiga": "3", "empat": "4", "lima": "5", "enam": "6", "tujuh": "7", "delapan": "8",
-        "sembilan": "9", "sepuluh": "10", "sebelas": "11",
+        "sembilan": "9", "sepuluh": "10", "sebelas": "11", "seratus": "100", "seribu": "1000",
     ]
 
     /// The value of a roman numeral from I to XX; nil for anything else.

@@ -21,6 +21,11 @@ public struct DedupPolicy: Sendable, Equatable {
     public var followUpWindow: Double = 48 * 3600
     /// What a short follow-up without such a word must share with the complaint (containment of its words).
     public var followUpSimilarity: Double = 0.0
+    /// What a message that says it repeats an earlier report must share with it (containment of its words).
+    public var repeatSimilarity: Double = 0.15
+    /// What a message that says it raises something new must share with the reporter's earlier complaint
+    /// to be merged all the same.
+    public var newTopicMergeSimilarity: Double = 0.7
     /// At most this many complaints are indexed; the oldest half is dropped when it fills.
     public var capacity: Int
 

@@ -107,9 +107,9 @@ public struct Evaluation {
 
     /// What matching sees of a message: its content words and places, for `--explain`.
     public func explain(_ message: EvaluationMessage) -> String {
-        let (words, places, followUp) = extractor.reading(title: message.title, body: message.body)
+        let (words, places, intent) = extractor.reading(title: message.title, body: message.body)
         let named = places.map { "\($0) \(extractor.gazetteer.name(of: $0) ?? "?")" }
-        return "\(message.id): words [\(words.joined(separator: " "))] places [\(named.joined(separator: ", "))]\(followUp ? " follow-up" : "")"
+        return "\(message.id): words [\(words.joined(separator: " "))] places [\(named.joined(separator: ", "))]\(intent.names.map { " " + $0 }.joined())"
     }
 
     /// The reporter as the matching channel's adapter would normalize it.

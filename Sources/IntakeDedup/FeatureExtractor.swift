@@ -12,21 +12,24 @@ public struct FeatureExtractor: Sendable {
     /// What matching reads of a message: the words of its problem (place names taken out: they are compared
     /// as places, and left in they would make two problems at one terminal look alike), its places, and
     /// whether it announces itself as an addition to an earlier message.
-    public func reading(title: String?, body: String) -> (problemWords: [String], places: [String], followUp: Bool) {
+    public func reading(title: String?, body: String) -> (problemWords: [String], places: [String], intent: MessageIntent) {
         var words = IndonesianText.words(body)
         if let title, !title.isEmpty { words = IndonesianText.words(title) + words }
         let (places, spans) = gazetteer.placeMentions(in: words)
         var problemWords = words
         for span in spans.reversed() { problemWords.removeSubrange(span) }
-        let followUp = words.contains(where: IndonesianText.followUpWords.contains) || (title.map(Self.isReply) ?? false)
-        return (IndonesianText.contentWords(problemWords), places, followUp)
+        var intent = MessageIntent.of(words)
+        if title.map(Self.isReply) ?? false { intent.insert(.addition) }
+        return (IndonesianText.contentWords(problemWords), places, intent)
     }
 
     /// Features of a message with `title` and `body`, sent by the holder of `identities`.
     public func features(title: String?, body: String, identities: [String]) -> DedupFeatures {
-        let (words, places, followUp) = reading(title: title, body: body)
+        let (words, places, intent) = reading(title: title, body: body)
         var tokens = words.map(Self.tokenHash)
-        if followUp { tokens.append(Self.followUpMarker) }
+        if intent.contains(.addition) { tokens.append(Self.followUpMarker) }
+        if intent.contains(.repeatOfEarlier) { tokens.append(Self.repeatMarker) }
+        if intent.contains(.newTopic) { tokens.append(Self.newTopicMarker) }
         tokens.sort()
         tokens = Self.distinct(tokens)
         return DedupFeatures(identities: identities.map(Self.identityHash), tokens: tokens, places: places)
@@ -47,6 +50,17 @@ public struct FeatureExtractor: Sendable {
 
     /// A token no word hashes to by accident: the message reads as a follow-up of an earlier one.
     static let followUpMarker = tokenHash("\u{1}follow-up")
+    /// The message says it repeats an earlier report.
+    static let repeatMarker = tokenHash("\u{1}repeat")
+    /// The message says it raises something new.
+    static let newTopicMarker = tokenHash("\u{1}new-topic")
+    /// Marker tokens: not words, so not counted as content.
+    static let markers: Set<UInt32> = [followUpMarker, repeatMarker, newTopicMarker]
+
+    /// Whether `token` is one of the markers (three comparisons: called on every shared token).
+    @inline(__always) static func isMarker(_ token: UInt32) -> Bool {
+        token == followUpMarker || token == repeatMarker || token == newTopicMarker
+    }
 
     /// "Re: …", "RE:", "Balas: …": the subject of a reply.
     static func isReply(_ title: String) -> Bool {

@@ -88,7 +88,9 @@ public struct Gazetteer: Sendable {
                 let phrase = length == 1 ? words[index] : words[index..<(index + length)].joined(separator: " ")
                 if let found = phrases[phrase] {
                     let cue = index > 0 ? Self.cues[words[index - 1]] : nil
-                    let candidates = cue.map { kinds in found.filter { kinds.contains(places[Int($0)].kind) } } ?? found
+                    var candidates = cue.map { kinds in found.filter { kinds.contains(places[Int($0)].kind) } } ?? found
+                    // "Jl. Soekarno-Hatta" is a street named after someone, not the airport.
+                    if index > 0 && words[index - 1] == "jalan" { candidates.removeAll { places[Int($0)].kind == .landmark } }
                     if !candidates.isEmpty && (length > 1 || cue != nil || !everyday.contains(phrase)) {
                         // A lone one-word district name ("sukarame", "gantung") is as often a village or a
                         // word: it counts only when another mention in the message backs it up.

@@ -75,16 +75,16 @@ public enum IndonesianText {
         var content: [String] = []
         content.reserveCapacity(words.count)
         for word in words where !stopWords.contains(word) {
-            content.append(stem(word))
+            let stemmed = stem(word)
+            // "lubangnya" is "lubang", which reads as "rusak" like "lubang" does.
+            if stemmed != word, let expansion = abbreviations[stemmed], expansion.count == 1 {
+                if !stopWords.contains(expansion[0]) { content.append(expansion[0]) }
+            } else {
+                content.append(stemmed)
+            }
         }
         return content
     }
-
-    /// Words that mark a message as adding to an earlier one ("tambahan", "foto", "susulan", a quoted reply).
-    static let followUpWords: Set<String> = [
-        "tambahan", "menambahkan", "foto", "lampiran", "terlampir", "susulan", "lanjutan", "update", "sebelumnya",
-        "tadi", "td", "menulis", "wrote", "kirim", "dikirim", "barusan", "kemarin", "lupa", "ralat", "koreksi",
-    ]
 
     /// Strips the particles and suffixes that reword without changing the subject ("jalannya" → "jalan",
     /// "diperbaiki" and "perbaikan" stay apart: prefixes change too much to strip blindly).
@@ -179,6 +179,16 @@ public enum IndonesianText {
             ("berlubang", "rusak"), ("lubang", "rusak"), ("hancur", "rusak"), ("bolong", "rusak"),
             ("mati", "padam"), ("banjir", "banjir"), ("genangan", "banjir"), ("tergenang", "banjir"),
             ("pungutan", "pungli"),
+            ("dpn", "depan"), ("rmh", "rumah"), ("kmrn", "kemarin"), ("kmrin", "kemarin"), ("dtg", "datang"),
+            ("tnp", "tanpa"), ("sblm", "sebelum"), ("pdhl", "padahal"), ("bgmn", "bagaimana"), ("emg", "memang"),
+            ("jd", "jadi"), ("cm", "cuma"), ("cuman", "cuma"), ("ttg", "tentang"), ("lwt", "lewat"), ("dkt", "dekat"),
+            ("tgh", "tengah"), ("brp", "berapa"), ("sbg", "sebagai"), ("bbrp", "beberapa"), ("kpn", "kapan"),
+            ("sdg", "sedang"), ("kntr", "kantor"), ("ktr", "kantor"), ("bnr", "benar"), ("bkn", "bukan"), ("srt", "surat"), ("almt", "alamat"),
+            ("kwitansi", "kuitansi"), ("jukir", "juru parkir"), ("sei", "sungai"), ("td", "tadi"), ("tdi", "tadi"),
+            ("skt", "sakit"), ("ortu", "orang tua"), ("sklh", "sekolah"), ("pmbyrn", "pembayaran"), ("byr", "bayar"),
+            ("sblh", "sebelah"), ("sktr", "sekitar"), ("kk", "kk"), ("ngurus", "urus"), ("mengurus", "urus"),
+            ("diurus", "urus"), ("pengurusan", "urus"), ("nunggu", "tunggu"), ("menunggu", "tunggu"),
+            ("ditunggu", "tunggu"),
         ]
         var map: [String: [String]] = [:]
         for (short, long) in pairs { map[short] = long.split(separator: " ").map(String.init) }
@@ -192,7 +202,7 @@ public enum IndonesianText {
         "mohon", "tolong", "bapak", "ibu", "admin", "lapor", "lapor1708", "terima", "kasih", "sudah", "belum",
         "akan", "atau", "juga", "pada", "dalam", "oleh", "karena", "agar", "supaya", "bisa", "dapat", "harus",
         "masih", "lagi", "sangat", "banget", "sekali", "terus", "sama", "tapi", "namun", "jadi", "kalau", "jika",
-        "sejak", "sampai", "hingga", "sekarang", "kemarin", "hari", "ini", "tersebut", "para", "pun", "kok", "sih",
+        "sejak", "sampai", "hingga", "sekarang", "kemarin", "tadi", "hari", "ini", "tersebut", "para", "pun", "kok", "sih",
         "ya", "yah", "dong", "deh", "nih", "tuh", "loh", "lho", "kan", "nya", "aja", "saja", "hanya", "baru", "mau",
         "ingin", "minta", "meminta", "segera", "cepat", "dibantu", "bantu", "bantuan", "ditindaklanjuti",
         "tindak", "lanjut", "ditangani", "respon", "direspon", "tanggapan", "ditanggapi", "laporan", "melaporkan",

@@ -65,7 +65,10 @@ public final class NearDuplicateIndex {
         var best = Best()
         let query = Query(
             features: features, placeIDs: features.places.map(placeID), time: time, mergeWindow: mergeWindow,
-            followUp: features.tokens.contains(FeatureExtractor.followUpMarker)
+            followUp: features.tokens.contains(FeatureExtractor.followUpMarker),
+            repeats: features.tokens.contains(FeatureExtractor.repeatMarker),
+            newTopic: features.tokens.contains(FeatureExtractor.newTopicMarker),
+            contentCount: features.tokens.count(where: { !FeatureExtractor.markers.contains($0) })
         )
         var areas: [Int32] = []
         for code in features.places {
@@ -224,6 +227,10 @@ public final class NearDuplicateIndex {
         var time: Double
         var mergeWindow: Double
         var followUp: Bool
+        var repeats: Bool
+        var newTopic: Bool
+        /// Tokens that are words, not markers.
+        var contentCount: Int
     }
 
     private struct Best {
@@ -272,7 +279,9 @@ public final class NearDuplicateIndex {
         while i < mine.count && j < end {
             let a = mine[i], b = tokenPool[j]
             if a == b {
-                shared += 1; i += 1; j += 1
+                // A marker both carry ("repeat", "addition") says nothing about their subject.
+                if !FeatureExtractor.isMarker(a) { shared += 1 }
+                i += 1; j += 1
             } else if a < b {
                 i += 1
             } else {
@@ -295,12 +304,24 @@ public final class NearDuplicateIndex {
         if sameReporter, relation.isCompatible {
             var score = smaller < policy.minimumWords ? jaccard : max(jaccard, 0.9 * containment)
             var needed = smaller < policy.minimumWords ? 0.8 : policy.mergeSimilarity
-            // A short note or an announced addition ("tambahan", "foto", a reply) soon after continues the
-            // earlier complaint even when it shares few words with it.
-            if age <= policy.followUpWindow && (query.followUp || mine.count <= policy.minimumWords) {
-                // An announced addition may share nothing ("ini fotonya"); a merely short one must share something.
-                needed = min(needed, query.followUp ? 0 : policy.followUpSimilarity)
-                score = max(score, containment)
+            if query.newTopic {
+                // "beda masalah", "satu lagi": only a near copy is still the earlier complaint.
+                needed = max(needed, policy.newTopicMergeSimilarity)
+            } else {
+                // A short note or an announced addition ("tambahan", "foto", a reply) soon after continues the
+                // earlier complaint even when it shares few words with it.
+                let short = query.contentCount <= policy.minimumWords
+                if age <= policy.followUpWindow && (query.followUp || short) {
+                    // An announced addition may share nothing ("ini fotonya"); a merely short one must share something.
+                    needed = min(needed, query.followUp ? 0 : policy.followUpSimilarity)
+                    score = max(score, containment)
+                }
+                // "kirim ulang", "menindaklanjuti laporan saya": a repeat within the merge window needs only
+                // to share its subject, in any register; one that says nothing else needs nothing more.
+                if query.repeats {
+                    needed = min(needed, short ? 0 : policy.repeatSimilarity)
+                    score = max(score, containment)
+                }
             }
             if score >= needed && score > (best.merge?.score ?? -1) { best.merge = (entry, score) }
         }

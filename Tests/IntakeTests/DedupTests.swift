@@ -18,7 +18,7 @@ struct IndonesianTextTests {
     }
 
     static let cases: [Case] = [
-        Case(text: "jln rusak yg dkt sekolah", words: ["jalan", "rusak", "yang", "dkt", "sekolah"]),
+        Case(text: "jln rusak yg dkt sekolah", words: ["jalan", "rusak", "yang", "dekat", "sekolah"]),
         Case(text: "TOLOOONG parahhh!!!", words: ["tolong", "parah"]),
         Case(text: "Tdk ada lampu, gk bisa lewat", words: ["tidak", "ada", "lampu", "tidak", "bisa", "lewat"]),
         Case(text: "Rest area KM57 penuh", words: ["rest", "area", "km", "57", "penuh"]),
@@ -31,7 +31,8 @@ struct IndonesianTextTests {
         Case(text: "capil, dukcapil, Dinas Kependudukan dan Pencatatan Sipil", words: ["disdukcapil", "disdukcapil", "disdukcapil"]),
         Case(text: "RSUD, rumah sakit daerah, Rumah Sakit Umum Daerah, rs", words: ["rsud", "rsud", "rsud", "rs"]),
         Case(text: "RT 03 RW 05, rt 3/rw 5", words: ["rt", "3", "rw", "5", "rt", "3", "rw", "5"]),
-        Case(text: "sdh 2x, dua kali", words: ["sudah", "2", "kali", "2", "kali"]),
+        Case(text: "sdh 2x, dua kali, berkali kali", words: ["sudah", "2", "2", "berkali", "kali"]),
+        Case(text: "diminta seratus ribu", words: ["diminta", "100000"]),
         Case(text: "antrian, antrean, ngantri", words: ["antre", "antre", "antre"]),
         Case(text: "sekolahnya, masalahnya", words: ["sekolahnya", "masalahnya"]),
         Case(text: "Café déjà vu 100 orang", words: ["cafe", "deja", "vu", "100", "orang"]),
