@@ -17,15 +17,13 @@ extension IndonesianText {
             }
             let word = words[index]
             let previous = out.last
-            if let digit = numberWords[word] {
-                out.append(digit)
-            } else if word.utf8.first?.isASCIIDigit == true {
+            if word.utf8.first?.isASCIIDigit == true {
                 appendNumber(word, next: index + 1 < words.count ? words[index + 1] : nil, to: &out)
             } else if word == "x" || word == "kali", let previous, previous.utf8.first?.isASCIIDigit == true {
                 // "2x" and "dua kali" are both "2": the count is the content, not the word for times.
                 index += 1
                 continue
-            } else if let previous, numberedBy.contains(previous), let value = romanValue(word) {
+            } else if let value = romanValue(word), let previous, numberedBy.contains(previous) {
                 out.append(String(value))
             } else if (word == "ribu" || word == "juta"), let previous, let value = Int(previous), value > 0, value < 1000,
                       out.count >= 1 {
@@ -67,7 +65,8 @@ extension IndonesianText {
         return nil
     }
 
-    /// First word → (the words that follow it, the short form), longest first.
+    /// First word → (the words that follow it, the short form), longest first; number words are phrases of
+    /// one word, so each word of a message costs one lookup here.
     private static let phrases: [String: [([String], [String])]] = {
         let table: [(String, String)] = [
             ("dinas kependudukan dan pencatatan sipil", "disdukcapil"), ("dinas kependudukan pencatatan sipil", "disdukcapil"),
@@ -88,6 +87,7 @@ extension IndonesianText {
             ("antri", "antre"), ("ngantri", "antre"), ("mengantri", "antre"), ("mengantre", "antre"),
         ]
         var map: [String: [([String], [String])]] = [:]
+        for (word, digits) in numberWords { map[word] = [([], [digits])] }
         for (long, short) in table {
             let words = long.split(separator: " ").map(String.init)
             map[words[0], default: []].append((Array(words.dropFirst()), short.split(separator: " ").map(String.init)))
@@ -113,11 +113,17 @@ extension IndonesianText {
 
     /// The value of a roman numeral from I to XX; nil for anything else.
     static func romanValue(_ word: String) -> Int? {
-        let values: [UInt8: Int] = [UInt8(ascii: "i"): 1, UInt8(ascii: "v"): 5, UInt8(ascii: "x"): 10]
+        guard word.utf8.count <= 5 else { return nil }
         var total = 0
         var previous = 0
         for byte in word.utf8.reversed() {
-            guard let value = values[byte] else { return nil }
+            let value: Int
+            switch byte {
+            case UInt8(ascii: "i"): value = 1
+            case UInt8(ascii: "v"): value = 5
+            case UInt8(ascii: "x"): value = 10
+            default: return nil
+            }
             total += value < previous ? -value : value
             previous = max(previous, value)
         }

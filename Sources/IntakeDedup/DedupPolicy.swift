@@ -21,6 +21,11 @@ public struct DedupPolicy: Sendable, Equatable {
     public var followUpWindow: Double = 48 * 3600
     /// What a short follow-up without such a word must share with the complaint (containment of its words).
     public var followUpSimilarity: Double = 0.0
+    /// A report with at most this many content words is short: against another naming the same district,
+    /// landmark or local name, it is measured by containment as well as Jaccard.
+    public var shortReportWords: Int = 8
+    /// The weight of a short report's containment in its cluster score.
+    public var shortReportContainmentWeight: Double = 0.5
     /// What a message that says it repeats an earlier report must share with it (containment of its words).
     public var repeatSimilarity: Double = 0.15
     /// What a message that says it raises something new must share with the reporter's earlier complaint

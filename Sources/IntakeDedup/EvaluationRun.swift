@@ -28,15 +28,20 @@ final class EvaluationRun {
 
     /// Decides the message at `position`, received at `time`, against every message decided before it.
     func decide(_ message: EvaluationMessage, at position: Int, time: Double) {
+        let features = evaluation.extractor.features(title: message.title, body: message.body, identities: Evaluation.identities(of: message))
+        decide(id: message.id, channel: message.channel, features: features, at: position, time: time)
+    }
+
+    /// Decides a message whose features were computed already (on another thread).
+    func decide(id: String, channel: String, features: DedupFeatures, at position: Int, time: Double) {
         let me = Int32(position)
-        let seenKey = message.channel + "\u{0}" + message.id
+        let seenKey = channel + "\u{0}" + id
         if let earlier = seen[seenKey], complaintOf[Int(earlier)] >= 0 {
             complaintOf[position] = complaintOf[Int(earlier)]
             clusterOf[position] = clusterOf[Int(earlier)]
             return
         }
         seen[seenKey] = me
-        let features = evaluation.extractor.features(title: message.title, body: message.body, identities: Evaluation.identities(of: message))
         switch index.admit(features, key: Int64(position), at: time) {
         case .merge(let into, _, _):
             complaintOf[position] = complaintOf[Int(into)]

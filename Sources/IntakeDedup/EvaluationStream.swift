@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import IntakeModel
+import Synchronization
 
 /// Where an evaluation reads its JSONL lines: read once in order, and read back by place when the
 /// messages turn out not to be in time order.
@@ -81,6 +83,9 @@ extension Evaluation {
     /// come in time order (ties keep input order), else a first pass that notes each line's time and place
     /// and a second that reads them back sorted. Writes the predictions in input order through `write`, in
     /// chunks. `explain`, when given, gets each message's reading in input order.
+    ///
+    /// As in the server, features are computed apart from decisions: a batch's are computed on another
+    /// thread while the one before is decided, in order, on this one.
     public func run(
         _ lines: inout some EvaluationLines,
         explain: ((String) -> Void)? = nil,
@@ -91,28 +96,39 @@ extension Evaluation {
         var spans: [(offset: Int, length: Int32)] = []
         var inOrder = true
         var number = 0
-        while let (offset, line) = lines.next() {
-            number += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let (message, time) = try Self.parseMessage(line, number: number)
-            let position = run.ids.count
-            run.record(id: message.id, at: position)
-            explain?(self.explain(message))
-            if inOrder, let last = times.last, time < last { inOrder = false }
-            times.append(time)
-            spans.append((offset, Int32(line.count)))
-            if inOrder { run.decide(message, at: position, time: time) }
-        }
+        try pipelined(explain: explain != nil, next: {
+            var batch: [PendingLine] = []
+            while batch.count < Self.batchSize, let (offset, line) = lines.next() {
+                number += 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                batch.append(PendingLine(number: number, position: spans.count + batch.count, offset: offset, line: line))
+            }
+            for line in batch { spans.append((line.offset, Int32(line.line.count))) }
+            return batch
+        }, consume: { prepared in
+            run.record(id: prepared.id, at: prepared.position)
+            if let reading = prepared.reading { explain?(reading) }
+            if inOrder, let last = times.last, prepared.time < last { inOrder = false }
+            times.append(prepared.time)
+            if inOrder { run.decide(id: prepared.id, channel: prepared.channel, features: prepared.features, at: prepared.position, time: prepared.time) }
+        })
         if !inOrder {
             let ids = run.ids
             run = EvaluationRun(self)
             for (position, id) in ids.enumerated() { run.record(id: id, at: position) }
             let order = times.indices.sorted { times[$0] != times[$1] ? times[$0] < times[$1] : $0 < $1 }
-            for position in order {
-                let span = spans[position]
-                let (message, time) = try Self.parseMessage(lines.line(at: span.offset, length: Int(span.length)), number: 0)
-                run.decide(message, at: position, time: time)
-            }
+            var next = 0
+            try pipelined(explain: false, next: {
+                let end = min(next + Self.batchSize, order.count)
+                defer { next = end }
+                return order[next..<end].map { position in
+                    let span = spans[position]
+                    return PendingLine(number: position + 1, position: position, offset: span.offset,
+                                       line: lines.line(at: span.offset, length: Int(span.length)))
+                }
+            }, consume: { prepared in
+                run.decide(id: prepared.id, channel: prepared.channel, features: prepared.features, at: prepared.position, time: prepared.time)
+            })
         }
         var out: [UInt8] = []
         out.reserveCapacity(1 << 20)
@@ -125,5 +141,78 @@ extension Evaluation {
         }
         if !out.isEmpty { try write(out) }
         return EvaluationSummary(messages: run.ids.count, inTimeOrder: inOrder)
+    }
+
+    private static let batchSize = 1024
+
+    /// Reads batches with `next` until it returns none; each batch is parsed and its features computed on
+    /// another thread while the previous batch goes through `consume`, message by message, in order.
+    private func pipelined(explain: Bool, next: () throws -> [PendingLine], consume: (PreparedMessage) throws -> Void) throws {
+        let extractor = self.extractor
+        var current = PreparedBatch.prepare(try next(), extractor: extractor, explain: explain)
+        while true {
+            let upcoming = try next()
+            let handle = upcoming.isEmpty ? nil : PreparedBatch(upcoming, extractor: extractor, explain: explain)
+            for prepared in try current.get() { try consume(prepared) }
+            guard let handle else { return }
+            current = handle.wait()
+        }
+    }
+}
+
+/// A line read, not yet parsed: its line number (for errors), its message's input position, where it is.
+struct PendingLine: Sendable {
+    var number: Int
+    var position: Int
+    var offset: Int
+    var line: Data
+}
+
+/// A parsed message with its features, ready to decide.
+struct PreparedMessage: Sendable {
+    var id: String
+    var channel: String
+    var position: Int
+    var time: Double
+    var features: DedupFeatures
+    /// What `--explain` prints, when asked.
+    var reading: String?
+}
+
+/// One batch being parsed on a global dispatch queue; `wait` returns it.
+final class PreparedBatch: Sendable {
+    private let result = Mutex<Result<[PreparedMessage], EvaluationError>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ lines: [PendingLine], extractor: FeatureExtractor, explain: Bool) {
+        DispatchQueue.global().async { [self] in
+            let prepared = Self.prepare(lines, extractor: extractor, explain: explain)
+            result.withLock { $0 = prepared }
+            done.signal()
+        }
+    }
+
+    func wait() -> Result<[PreparedMessage], EvaluationError> {
+        done.wait()
+        return result.withLock { $0! }
+    }
+
+    static func prepare(_ lines: [PendingLine], extractor: FeatureExtractor, explain: Bool) -> Result<[PreparedMessage], EvaluationError> {
+        let evaluation = Evaluation(policy: DedupPolicy(), extractor: extractor)
+        var prepared: [PreparedMessage] = []
+        prepared.reserveCapacity(lines.count)
+        for line in lines {
+            let message: EvaluationMessage
+            let time: Double
+            do {
+                (message, time) = try Evaluation.parseMessage(line.line, number: line.number)
+            } catch {
+                return .failure(error)
+            }
+            let features = extractor.features(title: message.title, body: message.body, identities: Evaluation.identities(of: message))
+            prepared.append(PreparedMessage(id: message.id, channel: message.channel, position: line.position, time: time,
+                                            features: features, reading: explain ? evaluation.explain(message) : nil))
+        }
+        return .success(prepared)
     }
 }

@@ -11,13 +11,22 @@ public struct FeatureExtractor: Sendable {
 
     /// What matching reads of a message: the words of its problem (place names taken out: they are compared
     /// as places, and left in they would make two problems at one terminal look alike), its places, and
-    /// whether it announces itself as an addition to an earlier message.
+    /// what it says about itself. Places are gazetteer codes ("12.06.15"); a weak mention is marked `~`
+    /// ("~12.06.15"), and a local name the gazetteer does not hold (a village, a street, a school's place)
+    /// is `@` and the name ("@tamanan").
     public func reading(title: String?, body: String) -> (problemWords: [String], places: [String], intent: MessageIntent) {
         var words = IndonesianText.words(body)
         if let title, !title.isEmpty { words = IndonesianText.words(title) + words }
-        let (places, spans) = gazetteer.placeMentions(in: words)
-        var problemWords = words
-        for span in spans.reversed() { problemWords.removeSubrange(span) }
+        let mentions = gazetteer.allPlaceMentions(in: words)
+        var isPlace = [Bool](repeating: false, count: words.count)
+        for span in mentions.words + mentions.weakWords { for index in span { isPlace[index] = true } }
+        let local = LocalNames.find(in: words, skipping: isPlace)
+        for index in local.words { isPlace[index] = true }
+        var problemWords: [String] = []
+        problemWords.reserveCapacity(words.count)
+        for (index, word) in words.enumerated() where !isPlace[index] { problemWords.append(word) }
+        var places = mentions.codes + mentions.weakCodes.map { "~" + $0 }
+        for name in Set(local.names).sorted() { places.append(name) }
         var intent = MessageIntent.of(words)
         if title.map(Self.isReply) ?? false { intent.insert(.addition) }
         return (IndonesianText.contentWords(problemWords), places, intent)
@@ -54,14 +63,6 @@ public struct FeatureExtractor: Sendable {
     static let repeatMarker = tokenHash("\u{1}repeat")
     /// The message says it raises something new.
     static let newTopicMarker = tokenHash("\u{1}new-topic")
-    /// Marker tokens: not words, so not counted as content.
-    static let markers: Set<UInt32> = [followUpMarker, repeatMarker, newTopicMarker]
-
-    /// Whether `token` is one of the markers (three comparisons: called on every shared token).
-    @inline(__always) static func isMarker(_ token: UInt32) -> Bool {
-        token == followUpMarker || token == repeatMarker || token == newTopicMarker
-    }
-
     /// "Re: …", "RE:", "Balas: …": the subject of a reply.
     static func isReply(_ title: String) -> Bool {
         let lower = title.trimmed.lowercased()

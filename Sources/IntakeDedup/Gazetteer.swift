@@ -58,7 +58,7 @@ public struct Gazetteer: Sendable {
         self.places = places
         self.phrases = phrases
         self.longest = min(longest, 5)
-        everyday = Set(Self.everydayWords.flatMap { IndonesianText.canonicalize([$0]) }).union(IndonesianText.stopWords).union(IndonesianText.abbreviations.values.flatMap { $0 })
+        everyday = Set(Self.everydayWords.flatMap { IndonesianText.canonicalize([$0]) }).union(IndonesianText.stopWords).union(IndonesianText.abbreviations.values.flatMap { $0 }).subtracting(IndonesianText.cityShorthand.map(\.1))
         self.longestFrom = longestFrom
         byCode = Dictionary(places.enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
@@ -79,6 +79,14 @@ public struct Gazetteer: Sendable {
 
     /// The places named in `words`, and which words named them (the words of a kept mention only).
     public func placeMentions(in words: [String]) -> (codes: [String], words: [Range<Int>]) {
+        let mentions = allPlaceMentions(in: words)
+        return (mentions.codes, mentions.words)
+    }
+
+    /// The places named in `words` and the words that named them, with the weak ones apart: a lone
+    /// one-word district name nothing else backs up ("cugenang", "kemayoran" in a short SMS). A weak
+    /// mention proves nothing by itself, but it agrees with a report that names the same district plainly.
+    public func allPlaceMentions(in words: [String]) -> (codes: [String], words: [Range<Int>], weakCodes: [String], weakWords: [Range<Int>]) {
         var mentions: [Mention] = []
         var index = 0
         while index < words.count {
@@ -104,9 +112,11 @@ public struct Gazetteer: Sendable {
             }
             index += max(matched, 1)
         }
-        let kept = resolve(mentions)
+        let (kept, weak) = resolve(mentions)
         let codes = Array(Set(kept.flatMap(\.codes)))
-        return (codes.filter { code in !codes.contains { $0 != code && $0.hasPrefix(code + ".") } }.sorted(), kept.map(\.words))
+        let weakCodes = Array(Set(weak.flatMap(\.codes)).subtracting(codes)).sorted()
+        return (codes.filter { code in !codes.contains { $0 != code && $0.hasPrefix(code + ".") } }.sorted(), kept.map(\.words),
+                weakCodes, weak.map(\.words))
     }
 
     /// One place name found in a message: the places it may mean, and the words that named it.
@@ -118,8 +128,9 @@ public struct Gazetteer: Sendable {
     }
 
     /// Narrows ambiguous mentions by the others and drops those that stay too vague or unsupported.
-    private func resolve(_ mentions: [Mention]) -> [Mention] {
+    private func resolve(_ mentions: [Mention]) -> (kept: [Mention], weak: [Mention]) {
         var kept: [Mention] = []
+        var weak: [Mention] = []
         for (position, mention) in mentions.enumerated() {
             var chosen = mention
             if mention.codes.count > 1 || mention.weak {
@@ -128,6 +139,7 @@ public struct Gazetteer: Sendable {
                 if !fitting.isEmpty {
                     chosen.codes = fitting
                 } else if mention.weak {
+                    if mention.codes.count <= 2 { weak.append(mention) }
                     continue
                 }
             }
@@ -135,7 +147,7 @@ public struct Gazetteer: Sendable {
             if chosen.codes.count > 4 { continue }
             kept.append(chosen)
         }
-        return kept
+        return (kept, weak)
     }
 
     /// True when one code is the other or contains it ("14.04" and "14.04.15").

@@ -15,8 +15,18 @@ public enum IndonesianText {
         var quoted = false
         var lineStart = true
 
+        // Digits written against a word ("anak2", "kmrn2"): a lone 2 there doubles the word, it is no number.
+        var gluedDigits = false
+        // A glued 2 followed by "." or ",": reduplication ("anak2.") or a number going on ("rp2.000")?
+        var pendingTwo = false
+
         func flush() {
             guard !current.isEmpty else { return }
+            defer { gluedDigits = false }
+            if gluedDigits && current.count == 1 && current[0] == UInt8(ascii: "2") {
+                current.removeAll(keepingCapacity: true)
+                return
+            }
             collapseRuns(&current)
             let word = String(decoding: current, as: UTF8.self)
             current.removeAll(keepingCapacity: true)
@@ -29,6 +39,11 @@ public enum IndonesianText {
 
         for scalar in text.unicodeScalars {
             let value = scalar.value
+            if pendingTwo {
+                pendingTwo = false
+                if value >= 0x30 && value <= 0x39 { gluedDigits = false }
+                flush()
+            }
             // Quoted lines of an email reply ("> ...") repeat an earlier message: not this one's content.
             if lineStart && value == 0x3E { quoted = true }
             if value == 0x0A {
@@ -49,13 +64,20 @@ public enum IndonesianText {
                     if let last = current.last, last.isASCIIDigit { flush() }
                     current.append(byte | 0x20)
                 case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    if let last = current.last, !last.isASCIIDigit { flush() }
+                    if let last = current.last, !last.isASCIIDigit {
+                        flush()
+                        gluedDigits = words.last != "rupiah"
+                    }
                     current.append(byte)
                 case UInt8(ascii: "'"), UInt8(ascii: "`"):
                     // "jum'at", "qur'an": one word.
                     continue
                 default:
-                    flush()
+                    if gluedDigits && (byte == UInt8(ascii: ".") || byte == UInt8(ascii: ",")) && current == [UInt8(ascii: "2")] {
+                        pendingTwo = true
+                    } else {
+                        flush()
+                    }
                 }
             } else if let folded = fold(value) {
                 if let last = current.last, last.isASCIIDigit { flush() }
@@ -110,6 +132,15 @@ public enum IndonesianText {
         guard word.count > 2, let first = word.first, !first.isASCIIDigit else { return }
         // Roman numerals ("viii", "xiii") are numbers, not stretched letters.
         if word.allSatisfy({ $0 == UInt8(ascii: "i") || $0 == UInt8(ascii: "v") || $0 == UInt8(ascii: "x") }) { return }
+        // Most words have nothing to collapse: find out without building a copy.
+        let count = word.count
+        var stretched = count > 3 && word[count - 1] == word[count - 2]
+        var position = 2
+        while !stretched && position < count {
+            stretched = word[position] == word[position - 1] && word[position] == word[position - 2]
+            position += 1
+        }
+        guard stretched else { return }
         var out: [UInt8] = []
         out.reserveCapacity(word.count)
         var index = 0
@@ -188,12 +219,21 @@ public enum IndonesianText {
             ("skt", "sakit"), ("ortu", "orang tua"), ("sklh", "sekolah"), ("pmbyrn", "pembayaran"), ("byr", "bayar"),
             ("sblh", "sebelah"), ("sktr", "sekitar"), ("kk", "kk"), ("ngurus", "urus"), ("mengurus", "urus"),
             ("diurus", "urus"), ("pengurusan", "urus"), ("nunggu", "tunggu"), ("menunggu", "tunggu"),
-            ("ditunggu", "tunggu"),
+            ("ditunggu", "tunggu"), ("jmbtn", "jembatan"), ("jmbt", "jembatan"), ("pntu", "pintu"),
         ]
         var map: [String: [String]] = [:]
-        for (short, long) in pairs { map[short] = long.split(separator: " ").map(String.init) }
+        for (short, long) in pairs + cityShorthand { map[short] = long.split(separator: " ").map(String.init) }
         return map
     }()
+
+    /// How SMS writers shorten the big cities ("mlg", "sby", "jogja"). Kept apart because their expansions
+    /// are place names, not everyday words, to the gazetteer.
+    static let cityShorthand: [(String, String)] = [
+        ("jkt", "jakarta"), ("bdg", "bandung"), ("sby", "surabaya"), ("smg", "semarang"), ("mlg", "malang"),
+        ("mks", "makassar"), ("plg", "palembang"), ("jogja", "yogyakarta"), ("yogya", "yogyakarta"),
+        ("jogjakarta", "yogyakarta"), ("bks", "bekasi"), ("tng", "tangerang"), ("bgr", "bogor"), ("mdn", "medan"),
+        ("pku", "pekanbaru"), ("bpp", "balikpapan"), ("dps", "denpasar"),
+    ]
 
     /// Words that carry no subject: function words, greetings, politeness, addressing the admin, and the
     /// stock phrases of reports ("mohon ditindaklanjuti"). Matching ignores them.

@@ -17,16 +17,33 @@ public struct MessageIntent: OptionSet, Sendable, Hashable {
     static func of(_ words: [String]) -> MessageIntent {
         var intent: MessageIntent = []
         for (index, word) in words.enumerated() {
-            if additionWords.contains(word) { intent.insert(.addition) }
-            if repeatWords.contains(word) { intent.insert(.repeatOfEarlier) }
-            if newTopicWords.contains(word) { intent.insert(.newTopic) }
-            guard index + 1 < words.count else { continue }
-            let pair = word + " " + words[index + 1]
-            if repeatPairs.contains(pair) { intent.insert(.repeatOfEarlier) }
-            if newTopicPairs.contains(pair) { intent.insert(.newTopic) }
+            guard let cue = cues[word] else { continue }
+            intent.formUnion(cue.alone)
+            if index + 1 < words.count, let second = cue.followedBy[words[index + 1]] { intent.formUnion(second) }
         }
         return intent
     }
+
+    /// For each word that says something alone or as the first of a pair: what it says alone, and what it
+    /// says followed by each second word. One lookup per word of the message.
+    private static let cues: [String: (alone: MessageIntent, followedBy: [String: MessageIntent])] = {
+        var table: [String: (alone: MessageIntent, followedBy: [String: MessageIntent])] = [:]
+        func add(_ words: Set<String>, _ intent: MessageIntent) {
+            for word in words { table[word, default: ([], [:])].alone.insert(intent) }
+        }
+        func addPairs(_ pairs: Set<String>, _ intent: MessageIntent) {
+            for pair in pairs {
+                let parts = pair.split(separator: " ").map(String.init)
+                table[parts[0], default: ([], [:])].followedBy[parts[1], default: []].insert(intent)
+            }
+        }
+        add(additionWords, .addition)
+        add(repeatWords, .repeatOfEarlier)
+        add(newTopicWords, .newTopic)
+        addPairs(repeatPairs, .repeatOfEarlier)
+        addPairs(newTopicPairs, .newTopic)
+        return table
+    }()
 
     /// The names `--explain` prints.
     public var names: [String] {
@@ -50,7 +67,7 @@ public struct MessageIntent: OptionSet, Sendable, Hashable {
         "isi form", "mengisi form", "lapor lewat", "melapor lewat", "saya laporkan",
     ]
 
-    private static let newTopicWords: Set<String> = []
+    private static let newTopicWords: Set<String> = ["sekalian"]
 
     private static let newTopicPairs: Set<String> = [
         "beda masalah", "masalah lain", "masalah baru", "1 lagi", "hal lain", "lain lagi", "ada lagi", "laporan baru",

@@ -14,11 +14,12 @@ public final class NearDuplicateIndex {
     private let hasher = MinHasher(bands: 8, rows: 3)
 
     private static let identitySlots = 2
-    private static let placeSlots = 3
+    private static let placeSlots = 4
     /// How many entries each chain may yield: bounds the work per message whatever the index holds.
     private static let identityChainLimit = 64
     private static let placeChainLimit = 48
     private static let bandChainLimit = 16
+    private static let localChainLimit = 24
 
     // One entry per indexed complaint, in insertion order.
     private var keys: [Int64] = []
@@ -41,8 +42,9 @@ public final class NearDuplicateIndex {
     private var placeHeads: [Int32] = []
     private var placeNext: [Int32] = []
 
-    private var placeIDs: [String: Int32] = [:]
-    private var placeCodes: [String] = []
+    private var placeTable = PlaceTable()
+    /// The marker tokens, held here: the verification loop compares every shared token with them.
+    private let markers = (FeatureExtractor.followUpMarker, FeatureExtractor.repeatMarker, FeatureExtractor.newTopicMarker)
     private var entryByKey: [Int64: Int32] = [:]
 
     public init(policy: DedupPolicy, gazetteer: Gazetteer = .shipped) {
@@ -64,15 +66,15 @@ public final class NearDuplicateIndex {
         }
         var best = Best()
         let query = Query(
-            features: features, placeIDs: features.places.map(placeID), time: time, mergeWindow: mergeWindow,
-            followUp: features.tokens.contains(FeatureExtractor.followUpMarker),
-            repeats: features.tokens.contains(FeatureExtractor.repeatMarker),
-            newTopic: features.tokens.contains(FeatureExtractor.newTopicMarker),
-            contentCount: features.tokens.count(where: { !FeatureExtractor.markers.contains($0) })
+            features: features, placeIDs: features.places.map { placeTable.id($0) }, time: time, mergeWindow: mergeWindow,
+            followUp: features.tokens.contains(markers.0),
+            repeats: features.tokens.contains(markers.1),
+            newTopic: features.tokens.contains(markers.2),
+            contentCount: features.tokens.count(where: { $0 != markers.0 && $0 != markers.1 && $0 != markers.2 })
         )
         var areas: [Int32] = []
-        for code in features.places {
-            let area = placeID(Self.area(of: code))
+        for place in query.placeIDs {
+            let area = placeTable.infos[Int(place)].area
             if !areas.contains(area) { areas.append(area) }
         }
         for identity in features.identities {
@@ -80,8 +82,10 @@ public final class NearDuplicateIndex {
                  limit: Self.identityChainLimit, query: query, best: &best)
         }
         for place in areas where Int(place) < placeHeads.count {
+            // A local name's chain holds only reports naming it: fewer steps find what there is.
+            let limit = placeTable.infos[Int(place)].level == 0 ? Self.localChainLimit : Self.placeChainLimit
             walk(.place(place), from: placeHeads[Int(place)], since: time - policy.clusterWindow,
-                 limit: Self.placeChainLimit, query: query, best: &best)
+                 limit: limit, query: query, best: &best)
         }
         if !features.tokens.isEmpty {
             for (band, key) in hasher.bandKeys(features.tokens).enumerated() {
@@ -93,7 +97,7 @@ public final class NearDuplicateIndex {
             return .merge(key: keys[merge.entry], score: merge.score, reason: "same reporter, similarity \(Self.format(merge.score))")
         }
         if let cluster = best.cluster {
-            let place = cluster.place.flatMap { gazetteer.name(of: $0) }
+            let place = cluster.place.flatMap { placeTable.name(of: $0, in: gazetteer) }
             let reason = place.map { "same issue at \($0), similarity \(Self.format(cluster.score))" }
                 ?? "same issue, similarity \(Self.format(cluster.score))"
             return .cluster(with: keys[cluster.entry], cluster: clusters[cluster.entry], score: cluster.score, reason: reason)
@@ -116,18 +120,7 @@ public final class NearDuplicateIndex {
     /// Indexes a stored complaint. `cluster` is the key of its cluster's first complaint (its own key when alone).
     public func insert(_ features: DedupFeatures, key: Int64, cluster: Int64, at time: Double) {
         if keys.count >= policy.capacity { compact() }
-        append(features.tokens, identities: features.identities, placeIDs: features.places.map(placeID), key: key, cluster: cluster, time: time)
-    }
-
-    /// The regency or city a code lies in (its first two parts): place chains are per area, so a report
-    /// naming a district meets one naming only its regency, and verification then compares the full codes.
-    static func area(of code: String) -> String {
-        var dots = 0
-        for index in code.indices where code[index] == "." {
-            dots += 1
-            if dots == 2 { return String(code[..<index]) }
-        }
-        return code
+        append(features.tokens, identities: features.identities, placeIDs: features.places.map { placeTable.id($0) }, key: key, cluster: cluster, time: time)
     }
 
     /// Moves a complaint to another cluster (an operator's undo puts it back in a cluster of its own).
@@ -170,7 +163,7 @@ public final class NearDuplicateIndex {
         }
         var newAreas: [Int32] = []
         for place in newPlaces {
-            let area = placeID(Self.area(of: placeCodes[Int(place)]))
+            let area = placeTable.infos[Int(place)].area
             if !newAreas.contains(area) { newAreas.append(area) }
         }
         for slot in 0..<Self.placeSlots {
@@ -194,14 +187,6 @@ public final class NearDuplicateIndex {
                 bandNext.append(-1)
             }
         }
-    }
-
-    private func placeID(_ code: String) -> Int32 {
-        if let id = placeIDs[code] { return id }
-        let id = Int32(placeCodes.count)
-        placeCodes.append(code)
-        placeIDs[code] = id
-        return id
     }
 
     /// Drops the oldest half (and anything removed), rebuilding every chain from what is kept.
@@ -235,7 +220,7 @@ public final class NearDuplicateIndex {
 
     private struct Best {
         var merge: (entry: Int, score: Double)?
-        var cluster: (entry: Int, score: Double, place: String?)?
+        var cluster: (entry: Int, score: Double, place: Int32?)?
     }
 
     /// Which of an entry's next pointers a chain follows.
@@ -273,19 +258,9 @@ public final class NearDuplicateIndex {
         let start = tokenStarts[entry]
         let end = tokenStarts[entry + 1]
         let mine = query.features.tokens
-        var shared = 0
-        var i = 0
-        var j = start
-        while i < mine.count && j < end {
-            let a = mine[i], b = tokenPool[j]
-            if a == b {
-                // A marker both carry ("repeat", "addition") says nothing about their subject.
-                if !FeatureExtractor.isMarker(a) { shared += 1 }
-                i += 1; j += 1
-            } else if a < b {
-                i += 1
-            } else {
-                j += 1
+        let shared = mine.withUnsafeBufferPointer { mineBuffer in
+            tokenPool.withUnsafeBufferPointer { pool in
+                Self.sharedWords(mineBuffer, UnsafeBufferPointer(rebasing: pool[start..<end]), markers: markers)
             }
         }
         let theirs = end - start
@@ -295,13 +270,27 @@ public final class NearDuplicateIndex {
         let containment = smaller == 0 ? 0 : Double(shared) / Double(smaller)
         let age = query.time - times[entry]
         let sameReporter = age <= query.mergeWindow && sharesIdentity(query.features.identities, entry: entry)
-        let clusterable = age <= policy.clusterWindow && jaccard >= min(policy.clusterSimilarity, policy.exactPlaceClusterSimilarity)
+        // A short report ("jmbtn gantung cugenang ambruk") set against a long one about the same spot is
+        // measured by how much of it the long one says: Jaccard would drown it in the long one's words.
+        let shortReport = smaller <= policy.shortReportWords && shared >= 2
+        let placeScore = shortReport ? max(jaccard, policy.shortReportContainmentWeight * containment) : jaccard
+        let clusterable = age <= policy.clusterWindow
+            && placeScore >= min(policy.clusterSimilarity, policy.exactPlaceClusterSimilarity)
             && mine.count >= policy.minimumWords && theirs >= policy.minimumWords
         // Most candidates fail on words alone; places are compared only for those that could still match.
         guard sameReporter || clusterable else { return }
-        let relation = placeRelation(query.placeIDs, entry: entry)
+        let relation = placeTable.relation(
+            query.placeIDs, places[(entry * Self.placeSlots)..<((entry + 1) * Self.placeSlots)],
+            myTokens: mine, theirTokens: tokenPool[start..<end]
+        )
 
         if sameReporter, relation.isCompatible {
+            // The same district, landmark or local name counts as one more word in common.
+            var (jaccard, containment) = (jaccard, containment)
+            if case .agree(let place) = relation, placeTable.isSpecific(place) {
+                jaccard = Double(shared + 1) / Double(union + 1)
+                containment = Double(shared + 1) / Double(smaller + 1)
+            }
             var score = smaller < policy.minimumWords ? jaccard : max(jaccard, 0.9 * containment)
             var needed = smaller < policy.minimumWords ? 0.8 : policy.mergeSimilarity
             if query.newTopic {
@@ -327,15 +316,39 @@ public final class NearDuplicateIndex {
         }
         guard clusterable else { return }
         switch relation {
-        case .agree(let code):
+        case .agree(let place):
             // Naming the same district or landmark is stronger evidence than naming the same regency.
-            let needed = code.utf8.count(where: { $0 == UInt8(ascii: ".") }) >= 2 ? policy.exactPlaceClusterSimilarity : policy.clusterSimilarity
-            if jaccard >= needed && jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, code) }
+            let specific = placeTable.isSpecific(place)
+            let needed = specific ? policy.exactPlaceClusterSimilarity : policy.clusterSimilarity
+            let score = specific ? placeScore : jaccard
+            if score >= needed && score > (best.cluster?.score ?? -1) { best.cluster = (entry, score, place) }
         case .unknown:
             if jaccard >= policy.textOnlyClusterSimilarity && jaccard > (best.cluster?.score ?? -1) { best.cluster = (entry, jaccard, nil) }
         case .conflict:
             return
         }
+    }
+
+    /// How many tokens two sorted token lists share, markers ("repeat", "addition") not counted: a marker
+    /// both carry says nothing about their subject.
+    @inline(__always)
+    private static func sharedWords(_ mine: UnsafeBufferPointer<UInt32>, _ theirs: UnsafeBufferPointer<UInt32>, markers: (UInt32, UInt32, UInt32)) -> Int {
+        var shared = 0
+        var i = 0
+        var j = 0
+        while i < mine.count && j < theirs.count {
+            let a = mine[i], b = theirs[j]
+            if a == b {
+                if a != markers.0 && a != markers.1 && a != markers.2 { shared += 1 }
+                i += 1
+                j += 1
+            } else if a < b {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return shared
     }
 
     private func sharesIdentity(_ mine: [UInt64], entry: Int) -> Bool {
@@ -344,40 +357,6 @@ public final class NearDuplicateIndex {
             if identity != 0 && mine.contains(identity) { return true }
         }
         return false
-    }
-
-    private enum PlaceRelation {
-        /// Both name a place and the places overlap below province level (the more general one is named).
-        case agree(String)
-        /// Neither names a place, or they overlap only at province level.
-        case unknown
-        /// Both name places, and none of them overlap: different places.
-        case conflict
-
-        var isCompatible: Bool {
-            if case .conflict = self { return false }
-            return true
-        }
-    }
-
-    private func placeRelation(_ mine: [Int32], entry: Int) -> PlaceRelation {
-        guard !mine.isEmpty else { return .unknown }
-        var theirsCount = 0
-        var weak = false
-        for slot in 0..<Self.placeSlots {
-            let place = places[entry * Self.placeSlots + slot]
-            guard place >= 0 else { continue }
-            theirsCount += 1
-            let other = placeCodes[Int(place)]
-            for id in mine {
-                let code = placeCodes[Int(id)]
-                guard Gazetteer.related(code, other) else { continue }
-                let general = code.utf8.count <= other.utf8.count ? code : other
-                if general.utf8.contains(UInt8(ascii: ".")) { return .agree(general) }
-                weak = true
-            }
-        }
-        return theirsCount == 0 || weak ? .unknown : .conflict
     }
 
     private static func format(_ score: Double) -> String {
