@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Dedup benchmark: intake's engine against datasketch MinHash-LSH (character 3-grams), in one run.
 #
-#   1. F1 of merges and clusters on the labeled set fixtures/dedup (both tools, same scorer);
+#   1. F1 of merges and clusters on each labeled set, fixtures/dedup and fixtures/dedup/register (both tools, same scorer);
 #   2. `intake dedup eval` over the first 1,000,000 messages of the stream: messages per second and peak RSS;
 #   3. messages per second through features + search + decision + insert, after PRIOR indexed
 #      messages of a deterministic synthetic stream (bench/dedup/make_stream.py), with peak RSS.
@@ -32,11 +32,16 @@ fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/intake-dedup-bench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-echo "dedup: labeled set fixtures/dedup ($(wc -l <"$root/fixtures/dedup/messages.jsonl") messages)"
-"$bin" dedup eval --input "$root/fixtures/dedup/messages.jsonl" --output "$tmp/intake.jsonl"
-"$VENV/bin/python" "$here/dedup/datasketch_baseline.py" --input "$root/fixtures/dedup/messages.jsonl" --output "$tmp/datasketch.jsonl"
-echo "dedup: [intake F1]";     "$bin" dedup score --labels "$root/fixtures/dedup/labels.jsonl" --predictions "$tmp/intake.jsonl"
-echo "dedup: [datasketch F1]"; "$bin" dedup score --labels "$root/fixtures/dedup/labels.jsonl" --predictions "$tmp/datasketch.jsonl"
+# Both labeled sets, scored apart: fixtures/dedup (the first set) and fixtures/dedup/register (the same
+# citizen in another register, follow-ups, clusters across wording; written before the second tuning).
+for set in dedup dedup/register; do
+  dir="$root/fixtures/$set"
+  echo "dedup: labeled set fixtures/$set ($(wc -l <"$dir/messages.jsonl") messages)"
+  "$bin" dedup eval --input "$dir/messages.jsonl" --output "$tmp/intake.jsonl"
+  "$VENV/bin/python" "$here/dedup/datasketch_baseline.py" --input "$dir/messages.jsonl" --output "$tmp/datasketch.jsonl"
+  echo "dedup: [intake F1, fixtures/$set]";     "$bin" dedup score --labels "$dir/labels.jsonl" --predictions "$tmp/intake.jsonl"
+  echo "dedup: [datasketch F1, fixtures/$set]"; "$bin" dedup score --labels "$dir/labels.jsonl" --predictions "$tmp/datasketch.jsonl"
+done
 
 total=$(( (PRIOR > DS_PRIOR ? PRIOR : DS_PRIOR) + (MEASURED > DS_MEASURED ? MEASURED : DS_MEASURED) ))
 echo "dedup: generating a stream of $total messages"

@@ -85,6 +85,8 @@ extension IndonesianText {
             ("ktp el", "ktp"), ("ktp elektronik", "ktp"), ("kartu keluarga", "kk"),
             ("surat keterangan pindah", "surat pindah"), ("antrian", "antre"), ("antrean", "antre"),
             ("antri", "antre"), ("ngantri", "antre"), ("mengantri", "antre"), ("mengantre", "antre"),
+            ("lampu lalu lintas", "lampu merah"), ("traffic light", "lampu merah"), ("trafik light", "lampu merah"),
+            ("apill", "lampu merah"), ("apil", "lampu merah"), ("bangjo", "lampu merah"),
         ]
         var map: [String: [([String], [String])]] = [:]
         for (word, digits) in numberWords { map[word] = [([], [digits])] }

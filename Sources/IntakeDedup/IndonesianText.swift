@@ -219,7 +219,7 @@ public enum IndonesianText {
             ("skt", "sakit"), ("ortu", "orang tua"), ("sklh", "sekolah"), ("pmbyrn", "pembayaran"), ("byr", "bayar"),
             ("sblh", "sebelah"), ("sktr", "sekitar"), ("kk", "kk"), ("ngurus", "urus"), ("mengurus", "urus"),
             ("diurus", "urus"), ("pengurusan", "urus"), ("nunggu", "tunggu"), ("menunggu", "tunggu"),
-            ("ditunggu", "tunggu"), ("jmbtn", "jembatan"), ("jmbt", "jembatan"), ("pntu", "pintu"),
+            ("ditunggu", "tunggu"), ("jmbtn", "jembatan"), ("jmbt", "jembatan"), ("pntu", "pintu"), ("blvd", "boulevard"),
         ]
         var map: [String: [String]] = [:]
         for (short, long) in pairs + cityShorthand { map[short] = long.split(separator: " ").map(String.init) }
@@ -232,7 +232,7 @@ public enum IndonesianText {
         ("jkt", "jakarta"), ("bdg", "bandung"), ("sby", "surabaya"), ("smg", "semarang"), ("mlg", "malang"),
         ("mks", "makassar"), ("plg", "palembang"), ("jogja", "yogyakarta"), ("yogya", "yogyakarta"),
         ("jogjakarta", "yogyakarta"), ("bks", "bekasi"), ("tng", "tangerang"), ("bgr", "bogor"), ("mdn", "medan"),
-        ("pku", "pekanbaru"), ("bpp", "balikpapan"), ("dps", "denpasar"),
+        ("pku", "pekanbaru"), ("bpp", "balikpapan"), ("dps", "denpasar"), ("solo", "surakarta"),
     ]
 
     /// Words that carry no subject: function words, greetings, politeness, addressing the admin, and the

@@ -160,8 +160,9 @@ struct PlaceTable {
         let localB = infoB.kind == .local || infoB.kind == .school
         if localA || localB {
             guard localA && localB else { return nil }
-            // "@smp 2" and "@smp 2 cibinong" are one school, named with and without its town.
-            return a == b || infoA.base == b || infoB.base == a ? a : nil
+            // "@smp 2" and "@smp 2 cibinong" are one school, named with and without its town (which the
+            // gazetteer compares, when it knows it: "smpn 9 solo" and "SMP Negeri 9 Surakarta" are one).
+            return a == b || infoA.base == infoB.base ? a : nil
         }
         guard let general = meet(a, infoA, b, infoB), infos[Int(general)].level >= 2 else { return nil }
         return general
