@@ -22,7 +22,8 @@ public protocol ComplaintLookup {
     /// The complaint made from journal entry `journalID` (how a near-duplicate index names complaints).
     func complaint(journalID: Int64) throws -> ComplaintReference?
     /// Stores a new complaint's features in the same transaction, so a restart reloads rather than rebuilds.
-    func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws
+    /// `version` is the reading that computed them (`FeatureExtractor.version`).
+    func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date, version: Int) throws
     /// Marks the first complaint of a cluster as its member once a second one joins.
     func openCluster(root journalID: Int64, clusterID: String) throws
     /// Undoes an in-memory change (an index entry) if the transaction this lookup reads in rolls back.
@@ -31,7 +32,7 @@ public protocol ComplaintLookup {
 
 extension ComplaintLookup {
     public func complaint(journalID: Int64) throws -> ComplaintReference? { nil }
-    public func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws {}
+    public func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date, version: Int) throws {}
     public func openCluster(root journalID: Int64, clusterID: String) throws {}
     /// Lookups outside a transaction (evaluation over a file) have nothing to roll back.
     public func onRollback(_ undo: @escaping () -> Void) {}
