@@ -109,4 +109,30 @@ public final class NearDuplicateDetector: DuplicateDetector, Sendable {
         }) else { return }
         lookup.onRollback { self.index.withLock { $0.setCluster(of: journalID, to: previous) } }
     }
+
+    /// Replaces an edited complaint's features with its new text's, in storage and in the index (undone if
+    /// `lookup`'s transaction rolls back). The index entry takes the edit's `time`: its chains run newest
+    /// first and a search stops at the first entry older than its window, so an entry added now with the
+    /// complaint's older time could hide those indexed since.
+    public func amend(_ complaint: Complaint, at time: Date, lookup: some ComplaintLookup) throws {
+        let features = features(
+            title: complaint.title, text: complaint.originalText, reporter: complaint.reporter, channelType: complaint.channelType,
+            anonymous: complaint.anonymous
+        )
+        let key = complaint.journalID
+        guard let previous = try lookup.replaceFeatures(features, journalID: key, version: FeatureExtractor.version) else { return }
+        let at = time.timeIntervalSince1970
+        guard let cluster = index.withLock({ index -> Int64? in
+            guard let cluster = index.cluster(of: key) else { return nil }
+            index.remove(key)
+            index.insert(features, key: key, cluster: cluster, at: at)
+            return cluster
+        }) else { return }
+        lookup.onRollback {
+            self.index.withLock { index in
+                index.remove(key)
+                index.insert(previous, key: key, cluster: cluster, at: at)
+            }
+        }
+    }
 }

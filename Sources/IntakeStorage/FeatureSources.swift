@@ -62,6 +62,16 @@ extension Connection {
     }
 }
 
+extension StoredComplaintLookup {
+    public func replaceFeatures(_ features: DedupFeatures, journalID: Int64, version: Int) throws -> DedupFeatures? {
+        guard let previous = try connection.query(
+            "SELECT identities, tokens, places FROM dedup_features WHERE journal_id = ?", [.integer(journalID)]
+        ).first else { return nil }
+        try connection.updateFeatures(features, journalID: journalID, version: version, onlyOlder: false)
+        return DedupFeatureCoding.features(previous, from: 0)
+    }
+}
+
 extension DedupFeatureCoding {
     /// Features from the columns `identities, tokens, places` of `row`, starting at column `first`.
     static func features(_ row: Row, from first: Int) -> DedupFeatures {

@@ -87,4 +87,57 @@ struct FeatureVersionTests {
             #expect(!again.duplicate)
         }
     }
+
+    @Test("an edited complaint is found by a resend of its new wording, and its stored features are the new text's")
+    func anEditRefreshesFeatures() async throws {
+        try await PipelineHarness.with(detector: Self.detector()) { harness in
+            let first = try #require(try await harness.gateway.submit(
+                [Self.telegram("5123456789:41", "Jembatan gantung di Desa Sukamaju Kec. Cibeber putus sejak banjir kemarin")], raw: [1]
+            ).first)
+            let edit = Self.telegram("5123456789:41", "jln rusak parah di jl kaliurang km 7 kab sleman udh 3 bln", editedAt: Date())
+            let amended = try #require(try await harness.gateway.submit([edit], raw: [2]).first)
+            #expect(amended.complaintID == first.complaintID && !amended.duplicate)
+
+            let row = try #require(try await Self.row(first.journalID, in: harness.database))
+            #expect(row.features == Self.detector().analyze(edit), "the stored features are the edited text's")
+            #expect(row.version == FeatureExtractor.version)
+
+            let resend = Self.telegram("5123456789:42", "Jalan Kaliurang KM 7 Sleman rusak parah, sudah 3 bulan")
+            let again = try #require(try await harness.gateway.submit([resend], raw: [3]).first)
+            #expect(again.duplicate, "the index compares the new wording")
+            #expect(again.complaintID == first.complaintID && again.trackingNumber == first.trackingNumber)
+
+            // After a restart too: the index is loaded from the stored row.
+            let restarted = Self.detector()
+            #expect(try await restarted.load(from: harness.database).refreshed == 0)
+            let later = Self.telegram("5123456789:43", "jalan kaliurang km 7 sleman rusak parah sdh 3 bulan")
+            let afterRestart = try #require(try await harness.gateway(detector: restarted).submit([later], raw: [4]).first)
+            #expect(afterRestart.duplicate && afterRestart.complaintID == first.complaintID)
+        }
+    }
+
+    @Test("an edit whose transaction rolls back leaves the index and the row with the old text's features")
+    func aRolledBackEditKeepsTheOldFeatures() async throws {
+        let detector = Self.detector()
+        try await PipelineHarness.with(detector: detector) { harness in
+            let old = "jln rusak parah di jl kaliurang km 7 kab sleman udh 3 bln"
+            let first = try #require(try await harness.gateway.submit([Self.telegram("5123456789:41", old)], raw: [1]).first)
+            let complaintID = try #require(first.complaintID)
+            let before = try #require(try await Self.row(first.journalID, in: harness.database))
+            await #expect(throws: RolledBack.self) {
+                try await harness.database.write { connection in
+                    var complaint = try #require(try connection.complaint(idOrTrackingNumber: complaintID))
+                    complaint.originalText = "Jembatan gantung di Desa Sukamaju Kec. Cibeber putus sejak banjir kemarin"
+                    try detector.amend(complaint, at: Date(), lookup: StoredComplaintLookup(connection: connection))
+                    throw RolledBack()
+                }
+            }
+            #expect(try await Self.row(first.journalID, in: harness.database)?.features == before.features)
+            let resend = Self.telegram("5123456789:42", "Jalan Kaliurang KM 7 Sleman rusak parah, sudah 3 bulan")
+            let again = try #require(try await harness.gateway.submit([resend], raw: [2]).first)
+            #expect(again.duplicate && again.complaintID == complaintID, "the index holds the old text's features again")
+        }
+    }
+
+    struct RolledBack: Error {}
 }
