@@ -8,9 +8,13 @@ public struct FeatureSource: Sendable, Equatable {
     public var journalID: Int64
     /// The title as stored: on one line, spaces folded.
     public var title: String?
+    /// The text as the citizen sent it, or as they last edited it.
     public var text: String
+    /// Who sent it (the kind and address near-duplicate identities are made of).
     public var reporter: Reporter
+    /// The kind of channel it came by: a handle is an identity on its network only.
     public var channelType: ChannelType
+    /// An anonymous report has no identities.
     public var anonymous: Bool
 
     public init(journalID: Int64, title: String?, text: String, reporter: Reporter, channelType: ChannelType, anonymous: Bool) {
