@@ -44,6 +44,10 @@ enum Amendment {
             try connection.amendComplaint(
                 target.id, body: BodyText.normalize(message.text), originalText: message.text, journalID: id, editedAt: editedAt
             )
+            // Near-duplicate matching compares the new text from now on (and after a restart).
+            var amended = complaint
+            amended.originalText = message.text
+            try pipeline.detector.amend(amended, at: record.receivedAt, lookup: lookup)
             // The routing core learns of the new text as of any other change to a complaint it holds.
             try pipeline.handoff.record(.updated, complaintID: target.id, in: connection)
         }

@@ -24,22 +24,30 @@ public final class NearDuplicateDetector: DuplicateDetector, Sendable {
         self.mergeWindow = mergeWindow
     }
 
-    /// Reloads the index from stored features (newest complaints within the policy's windows).
-    public func load(from database: Database, now: Date = Date()) async throws -> Int {
+    /// Reloads the index from stored features (newest complaints within the policy's windows). Features an
+    /// older reading computed (`FeatureExtractor.version`) are first computed again from their complaints'
+    /// text and saved (`refreshOutdated`), so a resend of a complaint stored before an upgrade still finds it.
+    public func load(from database: Database, now: Date = Date()) async throws -> DedupIndexLoad {
         let since = now.addingTimeInterval(-max(policy.mergeWindow, policy.clusterWindow))
         let capacity = policy.capacity
-        let stored = try await database.read { try $0.dedupFeatures(since: since, limit: capacity) }
+        var stored = try await database.read { try $0.dedupFeatures(since: since, limit: capacity) }
+        let refresh = try await refreshOutdated(&stored, in: database)
         index.withLock { index in
             for row in stored {
                 index.insert(row.features, key: row.journalID, cluster: row.clusterRoot, at: row.receivedAt)
             }
         }
-        return stored.count
+        return DedupIndexLoad(complaints: stored.count, refreshed: refresh.refreshed, outdated: refresh.kept)
     }
 
     public func analyze(_ message: InboundMessage) -> DedupFeatures? {
-        let identities = FeatureExtractor.identities(of: message.reporter, channelType: message.channelType, anonymous: message.anonymous)
-        return extractor.features(title: message.title, body: message.text, identities: identities)
+        features(title: message.title, text: message.text, reporter: message.reporter, channelType: message.channelType, anonymous: message.anonymous)
+    }
+
+    /// The features of a message with this title, text and sender: what `analyze` computes.
+    func features(title: String?, text: String, reporter: Reporter, channelType: ChannelType, anonymous: Bool) -> DedupFeatures {
+        let identities = FeatureExtractor.identities(of: reporter, channelType: channelType, anonymous: anonymous)
+        return extractor.features(title: title, body: text, identities: identities)
     }
 
     public func decide(_ candidate: DedupCandidate, lookup: some ComplaintLookup) throws -> DedupDecision {
@@ -83,7 +91,9 @@ public final class NearDuplicateDetector: DuplicateDetector, Sendable {
         if let clusterID = complaint.dedup.clusterID, root != complaint.journalID {
             try lookup.openCluster(root: root, clusterID: clusterID)
         }
-        try lookup.saveFeatures(features, journalID: complaint.journalID, clusterRoot: root, receivedAt: candidate.receivedAt)
+        try lookup.saveFeatures(
+            features, journalID: complaint.journalID, clusterRoot: root, receivedAt: candidate.receivedAt, version: FeatureExtractor.version
+        )
         let key = complaint.journalID
         index.withLock { $0.insert(features, key: key, cluster: root, at: candidate.receivedAt.timeIntervalSince1970) }
         // A complaint whose row rolls back must not be proposed again: its journal id may name nothing, or
@@ -98,5 +108,31 @@ public final class NearDuplicateDetector: DuplicateDetector, Sendable {
             return index.cluster(of: journalID)
         }) else { return }
         lookup.onRollback { self.index.withLock { $0.setCluster(of: journalID, to: previous) } }
+    }
+
+    /// Replaces an edited complaint's features with its new text's, in storage and in the index (undone if
+    /// `lookup`'s transaction rolls back). The index entry takes the edit's `time`: its chains run newest
+    /// first and a search stops at the first entry older than its window, so an entry added now with the
+    /// complaint's older time could hide those indexed since.
+    public func amend(_ complaint: Complaint, at time: Date, lookup: some ComplaintLookup) throws {
+        let features = features(
+            title: complaint.title, text: complaint.originalText, reporter: complaint.reporter, channelType: complaint.channelType,
+            anonymous: complaint.anonymous
+        )
+        let key = complaint.journalID
+        guard let previous = try lookup.replaceFeatures(features, journalID: key, version: FeatureExtractor.version) else { return }
+        let at = time.timeIntervalSince1970
+        guard let cluster = index.withLock({ index -> Int64? in
+            guard let cluster = index.cluster(of: key) else { return nil }
+            index.remove(key)
+            index.insert(features, key: key, cluster: cluster, at: at)
+            return cluster
+        }) else { return }
+        lookup.onRollback {
+            self.index.withLock { index in
+                index.remove(key)
+                index.insert(previous, key: key, cluster: cluster, at: at)
+            }
+        }
     }
 }

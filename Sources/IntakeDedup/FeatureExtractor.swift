@@ -9,6 +9,11 @@ public struct FeatureExtractor: Sendable {
         self.gazetteer = gazetteer
     }
 
+    /// What version of reading `features` computes, stored with each complaint's features (rows stored before
+    /// versions existed count as 1). A stored row of an older version is computed again from its complaint's
+    /// text when the index loads: raise this whenever the same message would now yield other features.
+    public static let version = 2
+
     /// What matching reads of a message: the words of its problem (place names taken out: they are compared
     /// as places, and left in they would make two problems at one terminal look alike), its places, and
     /// what it says about itself. Places are gazetteer codes ("12.06.15"); a weak mention is marked `~`

@@ -22,7 +22,11 @@ public protocol ComplaintLookup {
     /// The complaint made from journal entry `journalID` (how a near-duplicate index names complaints).
     func complaint(journalID: Int64) throws -> ComplaintReference?
     /// Stores a new complaint's features in the same transaction, so a restart reloads rather than rebuilds.
-    func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws
+    /// `version` is the reading that computed them (`FeatureExtractor.version`).
+    func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date, version: Int) throws
+    /// Replaces a stored complaint's features (its text was edited), keeping its time and cluster; returns the
+    /// features it had, or nil when none are stored.
+    func replaceFeatures(_ features: DedupFeatures, journalID: Int64, version: Int) throws -> DedupFeatures?
     /// Marks the first complaint of a cluster as its member once a second one joins.
     func openCluster(root journalID: Int64, clusterID: String) throws
     /// Undoes an in-memory change (an index entry) if the transaction this lookup reads in rolls back.
@@ -31,7 +35,8 @@ public protocol ComplaintLookup {
 
 extension ComplaintLookup {
     public func complaint(journalID: Int64) throws -> ComplaintReference? { nil }
-    public func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws {}
+    public func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date, version: Int) throws {}
+    public func replaceFeatures(_ features: DedupFeatures, journalID: Int64, version: Int) throws -> DedupFeatures? { nil }
     public func openCluster(root journalID: Int64, clusterID: String) throws {}
     /// Lookups outside a transaction (evaluation over a file) have nothing to roll back.
     public func onRollback(_ undo: @escaping () -> Void) {}
@@ -93,10 +98,14 @@ public protocol DuplicateDetector: Sendable {
     func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws
     /// Puts a complaint in a cluster of its own (an operator undid its clustering), in `lookup`'s transaction.
     func detach(journalID: Int64, lookup: some ComplaintLookup)
+    /// Learns a stored complaint's new text (`complaint` as amended by a citizen's edit received at `time`),
+    /// in `lookup`'s transaction.
+    func amend(_ complaint: Complaint, at time: Date, lookup: some ComplaintLookup) throws
 }
 
 extension DuplicateDetector {
     public func detach(journalID: Int64, lookup: some ComplaintLookup) {}
+    public func amend(_ complaint: Complaint, at time: Date, lookup: some ComplaintLookup) throws {}
     public func analyze(_ message: InboundMessage) -> DedupFeatures? { nil }
     public func record(_ complaint: Complaint, candidate: DedupCandidate, lookup: some ComplaintLookup) throws {}
 }

@@ -38,7 +38,9 @@ public struct GatewayServer: Sendable {
     /// commands that process messages without serving call it themselves.
     public func loadDedupIndex() async throws {
         let loaded = try await detector.load(from: database)
-        logger.info("dedup index loaded", metadata: ["complaints": "\(loaded)"])
+        logger.info("dedup index loaded", metadata: [
+            "complaints": "\(loaded.complaints)", "refreshed": "\(loaded.refreshed)", "outdated": "\(loaded.outdated)",
+        ])
     }
 
     /// Teaches the backlog who reported within the longest merge window, so their next message is decided

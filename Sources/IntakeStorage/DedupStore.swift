@@ -6,14 +6,14 @@ extension StoredComplaintLookup {
         try connection.complaintReference(journalID: journalID)
     }
 
-    public func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date) throws {
+    public func saveFeatures(_ features: DedupFeatures, journalID: Int64, clusterRoot: Int64, receivedAt: Date, version: Int) throws {
         try connection.prepare("""
-            INSERT OR REPLACE INTO dedup_features (journal_id, received_at, cluster_root, identities, tokens, places)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO dedup_features (journal_id, received_at, cluster_root, identities, tokens, places, version)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """).run([
                 .integer(journalID), .real(receivedAt.timeIntervalSince1970), .integer(clusterRoot),
                 .blob(DedupFeatureCoding.bytes(features.identities)), .blob(DedupFeatureCoding.bytes(features.tokens)),
-                .text(features.places.joined(separator: ",")),
+                .text(features.places.joined(separator: ",")), .integer(Int64(version)),
             ])
     }
 
@@ -36,26 +36,23 @@ public struct StoredFeatures: Sendable {
     public var receivedAt: Double
     public var clusterRoot: Int64
     public var features: DedupFeatures
+    /// The reading that computed `features` (`FeatureExtractor.version`; 1 for rows stored before versions).
+    public var version: Int = 1
 }
 
 extension Connection {
     /// Features of complaints received at or after `since`, oldest first, at most the newest `limit`.
     public func dedupFeatures(since: Date, limit: Int) throws -> [StoredFeatures] {
         let rows = try query("""
-            SELECT journal_id, received_at, cluster_root, identities, tokens, places FROM (
+            SELECT journal_id, received_at, cluster_root, identities, tokens, places, version FROM (
                 SELECT * FROM dedup_features WHERE received_at >= ? ORDER BY journal_id DESC LIMIT ?
             ) ORDER BY journal_id
             """, [.real(since.timeIntervalSince1970), .integer(Int64(limit))])
         return rows.compactMap { row in
             guard let id = row.int(0), let time = row.double(1), let root = row.int(2) else { return nil }
-            let places = row.string(5).map { $0.split(separator: ",").map(String.init) } ?? []
             return StoredFeatures(
-                journalID: id, receivedAt: time, clusterRoot: root,
-                features: DedupFeatures(
-                    identities: DedupFeatureCoding.values(row.bytes(3) ?? []),
-                    tokens: DedupFeatureCoding.values(row.bytes(4) ?? []),
-                    places: places
-                )
+                journalID: id, receivedAt: time, clusterRoot: root, features: DedupFeatureCoding.features(row, from: 3),
+                version: row.int(6).map { Int($0) } ?? 1
             )
         }
     }

@@ -312,5 +312,10 @@ enum Schema {
             -- A poller that reads posts again (a restarted burst) drops those already journaled: found by this index.
             CREATE INDEX journal_external ON journal (channel_id, external_id);
             """),
+        Migration(version: 13, name: "near-duplicate features: the reading they were computed by", sql: """
+            -- FeatureExtractor.version of the reading that computed a row's features; rows of an older reading
+            -- are computed again from their complaint's text when the index loads.
+            ALTER TABLE dedup_features ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+            """),
     ]
 }
