@@ -8,6 +8,8 @@ extension IndonesianText {
         guard !words.isEmpty else { return words }
         var out: [String] = []
         out.reserveCapacity(words.count)
+        // Whether the last number came from a multiplier ("1 juta"): "1 juta 500 ribu" is no "1000000500".
+        var multiplied = false
         var index = 0
         while index < words.count {
             if let (length, replacement) = phrase(at: index, in: words) {
@@ -17,33 +19,38 @@ extension IndonesianText {
             }
             let word = words[index]
             let previous = out.last
+            defer { index += 1 }
             if word.utf8.first?.isASCIIDigit == true {
-                appendNumber(word, next: index + 1 < words.count ? words[index + 1] : nil, to: &out)
+                appendNumber(word, joinable: !multiplied, to: &out)
+                multiplied = false
             } else if word == "x" || word == "kali", let previous, previous.utf8.first?.isASCIIDigit == true {
                 // "2x" and "dua kali" are both "2": the count is the content, not the word for times.
-                index += 1
                 continue
             } else if let value = romanValue(word), let previous, numberedBy.contains(previous) {
                 out.append(String(value))
-            } else if (word == "ribu" || word == "juta"), let previous, let value = Int(previous), value > 0, value < 1000,
-                      out.count >= 1 {
-                out[out.count - 1] = String(value * (word == "ribu" ? 1000 : 1_000_000))
+            } else if let factor = multipliers[word], let previous, let value = Int(previous), value > 0, value < 1000 {
+                // "350rb", "2 juta", "lima puluh ribu" (50 000), "sembilan ratus ribu" (900 000).
+                out[out.count - 1] = String(value * factor)
+                multiplied = factor >= 1000
+            } else if word == "rt" || word == "rw", index + 1 < words.count, let number = Int(words[index + 1]) {
+                // "RT 3 RW 5" and "RT 5 RW 3" are two places: the number belongs to its word.
+                out.append(word + String(number))
+                index += 1
             } else if word == "n", let previous, let school = negeriSchools[previous] {
                 out[out.count - 1] = school
             } else {
                 out.append(word)
             }
-            index += 1
         }
         return out
     }
 
     /// Digits without leading zeros (`rt 03` is `rt 3`), and thousands written with a separator rejoined
     /// (`350.000` reads as `350`, `000`; it becomes `350000`).
-    private static func appendNumber(_ word: String, next: String?, to out: inout [String]) {
+    private static func appendNumber(_ word: String, joinable: Bool, to out: inout [String]) {
         var digits = Substring(word)
         while digits.count > 1, digits.first == "0" { digits = digits.dropFirst() }
-        if word.utf8.count == 3, let previous = out.last, isThousandsHead(previous) {
+        if joinable, word.utf8.count == 3, let previous = out.last, isThousandsHead(previous) {
             out[out.count - 1] = previous + word
             return
         }
@@ -97,6 +104,9 @@ extension IndonesianText {
         for key in map.keys { map[key]!.sort { $0.0.count > $1.0.count } }
         return map
     }()
+
+    /// Number words that multiply the number before them.
+    private static let multipliers: [String: Int] = ["puluh": 10, "ratus": 100, "ribu": 1000, "juta": 1_000_000]
 
     /// `smp n 2`: the school words an `n` (negeri) may follow.
     private static let negeriSchools: [String: String] = ["sd": "sdn", "smp": "smpn", "sma": "sman", "smk": "smkn"]

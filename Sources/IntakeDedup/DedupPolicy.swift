@@ -19,8 +19,9 @@ public struct DedupPolicy: Sendable, Equatable {
     public var exactPlaceClusterSimilarity: Double = 0.11
     /// How soon after a complaint a short or announced addition from the same reporter continues it (seconds).
     public var followUpWindow: Double = 48 * 3600
-    /// What a short follow-up without such a word must share with the complaint (containment of its words).
-    public var followUpSimilarity: Double = 0.0
+    /// What a short follow-up must share with the complaint (containment of its words): anything at all.
+    /// One with no content words at all ("min ini gimana?") needs nothing.
+    public var followUpSimilarity: Double = 0.01
     /// A report with at most this many content words is short: against another naming the same district,
     /// landmark or local name, it is measured by containment as well as Jaccard.
     public var shortReportWords: Int = 8
@@ -31,6 +32,9 @@ public struct DedupPolicy: Sendable, Equatable {
     /// What a message that says it raises something new must share with the reporter's earlier complaint
     /// to be merged all the same.
     public var newTopicMergeSimilarity: Double = 0.7
+    /// How soon a short note that shares nothing with the reporter's complaint still continues it: a chat
+    /// conversation ("mobil ga maju2 udah 4 jam" a minute later), not a new complaint two days on.
+    public var conversationWindow: Double = 30 * 60
     /// At most this many complaints are indexed; the oldest half is dropped when it fills.
     public var capacity: Int
 

@@ -52,7 +52,7 @@ public struct EvaluationError: Error, CustomStringConvertible {
 }
 
 /// Runs the server's dedup engine over a labeled or unlabeled message set, in time order.
-public struct Evaluation {
+public struct Evaluation: Sendable {
     public var extractor: FeatureExtractor
     public var policy: DedupPolicy
 
@@ -108,7 +108,11 @@ public struct Evaluation {
     /// What matching sees of a message: its content words and places, for `--explain`.
     public func explain(_ message: EvaluationMessage) -> String {
         let (words, places, intent) = extractor.reading(title: message.title, body: message.body)
-        let named = places.map { "\($0) \(extractor.gazetteer.name(of: $0) ?? "?")" }
+        let named = places.map { code in
+            if code.hasPrefix("@") { return code }
+            let plain = code.hasPrefix("~") ? String(code.dropFirst()) : code
+            return "\(code) \(extractor.gazetteer.name(of: plain) ?? "?")"
+        }
         return "\(message.id): words [\(words.joined(separator: " "))] places [\(named.joined(separator: ", "))]\(intent.names.map { " " + $0 }.joined())"
     }
 

@@ -6,10 +6,16 @@ import Synchronization
 /// Where an evaluation reads its JSONL lines: read once in order, and read back by place when the
 /// messages turn out not to be in time order.
 public protocol EvaluationLines {
-    /// The next line without its newline, and where it starts; nil at the end.
+    /// The next line without its newline, and where it starts; nil at the end (or on a read error).
     mutating func next() -> (offset: Int, line: Data)?
-    /// The `length` bytes at `offset`, read again.
-    func line(at offset: Int, length: Int) -> Data
+    /// The `length` bytes at `offset`, read again; nil if they cannot be.
+    func line(at offset: Int, length: Int) -> Data?
+    /// Why reading stopped early, if it did.
+    var failure: String? { get }
+}
+
+extension EvaluationLines {
+    public var failure: String? { nil }
 }
 
 /// A file's lines through a buffered stream, read back with `pread`.
@@ -19,10 +25,21 @@ public final class FileLines: EvaluationLines {
     private var capacity = 0
     private var offset = 0
 
-    /// Opens `path` for reading; nil when it cannot be read.
+    /// Why reading stopped early, if it did.
+    public private(set) var failure: String?
+
+    /// Opens `path` for reading; nil when it cannot be read or is not a regular file (a pipe cannot be
+    /// read back: read it into memory and use `DataLines`).
     public init?(path: String) {
-        guard let file = fopen(path, "r") else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, let file = fopen(path, "r") else { return nil }
         self.file = file
+    }
+
+    /// Whether `path` can be read back by place (a regular file), as `FileLines` needs.
+    public static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }
 
     deinit {
@@ -32,17 +49,20 @@ public final class FileLines: EvaluationLines {
 
     public func next() -> (offset: Int, line: Data)? {
         let read = getline(&buffer, &capacity, file)
-        guard read > 0, let buffer else { return nil }
+        guard read > 0, let buffer else {
+            if ferror(file) != 0 { failure = String(cString: strerror(errno)) }
+            return nil
+        }
         let start = offset
         offset += read
         let length = buffer[read - 1] == 0x0A ? read - 1 : read
         return (start, Data(bytes: buffer, count: length))
     }
 
-    public func line(at offset: Int, length: Int) -> Data {
+    public func line(at offset: Int, length: Int) -> Data? {
         var data = Data(count: length)
         let read = data.withUnsafeMutableBytes { pread(fileno(file), $0.baseAddress, length, off_t(offset)) }
-        return read == length ? data : Data()
+        return read == length ? data : nil
     }
 }
 
@@ -64,8 +84,9 @@ public struct DataLines: EvaluationLines {
         return (start - data.startIndex, data[start..<end])
     }
 
-    public func line(at offset: Int, length: Int) -> Data {
+    public func line(at offset: Int, length: Int) -> Data? {
         let start = data.startIndex + offset
+        guard start >= data.startIndex, start + length <= data.endIndex else { return nil }
         return data[start..<(start + length)]
     }
 }
@@ -93,7 +114,7 @@ extension Evaluation {
     ) throws -> EvaluationSummary {
         var run = EvaluationRun(self)
         var times: [Double] = []
-        var spans: [(offset: Int, length: Int32)] = []
+        var spans: [(offset: Int, length: Int32, number: Int)] = []
         var inOrder = true
         var number = 0
         try pipelined(explain: explain != nil, next: {
@@ -103,7 +124,7 @@ extension Evaluation {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 batch.append(PendingLine(number: number, position: spans.count + batch.count, offset: offset, line: line))
             }
-            for line in batch { spans.append((line.offset, Int32(line.line.count))) }
+            for line in batch { spans.append((line.offset, Int32(line.line.count), line.number)) }
             return batch
         }, consume: { prepared in
             run.record(id: prepared.id, at: prepared.position)
@@ -112,6 +133,7 @@ extension Evaluation {
             times.append(prepared.time)
             if inOrder { run.decide(id: prepared.id, channel: prepared.channel, features: prepared.features, at: prepared.position, time: prepared.time) }
         })
+        if let failure = lines.failure { throw EvaluationError(line: number + 1, message: "cannot read the input: \(failure)") }
         if !inOrder {
             let ids = run.ids
             run = EvaluationRun(self)
@@ -121,10 +143,12 @@ extension Evaluation {
             try pipelined(explain: false, next: {
                 let end = min(next + Self.batchSize, order.count)
                 defer { next = end }
-                return order[next..<end].map { position in
+                return try order[next..<end].map { position throws(EvaluationError) in
                     let span = spans[position]
-                    return PendingLine(number: position + 1, position: position, offset: span.offset,
-                                       line: lines.line(at: span.offset, length: Int(span.length)))
+                    guard let line = lines.line(at: span.offset, length: Int(span.length)) else {
+                        throw EvaluationError(line: span.number, message: "cannot read this line again (did the input change while it was read?)")
+                    }
+                    return PendingLine(number: span.number, position: position, offset: span.offset, line: line)
                 }
             }, consume: { prepared in
                 run.decide(id: prepared.id, channel: prepared.channel, features: prepared.features, at: prepared.position, time: prepared.time)
@@ -148,11 +172,10 @@ extension Evaluation {
     /// Reads batches with `next` until it returns none; each batch is parsed and its features computed on
     /// another thread while the previous batch goes through `consume`, message by message, in order.
     private func pipelined(explain: Bool, next: () throws -> [PendingLine], consume: (PreparedMessage) throws -> Void) throws {
-        let extractor = self.extractor
-        var current = PreparedBatch.prepare(try next(), extractor: extractor, explain: explain)
+        var current = PreparedBatch.prepare(try next(), evaluation: self, explain: explain)
         while true {
             let upcoming = try next()
-            let handle = upcoming.isEmpty ? nil : PreparedBatch(upcoming, extractor: extractor, explain: explain)
+            let handle = upcoming.isEmpty ? nil : PreparedBatch(upcoming, evaluation: self, explain: explain)
             for prepared in try current.get() { try consume(prepared) }
             guard let handle else { return }
             current = handle.wait()
@@ -184,9 +207,9 @@ final class PreparedBatch: Sendable {
     private let result = Mutex<Result<[PreparedMessage], EvaluationError>?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ lines: [PendingLine], extractor: FeatureExtractor, explain: Bool) {
+    init(_ lines: [PendingLine], evaluation: Evaluation, explain: Bool) {
         DispatchQueue.global().async { [self] in
-            let prepared = Self.prepare(lines, extractor: extractor, explain: explain)
+            let prepared = Self.prepare(lines, evaluation: evaluation, explain: explain)
             result.withLock { $0 = prepared }
             done.signal()
         }
@@ -197,8 +220,8 @@ final class PreparedBatch: Sendable {
         return result.withLock { $0! }
     }
 
-    static func prepare(_ lines: [PendingLine], extractor: FeatureExtractor, explain: Bool) -> Result<[PreparedMessage], EvaluationError> {
-        let evaluation = Evaluation(policy: DedupPolicy(), extractor: extractor)
+    static func prepare(_ lines: [PendingLine], evaluation: Evaluation, explain: Bool) -> Result<[PreparedMessage], EvaluationError> {
+        let extractor = evaluation.extractor
         var prepared: [PreparedMessage] = []
         prepared.reserveCapacity(lines.count)
         for line in lines {

@@ -24,16 +24,23 @@ public struct FeatureExtractor: Sendable {
         if let title, !title.isEmpty { words = IndonesianText.words(title) + words }
         let mentions = gazetteer.allPlaceMentions(in: words)
         var isPlace = [Bool](repeating: false, count: words.count)
-        for span in mentions.words + mentions.weakWords { for index in span { isPlace[index] = true } }
+        for span in mentions.words { for index in span { isPlace[index] = true } }
         let local = LocalNames.find(in: words, skipping: isPlace)
         for index in local.words { isPlace[index] = true }
         var problemWords: [String] = []
         problemWords.reserveCapacity(words.count)
         for (index, word) in words.enumerated() where !isPlace[index] { problemWords.append(word) }
-        var places = mentions.codes + mentions.weakCodes.map { "~" + $0 }
-        for name in Set(local.names).sorted() { places.append(name) }
+        // Most telling first: the index keeps the first four of a stored complaint. A school, then the
+        // gazetteer's places, then other local names, then weak mentions.
+        let names = Set(local.names).sorted()
+        var places = names.filter(LocalNames.isSchool)
+        places += mentions.codes
+        places += names.filter { !LocalNames.isSchool($0) }
+        places += mentions.weakCodes.map { "~" + $0 }
         var intent = MessageIntent.of(words)
         if title.map(Self.isReply) ?? false { intent.insert(.addition) }
+        // "ini fotonya", "[foto: …]": the announcement is no part of the subject.
+        if intent.contains(.addition) { problemWords.removeAll { MessageIntent.additionPhrases.contains($0) } }
         return (IndonesianText.contentWords(problemWords), places, intent)
     }
 

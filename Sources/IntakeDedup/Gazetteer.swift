@@ -98,7 +98,10 @@ public struct Gazetteer: Sendable {
                     let cue = index > 0 ? Self.cues[words[index - 1]] : nil
                     var candidates = cue.map { kinds in found.filter { kinds.contains(places[Int($0)].kind) } } ?? found
                     // "Jl. Soekarno-Hatta" is a street named after someone, not the airport.
-                    if index > 0 && words[index - 1] == "jalan" { candidates.removeAll { places[Int($0)].kind == .landmark } }
+                    // "Jalan tol Cikampek" is the toll road all the same.
+                    if index > 0 && words[index - 1] == "jalan" && !Self.landmarkHeads.contains(words[index]) {
+                        candidates.removeAll { places[Int($0)].kind == .landmark }
+                    }
                     if !candidates.isEmpty && (length > 1 || cue != nil || !everyday.contains(phrase)) {
                         // A lone one-word district name ("sukarame", "gantung") is as often a village or a
                         // word: it counts only when another mention in the message backs it up.
@@ -161,6 +164,11 @@ public struct Gazetteer: Sendable {
     public func name(of code: String) -> String? {
         byCode[code].map { places[$0].name }
     }
+
+    /// First words of landmark names that say what the landmark is, so a street cannot be named so.
+    private static let landmarkHeads: Set<String> = [
+        "tol", "terminal", "stasiun", "pelabuhan", "bandara", "rest", "dermaga", "gerbang",
+    ]
 
     /// Words that announce the kind of place that follows.
     private static let cues: [String: Set<Place.Kind>] = [

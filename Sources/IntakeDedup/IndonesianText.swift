@@ -66,7 +66,8 @@ public enum IndonesianText {
                 case UInt8(ascii: "0")...UInt8(ascii: "9"):
                     if let last = current.last, !last.isASCIIDigit {
                         flush()
-                        gluedDigits = words.last != "rupiah"
+                        // "smpn2", "kls2", "rt2", "km2", "rp2.000": the number of what precedes it.
+                        gluedDigits = !(words.last.map(numberedWords.contains) ?? true)
                     }
                     current.append(byte)
                 case UInt8(ascii: "'"), UInt8(ascii: "`"):
@@ -98,6 +99,8 @@ public enum IndonesianText {
         content.reserveCapacity(words.count)
         for word in words where !stopWords.contains(word) {
             let stemmed = stem(word)
+            // "sebelumnya", "harusnya": stripped, they are stop words too.
+            if stemmed != word && stopWords.contains(stemmed) { continue }
             // "lubangnya" is "lubang", which reads as "rusak" like "lubang" does.
             if stemmed != word, let expansion = abbreviations[stemmed], expansion.count == 1 {
                 if !stopWords.contains(expansion[0]) { content.append(expansion[0]) }
@@ -118,6 +121,13 @@ public enum IndonesianText {
         }
         return word
     }
+
+    /// Words a number written against them belongs to ("smpn2", "kls2", "rp2.000"), spelled out.
+    static let numberedWords: Set<String> = [
+        "rupiah", "sd", "sdn", "smp", "smpn", "sma", "sman", "smk", "smkn", "kelas", "kls", "rt", "rw", "lt", "lantai",
+        "km", "no", "nomor", "blok", "tahap", "gang", "gg", "jilid", "ke", "pos", "loket", "dermaga", "terminal",
+        "pintu", "gate", "jalur", "peron", "ruang", "zona", "sektor", "kavling", "unit",
+    ]
 
     /// Words whose ending only looks like a particle: "sekolah" is no "seko" + "lah".
     static let unstemmed: Set<String> = [

@@ -36,6 +36,11 @@ enum LocalNames {
         return (names, used)
     }
 
+    /// Whether a local name is a school with its number ("@smp 2", "@sd 2 tamanan").
+    static func isSchool(_ name: String) -> Bool {
+        name.hasPrefix("@sd ") || name.hasPrefix("@smp ") || name.hasPrefix("@sma ") || name.hasPrefix("@smk ")
+    }
+
     /// School words, and the kind their number names ("sdn 2" and "sd 2" are one school).
     private static let schools: [String: String] = [
         "sd": "sd", "sdn": "sd", "smp": "smp", "smpn": "smp", "sma": "sma", "sman": "sma", "smk": "smk", "smkn": "smk",
@@ -55,10 +60,9 @@ enum LocalNames {
     /// Words after which a local name usually follows.
     static let cues: Set<String> = [
         "desa", "kelurahan", "dusun", "kampung", "jalan", "gang", "gg", "simpang", "perempatan", "pertigaan",
-        "stasiun", "terminal", "pasar", "underpass", "underpas", "flyover", "perumahan", "perum", "perumnas",
-        "komplek", "kompleks", "bendungan", "waduk", "sdn", "smpn", "sman", "smkn", "sd", "smp", "sma", "smk",
-        "rsud", "puskesmas", "bandara", "pelabuhan", "jembatan", "sungai", "kali", "kompleks", "griya", "villa",
-        "taman", "alun", "masjid", "polsek", "polres", "samsat", "kantor",
+        "stasiun", "terminal", "pasar", "perumahan", "perum", "perumnas", "komplek", "kompleks", "griya", "villa",
+        "sdn", "smpn", "sman", "smkn", "sd", "smp", "sma", "smk", "rsud", "puskesmas", "bandara", "pelabuhan",
+        "sungai", "underpass", "underpas",
     ]
 
     /// Words that follow those cues without naming anything ("jalan rusak", "jembatan gantung", "pasar induk").
@@ -81,5 +85,7 @@ enum LocalNames {
         "jebol", "tergenang", "genangan", "dilewati", "lewat", "melintas", "diperbaiki", "rawan", "bahaya", "sepi",
         "ramai", "padat", "penuh", "kosong", "tutup", "buka", "dibuka", "ditutup", "berfungsi", "lift", "eskalator",
         "peron", "ruang", "kelas", "atap", "gedung", "bangunan", "lantai", "pagar", "gerbang", "lapangan",
+        "meluap", "meluber", "kering", "tercemar", "mampet", "tersumbat", "dangkal", "keruh", "hitam", "amblas",
+        "ambles", "retak", "roboh", "miring", "terputus", "hanyut", "terendam", "macet", "sempit", "lebar",
     ]
 }

@@ -13,35 +13,49 @@ public struct MessageIntent: OptionSet, Sendable, Hashable {
     /// Says it is about something else than the reporter's earlier report.
     public static let newTopic = MessageIntent(rawValue: 4)
 
-    /// The intents announced in `words` (from `IndonesianText.words`, stop words still in).
+    /// The intents announced in `words` (from `IndonesianText.words`, stop words still in). An addition
+    /// wins over a new topic ("sekalian saya kirim fotonya"): it is about the same complaint.
     static func of(_ words: [String]) -> MessageIntent {
         var intent: MessageIntent = []
         for (index, word) in words.enumerated() {
+            // "lanjutan: ..." opening a message continues an earlier one; "sekolah lanjutan" inside it does not.
+            if index < 3 && openingRepeatWords.contains(word) { intent.insert(.repeatOfEarlier) }
             guard let cue = cues[word] else { continue }
             intent.formUnion(cue.alone)
-            if index + 1 < words.count, let second = cue.followedBy[words[index + 1]] { intent.formUnion(second) }
+            for (tail, said) in cue.followedBy where index + tail.count < words.count {
+                if tail.indices.allSatisfy({ words[index + 1 + $0] == tail[$0] }) { intent.formUnion(said) }
+            }
         }
+        if intent.contains(.addition) { intent.remove(.newTopic) }
+        // "kirim ulang laporan … bulan lalu": what it repeats is older than any merge window.
+        if intent.contains(.repeatOfEarlier) && refersToLongAgo(words) { intent.remove(.repeatOfEarlier) }
         return intent
     }
 
-    /// For each word that says something alone or as the first of a pair: what it says alone, and what it
-    /// says followed by each second word. One lookup per word of the message.
-    private static let cues: [String: (alone: MessageIntent, followedBy: [String: MessageIntent])] = {
-        var table: [String: (alone: MessageIntent, followedBy: [String: MessageIntent])] = [:]
-        func add(_ words: Set<String>, _ intent: MessageIntent) {
-            for word in words { table[word, default: ([], [:])].alone.insert(intent) }
+    private static func refersToLongAgo(_ words: [String]) -> Bool {
+        for index in words.indices.dropFirst() where words[index] == "lalu" || words[index] == "kemarin" {
+            if ["bulan", "minggu", "tahun", "pekan"].contains(words[index - 1]) { return true }
         }
-        func addPairs(_ pairs: Set<String>, _ intent: MessageIntent) {
-            for pair in pairs {
-                let parts = pair.split(separator: " ").map(String.init)
-                table[parts[0], default: ([], [:])].followedBy[parts[1], default: []].insert(intent)
+        return false
+    }
+
+    /// For each word that says something alone or as the first of a phrase: what it says alone, and what
+    /// it says followed by each tail. One lookup per word of the message.
+    private static let cues: [String: (alone: MessageIntent, followedBy: [([String], MessageIntent)])] = {
+        var table: [String: (alone: MessageIntent, followedBy: [([String], MessageIntent)])] = [:]
+        func add(_ phrases: Set<String>, _ intent: MessageIntent) {
+            for phrase in phrases {
+                let parts = phrase.split(separator: " ").map(String.init)
+                if parts.count == 1 {
+                    table[parts[0], default: ([], [])].alone.insert(intent)
+                } else {
+                    table[parts[0], default: ([], [])].followedBy.append((Array(parts.dropFirst()), intent))
+                }
             }
         }
-        add(additionWords, .addition)
-        add(repeatWords, .repeatOfEarlier)
-        add(newTopicWords, .newTopic)
-        addPairs(repeatPairs, .repeatOfEarlier)
-        addPairs(newTopicPairs, .newTopic)
+        add(additionPhrases, .addition)
+        add(repeatPhrases, .repeatOfEarlier)
+        add(newTopicPhrases, .newTopic)
         return table
     }()
 
@@ -51,26 +65,31 @@ public struct MessageIntent: OptionSet, Sendable, Hashable {
             .filter { contains($0.0) }.map(\.1)
     }
 
-    private static let additionWords: Set<String> = [
+    /// Words that announce an addition; they say nothing of its subject, so matching leaves them out.
+    static let additionPhrases: Set<String> = [
         "tambahan", "menambahkan", "foto", "fotonya", "lampiran", "terlampir", "susulan", "ralat", "koreksi", "lupa",
         "update", "menulis", "wrote", "nambahin", "menambah", "nambah", "ditambahkan",
     ]
 
-    private static let repeatWords: Set<String> = [
-        "menindaklanjuti", "melanjutkan", "lanjutan", "sebelumnya", "terdahulu", "menyambung", "nyambung",
-    ]
-
-    private static let repeatPairs: Set<String> = [
+    /// What says "this repeats my earlier report". Words common in first reports ("terima kasih
+    /// sebelumnya", "mohon menindaklanjuti", "berikut laporan saya") are only cues inside a phrase.
+    private static let repeatPhrases: Set<String> = [
         "kirim ulang", "kirim lagi", "kirim kembali", "dikirim ulang", "lapor lagi", "lapor ulang", "lapor kembali",
         "sudah lapor", "pernah lapor", "sudah melapor", "pernah melapor", "sudah melaporkan", "pernah melaporkan",
-        "sudah mengadu", "laporan saya", "laporan sebelumnya", "laporan kemarin", "laporan yang", "yang sama",
-        "isi form", "mengisi form", "lapor lewat", "melapor lewat", "saya laporkan",
+        "sudah mengadu", "sudah saya laporkan", "pernah saya laporkan", "laporan sebelumnya", "laporan kemarin",
+        "laporan terdahulu", "laporan yang sama", "laporan saya kemarin", "laporan saya sebelumnya",
+        "isi form", "mengisi form", "lapor lewat", "melapor lewat", "menindaklanjuti laporan",
+        "menindaklanjuti pengaduan", "menindaklanjuti keluhan", "menindaklanjuti pesan", "menindaklanjuti email",
+        "melanjutkan laporan", "melanjutkan email", "melanjutkan pesan", "lanjutan laporan", "lanjutan email",
+        "email sebelumnya", "pesan sebelumnya", "menyambung keluhan", "menyambung laporan", "nyambung laporan",
     ]
 
-    private static let newTopicWords: Set<String> = ["sekalian"]
+    /// Words that say "this repeats my earlier report" when they open the message.
+    private static let openingRepeatWords: Set<String> = ["lanjutan", "menindaklanjuti", "melanjutkan", "menyambung"]
 
-    private static let newTopicPairs: Set<String> = [
-        "beda masalah", "masalah lain", "masalah baru", "1 lagi", "hal lain", "lain lagi", "ada lagi", "laporan baru",
-        "juga ingin", "juga mau", "info juga", "lain hal", "berbeda dengan",
+    private static let newTopicPhrases: Set<String> = [
+        "sekalian", "beda masalah", "masalah lain", "masalah baru", "1 lagi", "hal lain", "lain lagi", "laporan baru",
+        "lain hal", "juga ingin melaporkan", "juga mau melaporkan", "juga mau lapor", "juga ingin lapor",
+        "selain laporan",
     ]
 }

@@ -64,7 +64,7 @@ struct PlaceTable {
         }
         // Self is filled in by the caller's id; the path names it by the id it is about to get.
         path[level - 1] = Int32(codes.count)
-        let area = level >= 2 ? (level == 2 ? path[1] : path[1]) : path[0]
+        let area = level >= 2 ? path[1] : path[0]
         return Info(kind: .gazetteer, level: Int8(level), path: (path[0], path[1], path[2]), area: area, word: 0, base: -1)
     }
 
@@ -88,7 +88,7 @@ struct PlaceTable {
     /// A district, a landmark or a local name: specific enough that naming it is itself evidence.
     func isSpecific(_ id: Int32) -> Bool {
         let info = infos[Int(id)]
-        return info.kind == .local || info.kind == .school || info.level >= 3
+        return info.kind == .local || info.kind == .school || (info.kind == .gazetteer && info.level >= 3)
     }
 
     /// How two messages' places compare.
@@ -160,10 +160,14 @@ struct PlaceTable {
         let localB = infoB.kind == .local || infoB.kind == .school
         if localA || localB {
             guard localA && localB else { return nil }
-            // "@smp 2" and "@smp 2 cibinong" are one school, named with and without its town (which the
-            // gazetteer compares, when it knows it: "smpn 9 solo" and "SMP Negeri 9 Surakarta" are one).
-            return a == b || infoA.base == infoB.base ? a : nil
+            // "@smp 2" and "@smp 2 cibinong" are one school, named with and without its town; SMPN 2 of two
+            // towns are two schools.
+            if a == b || infoA.base == b { return b }
+            return infoB.base == a ? a : nil
         }
+        // Two weak mentions prove nothing together ("sumur" and "sumur" may be wells, not the district
+        // Sumur): a weak mention agrees only with a place named plainly.
+        guard infoA.kind == .gazetteer || infoB.kind == .gazetteer else { return nil }
         guard let general = meet(a, infoA, b, infoB), infos[Int(general)].level >= 2 else { return nil }
         return general
     }
@@ -188,7 +192,15 @@ struct PlaceTable {
     /// What an operator reads for a place: the gazetteer's name, or the local name as written.
     func name(of id: Int32, in gazetteer: Gazetteer) -> String? {
         let code = codes[Int(id)]
-        if code.hasPrefix("@") { return String(code.dropFirst()).capitalized }
+        if code.hasPrefix("@") { return Self.displayName(local: code) }
         return gazetteer.name(of: code.hasPrefix("~") ? String(code.dropFirst()) : code)
+    }
+
+    /// "@smp 2 kalibaru" → "SMP 2 Kalibaru", "@tamanan" → "Tamanan".
+    static func displayName(local code: String) -> String {
+        let words = code.dropFirst().split(separator: " ").map(String.init)
+        return words.enumerated().map { index, word in
+            index == 0 && ["sd", "smp", "sma", "smk"].contains(word) && words.count > 1 ? word.uppercased() : word.capitalized
+        }.joined(separator: " ")
     }
 }

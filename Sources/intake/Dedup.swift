@@ -38,16 +38,18 @@ struct Dedup: ParsableCommand {
             let start = clock.now
             let summary: EvaluationSummary
             do {
+                // Written to a temporary file renamed at the end: a failed run (or --output naming the input)
+                // leaves the previous predictions as they were.
                 let sink = try DedupCommandSupport.OutputFile(output)
                 let explainer: ((String) -> Void)? = explain ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : nil
-                if input == "-" {
-                    var lines = DataLines(FileHandle.standardInput.readDataToEndOfFile())
+                if var lines = input == "-" ? nil : FileLines(path: input) {
                     summary = try Evaluation(policy: policy).run(&lines, explain: explainer, write: sink.write)
                 } else {
-                    guard var lines = FileLines(path: input) else { throw DedupCommandSupport.fail("cannot read \(input)", .noInput) }
+                    // Standard input or a pipe cannot be read back by place: it is read into memory first.
+                    var lines = DataLines(try DedupCommandSupport.readAll(input))
                     summary = try Evaluation(policy: policy).run(&lines, explain: explainer, write: sink.write)
                 }
-                try sink.close()
+                try sink.commit()
             } catch let error as EvaluationError {
                 throw DedupCommandSupport.fail("\(input): \(error)", .dataError)
             }
@@ -159,34 +161,68 @@ enum DedupCommandSupport {
         }
     }
 
+    /// All of `path` (`-` for standard input), for input that is not a regular file.
+    static func readAll(_ path: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("cannot read \(path): no such file", .noInput) }
+        guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
+            throw fail("cannot read \(path)\(isDirectory.boolValue ? ": is a directory" : "")", .noInput)
+        }
+        defer { try? handle.close() }
+        return handle.readDataToEndOfFile()
+    }
+
     static func read(_ path: String) throws -> Data {
         if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
         guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read \(path)", .noInput) }
         return data
     }
 
-    /// Standard output (`-`) or a file created for writing, written in chunks.
+    /// Standard output (`-`), or a temporary file next to `path` that `commit` renames onto it; dropped
+    /// unless committed, so a failed run leaves whatever `path` held.
     final class OutputFile {
         private let file: UnsafeMutablePointer<FILE>
         private let path: String
+        private let temporary: String?
+        private var committed = false
 
         init(_ path: String) throws {
             self.path = path
             if path == "-" {
+                temporary = nil
                 file = fdopen(dup(STDOUT_FILENO), "w")
             } else {
-                guard let file = fopen(path, "w") else { throw fail("cannot write \(path)", .cantCreate) }
+                let url = URL(fileURLWithPath: path)
+                let temporary = url.deletingLastPathComponent()
+                    .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+                guard let file = fopen(temporary, "w") else { throw fail("cannot write \(path)", .cantCreate) }
+                self.temporary = temporary
                 self.file = file
             }
+        }
+
+        deinit {
+            guard !committed else { return }
+            fclose(file)
+            if let temporary { unlink(temporary) }
         }
 
         func write(_ bytes: [UInt8]) throws {
             guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw fail("cannot write \(path)", .ioError) }
         }
 
-        func close() throws {
-            let failed = fclose(file) != 0
-            if failed { throw fail("cannot write \(path)", .ioError) }
+        func commit() throws {
+            committed = true
+            let closed = fclose(file) == 0
+            guard let temporary else {
+                if !closed { throw fail("cannot write \(path)", .ioError) }
+                return
+            }
+            guard closed, rename(temporary, path) == 0 else {
+                unlink(temporary)
+                throw fail("cannot write \(path)", .ioError)
+            }
         }
     }
 

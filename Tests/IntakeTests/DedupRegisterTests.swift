@@ -82,3 +82,76 @@ struct DedupRegisterTests {
         #expect(airport == ["Bandara Soekarno-Hatta"])
     }
 }
+
+/// What the review of issue 21 found: cases where reading more into a message would merge or cluster
+/// reports a citizen knows are different.
+@Suite("Dedup keeps different reports apart")
+struct DedupPrecisionTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var first: (reporter: String, body: String)
+        var second: (reporter: String, body: String)
+        var hours: Double
+        var together: Bool
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "'terima kasih sebelumnya' is no repeat",
+             first: ("081234560001", "Jalan desa Sukamaju rusak parah, banyak lubang, motor sering jatuh"),
+             second: ("081234560001", "Lampu penerangan jalan di desa Tamanan mati semua sejak seminggu. Terima kasih sebelumnya"),
+             hours: 40, together: false),
+        Case(name: "a short new complaint two days later is not merged",
+             first: ("081234560002", "jalan di depan pasar cisarua rusak parah, lubang dalam"),
+             second: ("081234560002", "Ada pungli di samsat"), hours: 40, together: false),
+        Case(name: "a long new complaint that ends 'foto terlampir' is not merged",
+             first: ("081234560003", "bus damri jurusan bandara sering ngetem lama, penumpang telat"),
+             second: ("081234560003", "Petugas kelurahan meminta uang 200 ribu untuk surat domisili, tanpa kuitansi. Bukti foto terlampir"),
+             hours: 5, together: false),
+        Case(name: "a note a minute after the complaint continues it",
+             first: ("081234560004", "min merak dermaga 3 parah bgt antrinya"),
+             second: ("081234560004", "mobil ga maju2 udah 4 jam"), hours: 0.01, together: true),
+        Case(name: "'sekalian saya kirim fotonya' is an addition",
+             first: ("081234560005", "jalan berlubang di jl magelang km 10 sleman, bahaya"),
+             second: ("081234560005", "sekalian saya kirim fotonya ya min"), hours: 1, together: true),
+        Case(name: "SMPN2 of one town and SMPN 3 of the same town are two schools",
+             first: ("081234560006", "pungutan seragam di SMPN2 Wonosuko Rp 1.500.000, anak saya kelas 7"),
+             second: ("085700000006", "pungutan seragam di SMPN 3 Wonosuko Rp 1.500.000, anak saya kelas 7"),
+             hours: 3, together: false),
+        Case(name: "two wells are no district",
+             first: ("081234560007", "sumur warga kering sejak kemarau, air bersih susah"),
+             second: ("085700000007", "pompa sumur bor desa rusak, warga susah air bersih"), hours: 3, together: false),
+        Case(name: "'sungai meluap' names no place",
+             first: ("081234560008", "sungai meluap, rumah warga kebanjiran setinggi lutut"),
+             second: ("085700000008", "sungai meluap lagi, jalan desa tergenang tidak bisa dilewati"), hours: 3, together: false),
+    ]
+
+    @Test("kept apart or together as a citizen would", arguments: cases)
+    func twoMessages(_ testCase: Case) {
+        let base = Date(timeIntervalSince1970: 1_780_000_000)
+        let messages = [
+            EvaluationMessage(id: "first", channel: "sms", reporter: testCase.first.reporter, receivedAt: Timestamp.format(base), body: testCase.first.body),
+            EvaluationMessage(id: "second", channel: "sms", reporter: testCase.second.reporter,
+                              receivedAt: Timestamp.format(base.addingTimeInterval(testCase.hours * 3600)), body: testCase.second.body),
+        ]
+        let labels = Evaluation(policy: DedupPolicy()).run(messages)
+        let together = testCase.first.reporter == testCase.second.reporter ? labels[1].complaint == "first" : labels[1].cluster == "first"
+        #expect(together == testCase.together, "\(labels[1])")
+    }
+
+    @Test("numbers are read as a citizen writes them", arguments: [
+        ("smpn2 kls2 anak2", ["smpn", "2", "kelas", "2", "anak"]),
+        ("Rp2.000.000 dan 1 juta 500 ribu", ["rupiah", "2000000", "dan", "1000000", "500000"]),
+        ("lima puluh ribu, sembilan ratus ribu", ["50000", "900000"]),
+        ("RT 03 RW 05 dan RT 5/RW 3", ["rt3", "rw5", "dan", "rt5", "rw3"]),
+    ])
+    func numbers(_ text: String, _ words: [String]) {
+        #expect(IndonesianText.words(text) == words)
+    }
+
+    @Test func jalanTolIsTheTollRoad() {
+        let gazetteer = Gazetteer.shipped
+        let names = gazetteer.places(in: IndonesianText.words("jalan tol cikampek macet total")).compactMap { gazetteer.name(of: $0) }
+        #expect(names == ["Tol Jakarta-Cikampek"])
+    }
+}

@@ -78,3 +78,50 @@ struct DedupStreamTests {
         #expect(labels.allSatisfy { $0.complaint == $0.id })
     }
 }
+
+/// `intake dedup eval` as a user runs it: files, pipes, bad lines deep in the input, an existing output.
+@Suite("Dedup evaluation from the command line")
+struct DedupEvalCommandTests {
+    static func line(_ id: String, minute: Int, body: String = "jalan rusak di jl kaliurang km 7 sleman") -> String {
+        #"{"id":"\#(id)","channel":"sms","reporter":"0812345\#(id.hashValue & 0xFFFF)","received_at":"2026-04-01T\#(String(format: "%02d", minute / 60 % 24)):\#(String(format: "%02d", minute % 60)):00Z","body":"\#(body)"}"#
+    }
+
+    @Test func aBadLineDeepInTheInputIsNamedAndThePreviousPredictionsStay() async throws {
+        let directory = try TemporaryDirectory("intake-dedup-cli")
+        defer { directory.remove() }
+        // 2,600 lines, so the bad one is in the third batch of 1,024; a blank line shifts the numbering.
+        var lines = (0..<2600).map { Self.line("m\($0)", minute: $0 / 10) }
+        lines.insert("", at: 5)
+        lines[2501] = #"{"id":"bad","channel":"sms"}"#
+        let input = directory.appending("messages.jsonl")
+        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+        let output = directory.appending("predictions.jsonl")
+        try Data("earlier predictions\n".utf8).write(to: URL(fileURLWithPath: output))
+        let result = try await IntakeBinary.run(["dedup", "eval", "--input", input, "--output", output])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("line 2502"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "earlier predictions\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 2, "no temporary file is left")
+    }
+
+    @Test func aPipeOutOfTimeOrderGivesWhatTheFileGives() async throws {
+        let directory = try TemporaryDirectory("intake-dedup-cli")
+        defer { directory.remove() }
+        let data = try Fixtures.data("dedup/register/messages.jsonl")
+        let reversed = Data(data.split(separator: 0x0A).reversed().map { Data($0) }.joined(separator: Data([0x0A])))
+        let file = directory.appending("reversed.jsonl")
+        try reversed.write(to: URL(fileURLWithPath: file))
+        let fromFile = try await IntakeBinary.run(["dedup", "eval", "--input", file])
+        let fromPipe = try await IntakeBinary.run(["dedup", "eval", "--input", "-", "--stats"], input: Array(reversed))
+        #expect(fromFile.status == 0 && fromPipe.status == 0, "\(fromPipe.stderr)")
+        #expect(fromPipe.stdout == fromFile.stdout && fromFile.stdout.split(separator: "\n").count == 290)
+        #expect(fromPipe.stderr.contains(#""in_time_order":false"#))
+    }
+
+    @Test func aDirectoryIsNoInput() async throws {
+        let directory = try TemporaryDirectory("intake-dedup-cli")
+        defer { directory.remove() }
+        let result = try await IntakeBinary.run(["dedup", "eval", "--input", directory.path])
+        #expect(result.status == 66 && result.stderr.contains("is a directory"))
+    }
+}

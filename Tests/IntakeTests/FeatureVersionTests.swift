@@ -59,7 +59,12 @@ struct FeatureVersionTests {
             let orphan = try #require(try await Self.row(999_999, in: harness.database))
             #expect(orphan.version == 1 && orphan.features.tokens == [1, 2], "a row without its complaint keeps its features")
 
-            let resend = SampleMessage.sms(externalID: "FV-2", from: "+6281311111111", text: "Jalan Kaliurang KM 7 Sleman rusak parah, sudah 3 bulan")
+            // Long enough not to pass as a chat note sent right after (which continues a complaint whatever
+            // it says): only its words can merge it.
+            let resend = SampleMessage.sms(
+                externalID: "FV-2", from: "+6281311111111",
+                text: "Jalan Kaliurang KM 7 Sleman rusak parah dan berlubang besar, sudah 3 bulan belum diperbaiki, banyak pengendara motor terjatuh"
+            )
             let again = try #require(try await harness.gateway(detector: restarted).submit([resend], raw: [2]).first)
             #expect(again.duplicate)
             #expect(again.trackingNumber == first.trackingNumber)
@@ -82,7 +87,12 @@ struct FeatureVersionTests {
             // Current version, so nothing is refreshed: the index holds the wrong words.
             let restarted = Self.detector()
             #expect(try await restarted.load(from: harness.database).refreshed == 0)
-            let resend = SampleMessage.sms(externalID: "FV-2", from: "+6281311111111", text: "Jalan Kaliurang KM 7 Sleman rusak parah, sudah 3 bulan")
+            // Long enough not to pass as a chat note sent right after (which continues a complaint whatever
+            // it says): only its words can merge it.
+            let resend = SampleMessage.sms(
+                externalID: "FV-2", from: "+6281311111111",
+                text: "Jalan Kaliurang KM 7 Sleman rusak parah dan berlubang besar, sudah 3 bulan belum diperbaiki, banyak pengendara motor terjatuh"
+            )
             let again = try #require(try await harness.gateway(detector: restarted).submit([resend], raw: [2]).first)
             #expect(!again.duplicate)
         }
