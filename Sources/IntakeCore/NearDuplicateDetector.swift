@@ -68,10 +68,6 @@ public final class NearDuplicateDetector: DuplicateDetector, Sendable {
                     index.withLock { $0.remove(key) }
                     continue
                 }
-                // The reporter is still talking about it: a short note soon after this one continues it too.
-                if let previous = index.withLock({ $0.touch(key, at: time) }) {
-                    lookup.onRollback { self.index.withLock { $0.untouch(key, to: previous) } }
-                }
                 return .merge(into: earlier, score: score, reason: reason)
             case .cluster(let key, let root, let score, let reason):
                 guard let first = try lookup.complaint(journalID: root) else {

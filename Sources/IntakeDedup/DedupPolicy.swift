@@ -32,9 +32,6 @@ public struct DedupPolicy: Sendable, Equatable {
     /// What a message that says it raises something new must share with the reporter's earlier complaint
     /// to be merged all the same.
     public var newTopicMergeSimilarity: Double = 0.7
-    /// How soon a short note that shares nothing with the reporter's complaint still continues it: a chat
-    /// conversation ("mobil ga maju2 udah 4 jam" a minute later), not a new complaint two days on.
-    public var conversationWindow: Double = 30 * 60
     /// At most this many complaints are indexed; the oldest half is dropped when it fills.
     public var capacity: Int
 

@@ -55,10 +55,15 @@ public struct EvaluationError: Error, CustomStringConvertible {
 public struct Evaluation: Sendable {
     public var extractor: FeatureExtractor
     public var policy: DedupPolicy
+    /// The server's burst rule, which runs before dedup: a reporter's message within this many seconds of
+    /// their previous one on the same channel joins its complaint (0 turns it off). The server's default
+    /// per channel (`burst_seconds`) is 90.
+    public var burstSeconds: Double
 
-    public init(policy: DedupPolicy, extractor: FeatureExtractor = FeatureExtractor()) {
+    public init(policy: DedupPolicy, extractor: FeatureExtractor = FeatureExtractor(), burstSeconds: Double = 90) {
         self.policy = policy
         self.extractor = extractor
+        self.burstSeconds = burstSeconds
     }
 
     /// Parses JSONL input; every line must be one message object.

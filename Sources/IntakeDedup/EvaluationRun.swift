@@ -12,6 +12,13 @@ final class EvaluationRun {
     private var clusterOf: [Int32] = []
     /// Channel and provider id → position: the same provider message again is the same complaint.
     private var seen: [String: Int32] = [:]
+    /// Per channel and reporter, their last message: when, and at which position (the burst rule).
+    private var lastMessage: [BurstKey: (time: Double, position: Int32)] = [:]
+
+    private struct BurstKey: Hashable {
+        var channel: String
+        var identity: UInt64
+    }
 
     init(_ evaluation: Evaluation) {
         self.evaluation = evaluation
@@ -42,6 +49,15 @@ final class EvaluationRun {
             return
         }
         seen[seenKey] = me
+        let burstKey = features.identities.first.map { BurstKey(channel: channel, identity: $0) }
+        defer { if let burstKey { lastMessage[burstKey] = (time, me) } }
+        if let burstKey, let last = lastMessage[burstKey], time - last.time <= evaluation.burstSeconds,
+           complaintOf[Int(last.position)] >= 0 {
+            // As the server's burst rule: a quick follow-up on the same channel joins the reporter's complaint.
+            complaintOf[position] = complaintOf[Int(last.position)]
+            clusterOf[position] = clusterOf[Int(last.position)]
+            return
+        }
         switch index.admit(features, key: Int64(position), at: time) {
         case .merge(let into, _, _):
             complaintOf[position] = complaintOf[Int(into)]

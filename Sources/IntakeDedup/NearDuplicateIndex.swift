@@ -25,8 +25,6 @@ public final class NearDuplicateIndex {
     private var keys: [Int64] = []
     private var clusters: [Int64] = []
     private var times: [Double] = []
-    /// When the reporter last added to the complaint (its first message, or a message merged into it since).
-    private var lastSeen: [Double] = []
     /// Content words per entry (tokens that are no markers).
     private var contentCounts: [UInt16] = []
     private var tokenStarts: [Int] = [0]
@@ -114,7 +112,7 @@ public final class NearDuplicateIndex {
     public func admit(_ features: DedupFeatures, key: Int64, at time: Double, mergeWindow: Double? = nil) -> NearDuplicateVerdict {
         let verdict = decide(features, at: time, mergeWindow: mergeWindow)
         switch verdict {
-        case .merge(let into, _, _): touch(into, at: time)
+        case .merge: break
         case .cluster(_, let cluster, _, _): insert(features, key: key, cluster: cluster, at: time)
         case .distinct: insert(features, key: key, cluster: key, at: time)
         }
@@ -138,22 +136,6 @@ public final class NearDuplicateIndex {
         clusters[Int(entry)] = cluster
     }
 
-    /// Records that the reporter added to complaint `key` at `time` (a message merged into it), and returns
-    /// when they did before, to undo with `untouch` if the merge rolls back.
-    @discardableResult
-    public func touch(_ key: Int64, at time: Double) -> Double? {
-        guard let entry = entryByKey[key] else { return nil }
-        let previous = lastSeen[Int(entry)]
-        lastSeen[Int(entry)] = max(previous, time)
-        return previous
-    }
-
-    /// Puts back what `touch` changed.
-    public func untouch(_ key: Int64, to previous: Double) {
-        guard let entry = entryByKey[key] else { return }
-        lastSeen[Int(entry)] = previous
-    }
-
     /// Forgets a complaint: it is never proposed again (its row was rolled back, or an operator split it off).
     public func remove(_ key: Int64) {
         guard let entry = entryByKey.removeValue(forKey: key) else { return }
@@ -167,7 +149,6 @@ public final class NearDuplicateIndex {
         keys.append(key)
         clusters.append(cluster)
         times.append(time)
-        lastSeen.append(time)
         contentCounts.append(UInt16(min(tokens.count(where: { $0 != markers.0 && $0 != markers.1 && $0 != markers.2 }), Int(UInt16.max))))
         tokenPool.append(contentsOf: tokens)
         tokenStarts.append(tokenPool.count)
@@ -215,12 +196,11 @@ public final class NearDuplicateIndex {
     private func compact() {
         let keep = (keys.count / 2)..<keys.count
         let old = (keys, clusters, times, tokenStarts, tokenPool, identities, places)
-        let oldLastSeen = lastSeen
         // The place table starts again too: places only dropped complaints named are forgotten.
         let oldPlaces = placeTable
         placeTable = PlaceTable()
         keys = []; clusters = []; times = []; tokenStarts = [0]; tokenPool = []; identities = []; places = []; areaOf = []; stamps = []
-        lastSeen = []; contentCounts = []
+        contentCounts = []
         bandHeads = [:]; bandNext = []; identityHeads = [:]; identityNext = []; placeHeads = []; placeNext = []
         entryByKey = [:]
         for entry in keep where old.0[entry] != Self.removedKey {
@@ -229,7 +209,6 @@ public final class NearDuplicateIndex {
             let placeIDs = (0..<Self.placeSlots).map { old.6[entry * Self.placeSlots + $0] }.filter { $0 >= 0 }
                 .map { placeTable.id(oldPlaces.codes[Int($0)]) }
             append(tokens, identities: ids, placeIDs: placeIDs, key: old.0[entry], cluster: old.1[entry], time: old.2[entry])
-            lastSeen[lastSeen.count - 1] = oldLastSeen[entry]
         }
     }
 
@@ -330,14 +309,11 @@ public final class NearDuplicateIndex {
                 // Soon after a complaint, a message that says nothing of its own ("min ini gimana?") or a short
                 // announced addition ("sekalian saya kirim fotonya") continues it; another short one, or a longer
                 // addition ("tambahan: …"), must share something with it; anything else is matched on its words.
+                // (A chat's quick messages are one complaint by the channel's burst rule, before dedup.)
                 let short = query.contentCount <= policy.minimumWords
-                // Within a conversation ("mobil ga maju2 udah 4 jam" a minute after the complaint) even a
-                // note that shares nothing continues it.
-                let conversation = query.time - lastSeen[entry] <= policy.conversationWindow
-                    && query.contentCount <= policy.shortReportWords
-                if age <= policy.followUpWindow && (short || query.followUp || conversation) {
+                if age <= policy.followUpWindow && (short || query.followUp) {
                     let bare = query.contentCount == 0 || (query.followUp && short)
-                    needed = min(needed, bare || conversation ? 0 : policy.followUpSimilarity)
+                    needed = min(needed, bare ? 0 : policy.followUpSimilarity)
                     score = max(score, containment)
                 }
                 // "kirim ulang", "menindaklanjuti laporan saya": a repeat within the merge window needs only

@@ -31,6 +31,8 @@ struct Dedup: ParsableCommand {
         @Flag(help: "Also print what matching sees of each message (content words, places) to standard error.") var explain = false
 
         @Flag(help: "Print messages, seconds, messages per second and peak memory as one JSON line to standard error.") var stats = false
+        @Option(help: "The server's burst rule: a reporter's message within this many seconds of their previous one on the same channel joins its complaint (0: off).")
+        var burstSeconds: Int = ChannelConfig.defaultBurstSeconds
 
         func run() throws {
             let policy = try DedupCommandSupport.policy(config: config)
@@ -43,11 +45,11 @@ struct Dedup: ParsableCommand {
                 let sink = try DedupCommandSupport.OutputFile(output)
                 let explainer: ((String) -> Void)? = explain ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : nil
                 if var lines = input == "-" ? nil : FileLines(path: input) {
-                    summary = try Evaluation(policy: policy).run(&lines, explain: explainer, write: sink.write)
+                    summary = try Evaluation(policy: policy, burstSeconds: Double(burstSeconds)).run(&lines, explain: explainer, write: sink.write)
                 } else {
                     // Standard input or a pipe cannot be read back by place: it is read into memory first.
                     var lines = DataLines(try DedupCommandSupport.readAll(input))
-                    summary = try Evaluation(policy: policy).run(&lines, explain: explainer, write: sink.write)
+                    summary = try Evaluation(policy: policy, burstSeconds: Double(burstSeconds)).run(&lines, explain: explainer, write: sink.write)
                 }
                 try sink.commit()
             } catch let error as EvaluationError {

@@ -108,7 +108,7 @@ struct DedupPrecisionTests {
              first: ("081234560003", "bus damri jurusan bandara sering ngetem lama, penumpang telat"),
              second: ("081234560003", "Petugas kelurahan meminta uang 200 ribu untuk surat domisili, tanpa kuitansi. Bukti foto terlampir"),
              hours: 5, together: false),
-        Case(name: "a note a minute after the complaint continues it",
+        Case(name: "a note half a minute after the complaint continues it (the burst rule, as in the server)",
              first: ("081234560004", "min merak dermaga 3 parah bgt antrinya"),
              second: ("081234560004", "mobil ga maju2 udah 4 jam"), hours: 0.01, together: true),
         Case(name: "'sekalian saya kirim fotonya' is an addition",
