@@ -78,6 +78,7 @@ public struct MessageIntent: OptionSet, Sendable, Hashable {
         "sudah lapor", "pernah lapor", "sudah melapor", "pernah melapor", "sudah melaporkan", "pernah melaporkan",
         "sudah mengadu", "sudah saya laporkan", "pernah saya laporkan", "laporan sebelumnya", "laporan kemarin",
         "laporan terdahulu", "laporan yang sama", "laporan saya kemarin", "laporan saya sebelumnya",
+        "laporan saya tadi", "laporan tadi",
         "isi form", "mengisi form", "lapor lewat", "melapor lewat", "menindaklanjuti laporan",
         "menindaklanjuti pengaduan", "menindaklanjuti keluhan", "menindaklanjuti pesan", "menindaklanjuti email",
         "melanjutkan laporan", "melanjutkan email", "melanjutkan pesan", "lanjutan laporan", "lanjutan email",
