@@ -42,7 +42,13 @@ let package = Package(
         .target(name: "IntakeIMAP", dependencies: ["CEtpan"]),
 
         // Near-duplicate detection: Indonesian text normalization, the gazetteer, the LSH index. Model only.
-        .target(name: "IntakeDedup", dependencies: ["IntakeModel"], resources: [.copy("Resources/gazetteer.tsv"), .copy("Resources/GAZETTEER-NOTICE.md")]),
+        .target(
+            name: "IntakeDedup", dependencies: ["IntakeModel"],
+            resources: [.copy("Resources/gazetteer.tsv"), .copy("Resources/GAZETTEER-NOTICE.md")],
+            // The index's verification loop reads its flat arrays millions of times a second; each index is
+            // owned by one caller (a Mutex in the server), so run-time exclusivity checks only cost time.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+        ),
 
         // Pipeline: journal -> normalize -> dedup -> store -> outbox, and the long-running services.
         .target(

@@ -65,7 +65,7 @@ extension IndonesianText {
 
     /// The longest institution phrase starting at `index`, and its short form.
     private static func phrase(at index: Int, in words: [String]) -> (Int, [String])? {
-        guard let candidates = phrases[words[index]] else { return nil }
+        guard phraseFilter.mayContain(words[index]), let candidates = phrases[words[index]] else { return nil }
         for (tail, replacement) in candidates where index + tail.count < words.count {
             if tail.indices.allSatisfy({ words[index + 1 + $0] == tail[$0] }) { return (1 + tail.count, replacement) }
         }
@@ -108,6 +108,8 @@ extension IndonesianText {
 
     /// Number words that multiply the number before them.
     private static let multipliers: [String: Int] = ["puluh": 10, "ratus": 100, "ribu": 1000, "juta": 1_000_000]
+
+    private static let phraseFilter = WordFilter(phrases.keys)
 
     /// `smp n 2`: the school words an `n` (negeri) may follow.
     private static let negeriSchools: [String: String] = ["sd": "sdn", "smp": "smpn", "sma": "sman", "smk": "smkn"]

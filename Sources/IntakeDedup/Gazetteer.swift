@@ -32,6 +32,8 @@ public struct Gazetteer: Sendable {
     /// For the first word of every phrase of two or more words, the longest such phrase: a word that starts
     /// none is looked up alone, without building longer phrases.
     private let longestFrom: [String: Int]
+    /// The first words of all phrases: a word outside it starts no place name.
+    private let firstWords: WordFilter
 
     /// Parses the TSV format of `gazetteer.tsv`: `code<TAB>kind<TAB>name<TAB>alias|alias…`.
     public init(tsv: String) {
@@ -60,6 +62,7 @@ public struct Gazetteer: Sendable {
         self.longest = min(longest, 5)
         everyday = Set(Self.everydayWords.flatMap { IndonesianText.canonicalize([$0]) }).union(IndonesianText.stopWords).union(IndonesianText.abbreviations.values.flatMap { $0 }).subtracting(IndonesianText.cityShorthand.map(\.1))
         self.longestFrom = longestFrom
+        firstWords = WordFilter(phrases.keys.map { String($0.split(separator: " ")[0]) }, log2Bits: 17)
         byCode = Dictionary(places.enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -90,6 +93,10 @@ public struct Gazetteer: Sendable {
         var mentions: [Mention] = []
         var index = 0
         while index < words.count {
+            guard firstWords.mayContain(words[index]) else {
+                index += 1
+                continue
+            }
             var matched = 0
             var length = min(longestFrom[words[index]] ?? 1, longest, words.count - index)
             while length >= 1 {

@@ -30,7 +30,7 @@ public enum IndonesianText {
             collapseRuns(&current)
             let word = String(decoding: current, as: UTF8.self)
             current.removeAll(keepingCapacity: true)
-            if let expansion = abbreviations[word] {
+            if abbreviationFilter.mayContain(word), let expansion = abbreviations[word] {
                 words.append(contentsOf: expansion)
             } else {
                 words.append(word)
@@ -97,7 +97,8 @@ public enum IndonesianText {
     public static func contentWords(_ words: [String]) -> [String] {
         var content: [String] = []
         content.reserveCapacity(words.count)
-        for word in words where !stopWords.contains(word) {
+        let stopFilter = Self.stopFilter
+        for word in words where !(stopFilter.mayContain(word) && stopWords.contains(word)) {
             let stemmed = stem(word)
             // "sebelumnya", "harusnya": stripped, they are stop words too.
             if stemmed != word && stopWords.contains(stemmed) { continue }
@@ -121,6 +122,9 @@ public enum IndonesianText {
         }
         return word
     }
+
+    static let abbreviationFilter = WordFilter(abbreviations.keys)
+    static let stopFilter = WordFilter(stopWords)
 
     /// Words a number written against them belongs to ("smpn2", "kls2", "rp2.000"), spelled out.
     static let numberedWords: Set<String> = [

@@ -11,7 +11,7 @@ enum LocalNames {
         var index = 0
         while index < words.count {
             defer { index += 1 }
-            guard cues.contains(words[index]) else { continue }
+            guard cueFilter.mayContain(words[index]), cues.contains(words[index]) else { continue }
             var next = index + 1
             var number: String?
             while next < words.count, next - index <= 2, isFiller(words[next]) {
@@ -40,6 +40,8 @@ enum LocalNames {
     static func isSchool(_ name: String) -> Bool {
         name.hasPrefix("@sd ") || name.hasPrefix("@smp ") || name.hasPrefix("@sma ") || name.hasPrefix("@smk ")
     }
+
+    private static let cueFilter = WordFilter(cues)
 
     /// School words, and the kind their number names ("sdn 2" and "sd 2" are one school).
     private static let schools: [String: String] = [

@@ -20,7 +20,7 @@ public struct MessageIntent: OptionSet, Sendable, Hashable {
         for (index, word) in words.enumerated() {
             // "lanjutan: ..." opening a message continues an earlier one; "sekolah lanjutan" inside it does not.
             if index < 3 && openingRepeatWords.contains(word) { intent.insert(.repeatOfEarlier) }
-            guard let cue = cues[word] else { continue }
+            guard cueFilter.mayContain(word), let cue = cues[word] else { continue }
             intent.formUnion(cue.alone)
             for (tail, said) in cue.followedBy where index + tail.count < words.count {
                 if tail.indices.allSatisfy({ words[index + 1 + $0] == tail[$0] }) { intent.formUnion(said) }
@@ -58,6 +58,8 @@ public struct MessageIntent: OptionSet, Sendable, Hashable {
         add(newTopicPhrases, .newTopic)
         return table
     }()
+
+    private static let cueFilter = WordFilter(cues.keys)
 
     /// The names `--explain` prints.
     public var names: [String] {
