@@ -155,3 +155,33 @@ struct DedupPrecisionTests {
         #expect(names == ["Tol Jakarta-Cikampek"])
     }
 }
+
+/// Issue 21, point 3: reports of one incident by different people in different registers join its
+/// cluster when they name the same place or landmark; another problem there does not.
+@Suite("Dedup clusters one incident across wording")
+struct DedupAcrossWordingTests {
+    static let viral = """
+        Jembatan gantung penghubung Kampung Cibeureum dan Kampung Pasir Angin di Desa Sukamanah, Kecamatan \
+        Cugenang, Kabupaten Cianjur putus pagi ini setelah hujan deras semalaman. Anak-anak sekolah terpaksa \
+        menyeberang sungai dengan rakit bambu. Mohon BPBD dan Dinas PUPR segera membangun jembatan darurat.
+        """
+
+    @Test("who joins the viral report's cluster", arguments: [
+        ("jmbtn gantung cugenang putus min, anak2 nyebrang pake rakit", true),
+        ("jembatan gantung di cugenang ambruk, tlg dibangun darurat", true),
+        ("Jembatan gantung di Kecamatan Cugenang putus, warga menyeberang dengan rakit.", true),
+        ("jembatan gantung di kec. pacet putus, anak sekolah naik rakit", false),
+        ("puskesmas cugenang kehabisan obat batuk anak, sudah seminggu", false),
+    ])
+    func joinsTheCluster(_ text: String, _ joins: Bool) {
+        let base = Date(timeIntervalSince1970: 1_780_000_000)
+        let messages = [
+            EvaluationMessage(id: "viral", channel: "x", reporter: "@warga_cianjur", receivedAt: Timestamp.format(base), body: Self.viral),
+            EvaluationMessage(id: "sms", channel: "sms", reporter: "081298765432",
+                              receivedAt: Timestamp.format(base.addingTimeInterval(5 * 3600)), body: text),
+        ]
+        let labels = Evaluation(policy: DedupPolicy()).run(messages)
+        #expect(labels[1].complaint == "sms", "another citizen is never merged")
+        #expect((labels[1].cluster == "viral") == joins, "\(labels[1])")
+    }
+}
