@@ -81,7 +81,8 @@ public struct FeatureExtractor: Sendable {
         return lower.hasPrefix("re:") || lower.hasPrefix("balas:") || lower.hasPrefix("fwd:") || lower.hasPrefix("fw:")
     }
 
-    /// FNV-1a over the word's bytes, folded to 32 bits: stable across runs, so stored features stay valid.
+    /// FNV-1a over the word's bytes, folded to 32 bits: stable across runs and machines, so stored features stay
+    /// valid as long as words are read the same way (`version`).
     static func tokenHash(_ word: String) -> UInt32 {
         let hash = fnv1a(word)
         return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
