@@ -31,8 +31,7 @@ public final class FileLines: EvaluationLines {
     /// Opens `path` for reading; nil when it cannot be read or is not a regular file (a pipe cannot be
     /// read back: read it into memory and use `DataLines`).
     public init?(path: String) {
-        var status = stat()
-        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, let file = fopen(path, "r") else { return nil }
+        guard Self.isRegularFile(path), let file = fopen(path, "r") else { return nil }
         self.file = file
     }
 

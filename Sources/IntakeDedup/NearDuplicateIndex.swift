@@ -72,7 +72,7 @@ public final class NearDuplicateIndex {
             followUp: features.tokens.contains(markers.0),
             repeats: features.tokens.contains(markers.1),
             newTopic: features.tokens.contains(markers.2),
-            contentCount: features.tokens.count(where: { $0 != markers.0 && $0 != markers.1 && $0 != markers.2 })
+            contentCount: features.tokens.count(where: { !Self.isMarker($0, markers) })
         )
         var areas: [Int32] = []
         for place in query.placeIDs {
@@ -149,7 +149,7 @@ public final class NearDuplicateIndex {
         keys.append(key)
         clusters.append(cluster)
         times.append(time)
-        contentCounts.append(UInt16(min(tokens.count(where: { $0 != markers.0 && $0 != markers.1 && $0 != markers.2 }), Int(UInt16.max))))
+        contentCounts.append(UInt16(min(tokens.count(where: { !Self.isMarker($0, markers) }), Int(UInt16.max))))
         tokenPool.append(contentsOf: tokens)
         tokenStarts.append(tokenPool.count)
         stamps.append(0)
@@ -350,7 +350,7 @@ public final class NearDuplicateIndex {
         while i < mine.count && j < theirs.count {
             let a = mine[i], b = theirs[j]
             if a == b {
-                if a != markers.0 && a != markers.1 && a != markers.2 { shared += 1 }
+                if !isMarker(a, markers) { shared += 1 }
                 i += 1
                 j += 1
             } else if a < b {
@@ -360,6 +360,12 @@ public final class NearDuplicateIndex {
             }
         }
         return shared
+    }
+
+    /// Whether `token` is one of the marker tokens ("repeat", "addition", "new topic"), not a word.
+    @inline(__always)
+    private static func isMarker(_ token: UInt32, _ markers: (UInt32, UInt32, UInt32)) -> Bool {
+        token == markers.0 || token == markers.1 || token == markers.2
     }
 
     private func sharesIdentity(_ mine: [UInt64], entry: Int) -> Bool {

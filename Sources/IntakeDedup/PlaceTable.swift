@@ -70,7 +70,7 @@ struct PlaceTable {
 
     private mutating func localInfo(_ code: String) -> Info {
         let words = code.dropFirst().split(separator: " ")
-        let isSchool = words.count >= 2 && ["sd", "smp", "sma", "smk"].contains(String(words[0]))
+        let isSchool = LocalNames.isSchool(code)
         var base: Int32 = -1
         if isSchool && words.count > 2 { base = id("@" + words[0..<2].joined(separator: " ")) }
         let word = words.count == 1 ? FeatureExtractor.tokenHash(String(words[0])) : 0
@@ -199,8 +199,8 @@ struct PlaceTable {
     /// "@smp 2 kalibaru" → "SMP 2 Kalibaru", "@tamanan" → "Tamanan".
     static func displayName(local code: String) -> String {
         let words = code.dropFirst().split(separator: " ").map(String.init)
-        return words.enumerated().map { index, word in
-            index == 0 && ["sd", "smp", "sma", "smk"].contains(word) && words.count > 1 ? word.uppercased() : word.capitalized
-        }.joined(separator: " ")
+        let school = LocalNames.isSchool(code)
+        return words.enumerated().map { index, word in index == 0 && school ? word.uppercased() : word.capitalized }
+            .joined(separator: " ")
     }
 }

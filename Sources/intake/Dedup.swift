@@ -79,8 +79,8 @@ struct Dedup: ParsableCommand {
             let score: EvaluationScore
             do {
                 score = try EvaluationScore(
-                    labels: Evaluation.parseLabels(DedupCommandSupport.read(labels)),
-                    predictions: Evaluation.parseLabels(DedupCommandSupport.read(predictions))
+                    labels: Evaluation.parseLabels(DedupCommandSupport.readAll(labels)),
+                    predictions: Evaluation.parseLabels(DedupCommandSupport.readAll(predictions))
                 )
             } catch let error as EvaluationError {
                 throw DedupCommandSupport.fail("\(error)", .dataError)
@@ -163,7 +163,7 @@ enum DedupCommandSupport {
         }
     }
 
-    /// All of `path` (`-` for standard input), for input that is not a regular file.
+    /// All of `path` (`-` for standard input): labels, predictions, and evaluation input that is not a regular file.
     static func readAll(_ path: String) throws -> Data {
         if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
         var isDirectory: ObjCBool = false
@@ -175,11 +175,6 @@ enum DedupCommandSupport {
         return handle.readDataToEndOfFile()
     }
 
-    static func read(_ path: String) throws -> Data {
-        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read \(path)", .noInput) }
-        return data
-    }
 
     /// Standard output (`-`), or a temporary file next to `path` that `commit` renames onto it; dropped
     /// unless committed, so a failed run leaves whatever `path` held.
